@@ -1,0 +1,11 @@
+"""Analyse a photo: how dark, how noisy, uniform or uneven light.
+
+Public: :class:`Analysis`, :func:`analyse`, :func:`estimate_noise`, :func:`noise_map`.
+"""
+
+from __future__ import annotations
+
+from ._analyse import Analysis, analyse
+from ._noise import estimate_noise, noise_map
+
+__all__ = ["Analysis", "analyse", "estimate_noise", "noise_map"]

@@ -1,0 +1,81 @@
+"""User-facing options of one enhancement run, validated once at the boundary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import OptionError
+
+__all__ = ["DEFAULT_MAX_MEGAPIXELS", "EnhanceOptions", "TilingOptions"]
+
+DEFAULT_MAX_MEGAPIXELS = 200.0
+MODELS = ("classical",)
+
+
+def _check_unit(name: str, value: float | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise OptionError(f"--{name} must be a number between 0 and 1, got {value!r}")
+    if not 0.0 <= float(value) <= 1.0:
+        raise OptionError(f"--{name} must be between 0 and 1, got {value}")
+
+
+@dataclass(frozen=True)
+class TilingOptions:
+    """How a full-resolution image is cut into overlapping tiles.
+
+    ``tile`` is the side of a tile's core in pixels (0 = whole image at once);
+    the overlap each enhancer needs is added around it and blended away.
+    """
+
+    tile: int = 512
+
+    def __post_init__(self) -> None:
+        if isinstance(self.tile, bool) or not isinstance(self.tile, int):
+            raise OptionError(f"--tile must be an integer, got {self.tile!r}")
+        if self.tile != 0 and self.tile < 64:
+            raise OptionError(f"--tile must be 0 (no tiling) or at least 64, got {self.tile}")
+
+
+@dataclass(frozen=True)
+class EnhanceOptions:
+    """Options of :func:`lumos.enhance`, mirrored one-to-one by the CLI.
+
+    Parameters
+    ----------
+    model : str
+        Which enhancer runs: ``"classical"`` (no network).
+    denoise : float or None
+        Denoise strength in [0, 1]; ``None`` chooses it from the measured noise.
+    detail : float or None
+        Detail/sharpening strength in [0, 1]; ``None`` chooses it from the measured noise.
+    brightness : float or None
+        Target mean brightness in (0, 1); ``None`` ("auto") chooses it from the photo.
+    max_megapixels : float
+        Refuse larger images (judged from the header, before decoding).
+    tiling : TilingOptions
+        Tile size for bounded memory.
+    """
+
+    model: str = "classical"
+    denoise: float | None = None
+    detail: float | None = None
+    brightness: float | None = None
+    max_megapixels: float = DEFAULT_MAX_MEGAPIXELS
+    tiling: TilingOptions = field(default_factory=TilingOptions)
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise OptionError(f"unknown model {self.model!r}; choose one of: {', '.join(MODELS)}")
+        _check_unit("denoise", self.denoise)
+        _check_unit("detail", self.detail)
+        if self.brightness is not None:
+            b = self.brightness
+            if isinstance(b, bool) or not isinstance(b, (int, float)) or not 0.05 <= b <= 0.95:
+                raise OptionError(
+                    f"--brightness must be 'auto' or a target mean between 0.05 and 0.95, got {b!r}"
+                )
+        m = self.max_megapixels
+        if isinstance(m, bool) or not isinstance(m, (int, float)) or m <= 0:
+            raise OptionError(f"--max-megapixels must be a positive number, got {m!r}")
