@@ -1,0 +1,59 @@
+# Common tasks. `make demo` and `make test` set everything up from a bare python3.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+SAMPLE := src/lumos/samples/dark_room.jpg
+DEMO_OUT := out/demo
+
+.PHONY: help demo test lint format bench bench-speed bench-lol sample clean
+
+help:
+	@echo "make demo    - set up .venv and enhance the bundled dark photo"
+	@echo "make test    - set up .venv with dev extras, run ruff and pytest"
+	@echo "make lint    - ruff check + format check"
+	@echo "make bench   - speed and LOL-v1 quality benchmarks (needs ../shared/data)"
+	@echo "make clean   - remove .venv, caches and outputs"
+
+# The stamp files re-run pip only when pyproject.toml changes.
+$(VENV)/.base.stamp: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.dev.stamp: $(VENV)/.base.stamp
+	$(PIP) install -q -e '.[dev,heic]'
+	touch $@
+
+demo: $(VENV)/.base.stamp
+	$(VENV)/bin/lumos info $(SAMPLE)
+	$(VENV)/bin/lumos enhance $(SAMPLE) -o $(DEMO_OUT) --overwrite
+	@echo "result: $(DEMO_OUT)/dark_room.jpg  (input: $(SAMPLE))"
+
+test: $(VENV)/.dev.stamp
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.dev.stamp
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
+
+format: $(VENV)/.dev.stamp
+	$(VENV)/bin/ruff format src tests bench scripts
+	$(VENV)/bin/ruff check --fix src tests bench scripts
+
+bench: bench-speed bench-lol
+
+bench-speed: $(VENV)/.base.stamp
+	$(PY) bench/speed.py
+
+bench-lol: $(VENV)/.base.stamp
+	$(PY) bench/lol.py
+
+sample: $(VENV)/.base.stamp
+	$(PY) scripts/make_sample.py $(SAMPLE)
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache build dist src/*.egg-info

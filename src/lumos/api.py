@@ -1,0 +1,168 @@
+"""The Python API: ``lumos.enhance`` and ``lumos.analyse_image``.
+
+Accepts what a Python user has at hand (a path, a PIL image, a NumPy array) and
+gives back the same kind of thing, so ``lumos.enhance(arr).image`` can replace
+``arr`` in the caller's code without a dtype surprise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._types import PathLike, ProgressFn
+from .analysis import Analysis, analyse
+from .config import EnhanceOptions, TilingOptions
+from .io import DecodedImage, image_from_array, image_to_array, read_image, write_image
+from .pipeline import PipelineResult, run_pipeline
+
+__all__ = ["EnhanceResult", "analyse_image", "enhance", "load", "make_options"]
+
+
+@dataclass
+class EnhanceResult:
+    """Result of :func:`enhance`.
+
+    Attributes
+    ----------
+    image : ndarray or PIL.Image.Image
+        The enhanced image in the type it was given: same dtype, range and
+        channel layout for arrays; a PIL image for a PIL image; for a path, a
+        NumPy array in the file's bit depth (uint8 or uint16) and channels.
+    stats : dict
+        Analysis of the input, the settings used, output brightness and timings.
+    intermediates : dict
+        Every stage's full-size float32 output when ``intermediates=True``.
+    """
+
+    image: Any
+    stats: dict[str, Any]
+    intermediates: dict[str, np.ndarray] = field(default_factory=dict)
+    decoded: DecodedImage | None = field(default=None, repr=False)
+
+    def save(
+        self,
+        path: PathLike,
+        *,
+        format: str | None = None,
+        quality: int = 95,
+        overwrite: bool = False,
+    ) -> Path:
+        """Write the enhanced image atomically, keeping the input's metadata."""
+        assert self.decoded is not None
+        return write_image(self.decoded, path, format=format, quality=quality, overwrite=overwrite)
+
+
+def make_options(**options: Any) -> EnhanceOptions:
+    """Build validated :class:`EnhanceOptions` from keyword arguments.
+
+    ``tile`` is accepted as a shortcut for ``tiling=TilingOptions(tile=...)``;
+    ``brightness="auto"`` means ``None``. Unknown names raise ``OptionError``.
+    """
+    from .errors import OptionError
+
+    opts = dict(options)
+    if "tile" in opts:
+        opts["tiling"] = TilingOptions(tile=opts.pop("tile"))
+    if opts.get("brightness") == "auto":
+        opts["brightness"] = None
+    allowed = set(EnhanceOptions.__dataclass_fields__)
+    unknown = sorted(set(opts) - allowed)
+    if unknown:
+        raise OptionError(
+            f"unknown option(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(allowed | {'tile'}))}"
+        )
+    return EnhanceOptions(**opts)
+
+
+def load(image: Any, *, max_megapixels: float | None = None) -> tuple[DecodedImage, Any]:
+    """Turn a path, PIL image or array into a :class:`DecodedImage` plus a 'kind' to return."""
+    if isinstance(image, (str, Path)) or hasattr(image, "__fspath__"):
+        kw = {} if max_megapixels is None else {"max_megapixels": max_megapixels}
+        decoded = read_image(image, **kw)
+        return decoded, None
+    return image_from_array(image)
+
+
+def enhance(
+    image: Any,
+    *,
+    intermediates: bool = False,
+    progress: ProgressFn | None = None,
+    workers: int | None = None,
+    **options: Any,
+) -> EnhanceResult:
+    """Make a dark, noisy photo brighter, cleaner and sharper.
+
+    Parameters
+    ----------
+    image : path, PIL.Image.Image or ndarray
+        An array may be uint8, uint16 or float (values in [0, 1]) of shape
+        (H, W), (H, W, 1), (H, W, 3) or (H, W, 4).
+    intermediates : bool
+        Keep every stage's output in ``result.intermediates``.
+    progress : callable, optional
+        ``progress(done, total)`` per tile.
+    workers : int, optional
+        Tiles processed at once.
+    **options
+        ``model``, ``denoise``, ``detail``, ``brightness``, ``tile``,
+        ``max_megapixels``: see :class:`lumos.config.EnhanceOptions`.
+
+    Returns
+    -------
+    EnhanceResult
+
+    Examples
+    --------
+    >>> import numpy as np, lumos
+    >>> dark = np.full((32, 48, 3), 20, dtype=np.uint8)
+    >>> out = lumos.enhance(dark)
+    >>> out.image.dtype, out.image.shape, out.image.mean() > dark.mean()
+    (dtype('uint8'), (32, 48, 3), True)
+    """
+    opts = make_options(**options)
+    decoded, kind = load(image, max_megapixels=opts.max_megapixels)
+    result: PipelineResult = run_pipeline(
+        decoded.rgb,
+        opts,
+        alpha=decoded.alpha,
+        keep_intermediates=intermediates,
+        workers=workers,
+        progress=progress,
+    )
+    out_decoded = DecodedImage(rgb=result.rgb, alpha=result.alpha, meta=decoded.meta)
+    if kind is None:
+        out_image = _native_array(out_decoded)
+    else:
+        out_image = image_to_array(result.rgb, result.alpha, kind)
+    return EnhanceResult(
+        image=out_image,
+        stats=result.stats,
+        intermediates=result.intermediates,
+        decoded=out_decoded,
+    )
+
+
+def _native_array(decoded: DecodedImage) -> np.ndarray:
+    """A file's pixels as uint8/uint16 in the file's channel layout."""
+    scale, dtype = (65535.0, np.uint16) if decoded.meta.bit_depth == 16 else (255.0, np.uint8)
+    rgb = decoded.rgb
+    if decoded.meta.mode in ("L", "LA"):
+        chans = [rgb @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)]
+    else:
+        chans = [rgb[..., i] for i in range(3)]
+    if decoded.alpha is not None and decoded.meta.mode in ("LA", "RGBA"):
+        chans.append(decoded.alpha)
+    arr = np.stack(chans, axis=-1) if len(chans) > 1 else chans[0]
+    return np.clip(arr * scale + 0.5, 0, scale).astype(dtype)
+
+
+def analyse_image(image: Any, *, max_megapixels: float | None = None) -> Analysis:
+    """Measure a photo (brightness, noise, light) without enhancing it."""
+    decoded, _ = load(image, max_megapixels=max_megapixels)
+    return analyse(decoded.rgb)

@@ -1,0 +1,87 @@
+"""The ``lumos`` command line: one module per subcommand, composed here.
+
+Exit codes: 0 all done; 1 some inputs failed (each named with its reason);
+2 usage error (bad option value, unknown command). A user never sees a
+traceback: expected errors print ``lumos: <reason>``; unexpected ones print one
+line too, and the traceback only with ``LUMOS_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import LumosError, OptionError
+from . import enhance as enhance_cmd
+from . import info as info_cmd
+
+__all__ = ["build_parser", "main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+_DESCRIPTION = """\
+Turn dark, noisy photos into clean, bright, sharp ones.
+
+examples:
+  lumos enhance night.jpg                 writes night_lumos.jpg beside it
+  lumos enhance photos/ -o out/ --jobs 2  a whole folder into out/
+  lumos enhance a.heic --format jpg --denoise 0.8 --detail 0.3
+  lumos info night.jpg                    brightness, noise, light, metadata
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors print one line plus a hint, and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"lumos: {message}\nTry '{self.prog} --help'.\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (also used to render ``--help`` in the docs)."""
+    parser = _Parser(
+        prog="lumos",
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"lumos {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    enhance_cmd.add_parser(sub)
+    info_cmd.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (the console script exits with it)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.run(args))
+    except OptionError as exc:
+        print(f"lumos: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except LumosError as exc:
+        print(f"lumos: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("lumos: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: one line, not a traceback
+        if os.environ.get("LUMOS_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"lumos: internal error: {type(exc).__name__}: {exc} (set LUMOS_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+
+
+def _entry() -> None:
+    sys.exit(main())

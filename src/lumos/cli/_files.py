@@ -1,0 +1,148 @@
+"""Which files to read and where each result goes.
+
+Rules (what a user of a batch tool expects):
+
+* an input may be a file or a folder; folders are scanned for image suffixes,
+  ``--recursive`` descends into subfolders and mirrors them under ``-o``;
+* with ``-o OUTDIR`` the result of ``a/b/photo.jpg`` is ``OUTDIR/photo.jpg``;
+  without it, ``a/b/photo_lumos.jpg`` beside the input;
+* an input is never overwritten, not even with ``--overwrite``; an existing
+  output is refused unless ``--overwrite``; two inputs never share an output.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..io import SUPPORTED_SUFFIXES
+
+__all__ = ["SUFFIX_FOR_FORMAT", "Failure", "Job", "collect_inputs", "plan_outputs"]
+
+OUTPUT_TAG = "_lumos"
+
+SUFFIX_FOR_FORMAT = {"png": ".png", "jpg": ".jpg", "jpeg": ".jpg", "tiff": ".tif", "webp": ".webp"}
+
+# Inputs whose format lumos can read but not write get a writable default.
+_FALLBACK_SUFFIX = {".heic": ".jpg", ".heif": ".jpg"}
+_WRITABLE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One input file and the output it will produce."""
+
+    source: Path
+    output: Path
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An input that cannot be processed, with a one-line reason."""
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Found:
+    path: Path
+    relative_dir: Path  # subfolder below a folder input (mirrored under -o)
+
+
+def _is_own_output(path: Path) -> bool:
+    return path.stem.endswith(OUTPUT_TAG)
+
+
+def _scan_folder(folder: Path, recursive: bool) -> list[_Found]:
+    found: list[_Found] = []
+    walker = os.walk(folder) if recursive else [(str(folder), [], os.listdir(folder))]
+    for dirpath, dirnames, filenames in walker:
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            p = Path(dirpath) / name
+            if name.startswith(".") or not p.is_file():
+                continue
+            if p.suffix.lower() in SUPPORTED_SUFFIXES and not _is_own_output(p):
+                found.append(_Found(p, p.parent.relative_to(folder)))
+    return found
+
+
+def collect_inputs(inputs: list[str], *, recursive: bool) -> tuple[list[_Found], list[Failure]]:
+    """Expand files and folders into image files, in a stable order.
+
+    Files named explicitly are always taken (their content decides whether they
+    are images); files in folders are taken by suffix, skipping lumos' own
+    ``*_lumos.*`` outputs and hidden files.
+    """
+    found: list[_Found] = []
+    failures: list[Failure] = []
+    seen: set[Path] = set()
+    for raw in inputs:
+        path = Path(raw)
+        if not path.exists():
+            failures.append(Failure(raw, "no such file or folder"))
+            continue
+        if path.is_dir():
+            try:
+                items = _scan_folder(path, recursive)
+            except OSError as exc:
+                failures.append(Failure(raw, f"cannot list folder: {exc.strerror or exc}"))
+                continue
+            if not items:
+                hint = "" if recursive else " (use --recursive to look in subfolders)"
+                failures.append(Failure(raw, f"no images found in this folder{hint}"))
+            candidates = items
+        else:
+            candidates = [_Found(path, Path())]
+        for item in candidates:
+            key = item.path.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(item)
+    return found, failures
+
+
+def _output_suffix(source: Path, fmt: str | None) -> str:
+    if fmt is not None:
+        return SUFFIX_FOR_FORMAT[fmt]
+    suffix = source.suffix
+    lower = suffix.lower()
+    if lower in _FALLBACK_SUFFIX:
+        return _FALLBACK_SUFFIX[lower]
+    if lower in SUPPORTED_SUFFIXES and lower not in _WRITABLE_SUFFIXES:
+        return ".tif"  # camera RAW: keep its 16 bits
+    return suffix or ".png"
+
+
+def plan_outputs(
+    found: list[_Found], *, outdir: Path | None, fmt: str | None, overwrite: bool
+) -> tuple[list[Job], list[Failure]]:
+    """Decide each output path and refuse the unsafe ones."""
+    inputs = {f.path.resolve() for f in found}
+    claimed: dict[Path, Path] = {}
+    jobs: list[Job] = []
+    failures: list[Failure] = []
+    for item in found:
+        src = item.path
+        suffix = _output_suffix(src, fmt)
+        if outdir is None:
+            out = src.with_name(f"{src.stem}{OUTPUT_TAG}{suffix}")
+        else:
+            out = outdir / item.relative_dir / f"{src.stem}{suffix}"
+        key = out.resolve()
+        if key in inputs:
+            failures.append(Failure(str(src), f"output {out} would overwrite an input; choose -o"))
+        elif key in claimed:
+            failures.append(
+                Failure(str(src), f"output {out} is already the output of {claimed[key]}")
+            )
+        elif out.exists() and not overwrite:
+            failures.append(
+                Failure(str(src), f"output {out} exists; use --overwrite to replace it")
+            )
+        else:
+            claimed[key] = src
+            jobs.append(Job(src, out))
+    return jobs, failures

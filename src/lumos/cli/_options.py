@@ -1,0 +1,70 @@
+"""Option types shared by subcommands: each rejects a bad value with one clear line."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def unit_or_auto(text: str) -> float | None:
+    """``auto`` or a number in [0, 1]."""
+    if text.strip().lower() == "auto":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected 'auto' or a number 0..1, got {text!r}"
+        ) from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def brightness(text: str) -> float | None:
+    """``auto`` or a target mean brightness in [0.05, 0.95] (or 13..242 on the 0..255 scale)."""
+    if text.strip().lower() == "auto":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected 'auto' or a target mean 0.05..0.95 (or 13..242), got {text!r}"
+        ) from None
+    if value > 1.0:
+        value /= 255.0  # accept 8-bit units, e.g. --brightness 110
+    if not 0.05 <= value <= 0.95:
+        raise argparse.ArgumentTypeError(f"target mean must be 0.05..0.95 (or 13..242), got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def int_range(lo: int, hi: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"must be between {lo} and {hi}, got {text}")
+        return value
+
+    return parse
+
+
+def tile_size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value != 0 and value < 64:
+        raise argparse.ArgumentTypeError(f"must be 0 (no tiling) or at least 64, got {text}")
+    return value

@@ -1,0 +1,141 @@
+"""``lumos info IMAGE``: what lumos measures in a photo, and what it would do."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from ..analysis import analyse
+from ..config import DEFAULT_MAX_MEGAPIXELS
+from ..io import ImageMeta, read_image
+from ..models import get_enhancer
+from . import _options
+
+__all__ = ["add_parser", "describe", "run"]
+
+# EXIF tags worth showing a person (tag id -> label).
+_EXIF_TAGS = {0x010F: "make", 0x0110: "model", 0x0132: "datetime", 0x0131: "software"}
+_EXIF_SUB = {0x8827: "iso", 0x829A: "exposure_time", 0x829D: "f_number", 0x9003: "taken"}
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "info",
+        help="measure brightness, noise and light; show metadata",
+        description="Measure a photo (brightness, noise, uniform or uneven light) and show "
+        "its metadata and the settings 'lumos enhance' would choose.",
+    )
+    p.add_argument("image", type=Path, metavar="IMAGE")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument(
+        "--max-megapixels",
+        type=_options.positive_float,
+        default=DEFAULT_MAX_MEGAPIXELS,
+        metavar="MP",
+        help=f"refuse larger images (default {DEFAULT_MAX_MEGAPIXELS:g})",
+    )
+    p.set_defaults(run=run)
+
+
+def _exif_summary(raw: bytes | None) -> dict[str, Any]:
+    if not raw:
+        return {}
+    from PIL import Image
+
+    exif = Image.Exif()
+    try:
+        exif.load(raw)
+    except Exception:
+        return {"unreadable": True}
+    out: dict[str, Any] = {}
+    for tag, label in _EXIF_TAGS.items():
+        if tag in exif:
+            out[label] = str(exif[tag]).strip("\x00 ")
+    try:
+        ifd = exif.get_ifd(0x8769)
+    except Exception:
+        ifd = {}
+    for tag, label in _EXIF_SUB.items():
+        if tag in ifd:
+            value = ifd[tag]
+            out[label] = float(value) if hasattr(value, "numerator") else str(value)
+    return out
+
+
+def _icc_description(raw: bytes | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        from PIL import ImageCms
+
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(raw))
+        return ImageCms.getProfileDescription(profile).strip() or "embedded"
+    except Exception:
+        return "embedded (unreadable)"
+
+
+def describe(path: Path, *, max_megapixels: float = DEFAULT_MAX_MEGAPIXELS) -> dict[str, Any]:
+    """Everything ``lumos info`` shows, as a JSON-ready dict."""
+    decoded = read_image(path, max_megapixels=max_megapixels)
+    meta: ImageMeta = decoded.meta
+    analysis = analyse(decoded.rgb)
+    plan = get_enhancer("classical").prepare(
+        decoded.rgb, analysis, denoise=None, detail=None, brightness=None
+    )
+    return {
+        "file": str(path),
+        "format": meta.format,
+        "width": meta.width,
+        "height": meta.height,
+        "megapixels": round(meta.width * meta.height / 1e6, 2),
+        "mode": meta.mode,
+        "bit_depth": meta.bit_depth,
+        "orientation": meta.orientation,
+        "exif": _exif_summary(meta.exif),
+        "icc_profile": _icc_description(meta.icc_profile),
+        "dpi": list(meta.dpi) if meta.dpi else None,
+        "analysis": analysis.to_dict(),
+        "would_use": {
+            "denoise": round(plan.denoise, 3),
+            "detail": round(plan.detail, 3),
+            "target_brightness": round(plan.target_brightness, 3),
+        },
+    }
+
+
+def _format_text(d: dict[str, Any]) -> str:
+    a = d["analysis"]
+    exif = d["exif"]
+    exif_text = ", ".join(f"{k}={v}" for k, v in exif.items()) if exif else "none"
+    lines = [
+        f"file          {d['file']}",
+        f"size          {d['width']} x {d['height']} ({d['megapixels']} MP), "
+        f"{d['format']} {d['mode']} {d['bit_depth']}-bit",
+        f"orientation   {d['orientation']}" + (" (applied)" if d["orientation"] != 1 else ""),
+        f"exif          {exif_text}",
+        f"icc profile   {d['icc_profile'] or 'none'}",
+        f"dpi           {'x'.join(f'{v:g}' for v in d['dpi']) if d['dpi'] else 'none'}",
+        "",
+        f"brightness    mean {a['mean_luminance'] * 255:.0f}/255, median "
+        f"{a['median_luminance'] * 255:.0f}/255, "
+        f"1%..99% = {a['p01'] * 255:.0f}..{a['p99'] * 255:.0f}",
+        f"dark pixels   {a['dark_fraction'] * 100:.1f}%   "
+        f"clipped {a['clipped_fraction'] * 100:.2f}%",
+        f"low light     {'yes' if a['is_low_light'] else 'no'}",
+        f"noise         sigma {a['noise_sigma'] * 255:.2f}/255 (luma)",
+        f"light         {a['light']} (confidence {a['light_confidence']:.0%})",
+        "",
+        f"lumos would   denoise {d['would_use']['denoise']:.2f}, detail "
+        f"{d['would_use']['detail']:.2f}, target brightness "
+        f"{d['would_use']['target_brightness'] * 255:.0f}/255",
+    ]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    info = describe(args.image, max_megapixels=args.max_megapixels)
+    print(json.dumps(info, indent=2) if args.json else _format_text(info))
+    return 0

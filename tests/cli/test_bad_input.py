@@ -1,0 +1,161 @@
+"""Bad input: one clear line, a non-zero exit, no traceback, nothing partial, inputs intact.
+
+One test per case of the issue; each also checks that the other files of the
+batch are still processed.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from lumos.cli import main
+
+from .conftest import dark_photo
+
+
+def _run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return code, err
+
+
+def _good(tmp_path: Path) -> Path:
+    p = tmp_path / "good.png"
+    Image.fromarray(dark_photo()).save(p)
+    return p
+
+
+def _outputs(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def _check_batch(capsys, tmp_path: Path, bad: Path, expect: str) -> None:
+    good = _good(tmp_path)
+    out = tmp_path / "out"
+    before = bad.read_bytes() if bad.is_file() else None
+    code, err = _run(capsys, "enhance", str(bad), str(good), "-o", str(out), "-q")
+    assert code == 1
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    assert expect in lines[0].lower() and str(bad.name) in lines[0]
+    assert _outputs(out) == ["good.png"]  # the rest still processed, nothing partial
+    if before is not None:
+        assert bad.read_bytes() == before
+
+
+def test_missing_path(capsys, tmp_path: Path) -> None:
+    _check_batch(capsys, tmp_path, tmp_path / "nope.jpg", "no such file")
+
+
+def test_folder_without_images(capsys, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "readme.txt").write_text("hi")
+    _check_batch(capsys, tmp_path, empty, "no images found")
+
+
+def test_zero_byte_file(capsys, tmp_path: Path) -> None:
+    p = tmp_path / "zero.jpg"
+    p.write_bytes(b"")
+    _check_batch(capsys, tmp_path, p, "empty")
+
+
+def test_truncated_jpeg(capsys, tmp_path: Path) -> None:
+    full = tmp_path / "full.jpg"
+    Image.fromarray(dark_photo(200, 300)).save(full, quality=95)
+    p = tmp_path / "cut.jpg"
+    p.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    full.unlink()
+    _check_batch(capsys, tmp_path, p, "truncated")
+
+
+def test_text_file_named_jpg(capsys, tmp_path: Path) -> None:
+    p = tmp_path / "letter.jpg"
+    p.write_text("Dear user, this is not a photo.\n" * 20)
+    _check_batch(capsys, tmp_path, p, "not an image")
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 64)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_decompression_bomb_refused_from_header(capsys, tmp_path: Path) -> None:
+    p = tmp_path / "bomb.png"
+    p.write_bytes(_png_header_only(50_000, 50_000))  # 2500 MP declared, a few bytes on disk
+    _check_batch(capsys, tmp_path, p, "limit")
+
+
+def test_max_megapixels_option(capsys, tmp_path: Path) -> None:
+    p = _good(tmp_path)
+    code, err = _run(capsys, "enhance", str(p), "--max-megapixels", "0.001", "-q")
+    assert code == 1 and "--max-megapixels" in err
+
+
+def test_unsupported_format(capsys, tmp_path: Path) -> None:
+    p = tmp_path / "anim.gif"
+    Image.fromarray(dark_photo()).convert("P").save(p)
+    _check_batch(capsys, tmp_path, p, "support")
+
+
+def test_unwritable_output_folder(capsys, tmp_path: Path) -> None:
+    good = _good(tmp_path)
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("a file, not a folder")
+    code, err = _run(capsys, "enhance", str(good), "-o", str(blocker / "sub"), "-q")
+    assert code == 1 and "output folder" in err
+
+
+def test_write_failure_leaves_nothing(capsys, tmp_path: Path, monkeypatch) -> None:
+    good = _good(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def deny(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("tempfile.mkstemp", deny)
+    code, err = _run(capsys, "enhance", str(good), "-o", str(out), "-q")
+    assert code == 1 and "permission denied" in err.lower()
+    assert _outputs(out) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--denoise", "1.5"],
+        ["--detail", "lots"],
+        ["--brightness", "2000"],
+        ["--quality", "0"],
+        ["--format", "gif"],
+        ["--tile", "10"],
+        ["--jobs", "0"],
+        ["--model", "nonexistent"],
+    ],
+)
+def test_bad_option_value(capsys, tmp_path: Path, argv: list[str]) -> None:
+    good = _good(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["enhance", str(good), *argv])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.startswith("lumos: ")
+    assert not (tmp_path / "good_lumos.png").exists()
+
+
+def test_unknown_command(capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["brighten", "x.jpg"])
+    assert exc.value.code == 2
