@@ -59,3 +59,14 @@ def test_progress_is_reported_per_tile() -> None:
     calls: list[tuple[int, int]] = []
     run_tiled(_blur, _image(200, 200), tile=64, halo=8, progress=lambda d, t: calls.append((d, t)))
     assert calls[-1] == (len(calls), len(calls)) and len(calls) == 16
+
+
+def test_aligned_tiles_start_on_even_pixels() -> None:
+    tiles = plan_tiles(301, 517, tile=100, halo=13, align=2)
+    for t in tiles:
+        for start in (t.core[0], t.core[2], t.padded[0], t.padded[2]):
+            assert start % 2 == 0
+    count = np.zeros((301, 517), np.int32)
+    for t in tiles:
+        count[t.core[0] : t.core[1], t.core[2] : t.core[3]] += 1
+    assert np.all(count == 1)

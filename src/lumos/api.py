@@ -16,7 +16,14 @@ import numpy as np
 from ._types import PathLike, ProgressFn
 from .analysis import Analysis, analyse
 from .config import EnhanceOptions, TilingOptions
-from .io import DecodedImage, image_from_array, image_to_array, read_image, write_image
+from .io import (
+    ArrayKind,
+    DecodedImage,
+    image_from_array,
+    image_to_array,
+    read_image,
+    write_image,
+)
 from .pipeline import PipelineResult, run_pipeline
 
 __all__ = ["EnhanceResult", "analyse_image", "enhance", "load", "make_options"]
@@ -150,16 +157,11 @@ def enhance(
 
 def _native_array(decoded: DecodedImage) -> np.ndarray:
     """A file's pixels as uint8/uint16 in the file's channel layout."""
-    scale, dtype = (65535.0, np.uint16) if decoded.meta.bit_depth == 16 else (255.0, np.uint8)
-    rgb = decoded.rgb
-    if decoded.meta.mode in ("L", "LA"):
-        chans = [rgb @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)]
-    else:
-        chans = [rgb[..., i] for i in range(3)]
-    if decoded.alpha is not None and decoded.meta.mode in ("LA", "RGBA"):
-        chans.append(decoded.alpha)
-    arr = np.stack(chans, axis=-1) if len(chans) > 1 else chans[0]
-    return np.clip(arr * scale + 0.5, 0, scale).astype(dtype)
+    dtype = "uint16" if decoded.meta.bit_depth == 16 else "uint8"
+    # Grey + alpha comes back as RGBA: an (H, W, 2) array is not a layout lumos returns.
+    layout = {"L": "HW", "LA": "HW4", "RGB": "HW3", "RGBA": "HW4"}[decoded.meta.mode]
+    alpha = decoded.alpha if layout == "HW4" else None
+    return image_to_array(decoded.rgb, alpha, ArrayKind(dtype, layout))
 
 
 def analyse_image(image: Any, *, max_megapixels: float | None = None) -> Analysis:

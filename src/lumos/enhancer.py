@@ -34,6 +34,9 @@ class Plan:
     ----------
     halo : int
         Context in pixels a tile needs on each side for an exact result.
+    align : int
+        Tile edges fall on multiples of this (e.g. 2 for a network that works
+        on pixel-unshuffled 2x2 blocks).
     denoise : float
         Denoise strength actually used, in [0, 1].
     detail : float
@@ -49,6 +52,7 @@ class Plan:
     detail: float
     target_brightness: float
     params: dict[str, Any] = field(default_factory=dict)
+    align: int = 1
 
 
 @dataclass

@@ -74,7 +74,8 @@ class MissingExtraError(InputError):
 
     def __init__(self, feature: str, extra: str, *, path: str | Path | None = None) -> None:
         super().__init__(
-            f"{feature} needs the '{extra}' extra: pip install 'lumos[{extra}]'", path=path
+            f"support for {feature} needs the '{extra}' extra: pip install 'lumos[{extra}]'",
+            path=path,
         )
         self.extra = extra
 

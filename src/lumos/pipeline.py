@@ -137,6 +137,7 @@ def run_pipeline(
         rgb,
         tile=options.tiling.tile,
         halo=plan.halo,
+        align=plan.align,
         keep_intermediates=keep_intermediates,
         workers=workers or default_workers(),
         progress=progress,

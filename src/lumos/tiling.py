@@ -42,16 +42,20 @@ class Tile:
     """The part of the padded result that is blended into the output."""
 
 
-def _axis_spans(length: int, tile: int) -> list[tuple[int, int]]:
-    """Split ``[0, length)`` into near-equal cores of at most ``tile`` pixels."""
+def _axis_spans(length: int, tile: int, align: int = 1) -> list[tuple[int, int]]:
+    """Split ``[0, length)`` into near-equal cores of about ``tile`` pixels.
+
+    Inner edges fall on multiples of ``align``.
+    """
     if tile <= 0 or length <= tile:
         return [(0, length)]
     count = math.ceil(length / tile)
-    edges = [round(i * length / count) for i in range(count + 1)]
+    inner = [round(i * length / count / align) * align for i in range(1, count)]
+    edges = sorted({0, length, *(e for e in inner if 0 < e < length)})
     return list(itertools.pairwise(edges))
 
 
-def plan_tiles(height: int, width: int, *, tile: int, halo: int) -> list[Tile]:
+def plan_tiles(height: int, width: int, *, tile: int, halo: int, align: int = 1) -> list[Tile]:
     """Lay out tiles covering a ``height`` x ``width`` image.
 
     Parameters
@@ -62,6 +66,8 @@ def plan_tiles(height: int, width: int, *, tile: int, halo: int) -> list[Tile]:
         Target core size; ``0`` means one tile for the whole image.
     halo : int
         Context pixels added on each side of a core (clipped at the image border).
+    align : int
+        Inner tile edges and padded starts fall on multiples of ``align``.
 
     Returns
     -------
@@ -73,10 +79,11 @@ def plan_tiles(height: int, width: int, *, tile: int, halo: int) -> list[Tile]:
     >>> [t.core for t in plan_tiles(100, 150, tile=64, halo=8)][:2]
     [(0, 50, 0, 50), (0, 50, 50, 100)]
     """
+    halo = -(-halo // align) * align  # round up so padded starts stay aligned
     blend = halo // 2
     tiles = []
-    for y0, y1 in _axis_spans(height, tile):
-        for x0, x1 in _axis_spans(width, tile):
+    for y0, y1 in _axis_spans(height, tile, align):
+        for x0, x1 in _axis_spans(width, tile, align):
             padded = (
                 max(0, y0 - halo),
                 min(height, y1 + halo),
@@ -143,6 +150,7 @@ def run_tiled(
     *,
     tile: int,
     halo: int,
+    align: int = 1,
     keep_intermediates: bool = False,
     workers: int = 1,
     progress: ProgressFn | None = None,
@@ -160,6 +168,8 @@ def run_tiled(
         Core tile size in pixels; ``0`` processes the whole image in one call.
     halo : int
         Context each tile needs; the blend margin is ``halo // 2``.
+    align : int
+        Tile edges fall on multiples of ``align``.
     keep_intermediates : bool
         Also assemble ``TileOutput.intermediates`` into full-size arrays.
     workers : int
@@ -173,8 +183,8 @@ def run_tiled(
         Full-size final image and, on request, full-size intermediates.
     """
     height, width = image.shape[:2]
-    tiles = plan_tiles(height, width, tile=tile, halo=halo)
-    blend = halo // 2
+    tiles = plan_tiles(height, width, tile=tile, halo=halo, align=align)
+    blend = (-(-halo // align) * align) // 2
     total = len(tiles)
     if total == 1:
         out = fn(image, (0, height, 0, width))

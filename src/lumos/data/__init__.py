@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
-from .synth import DarkenParams, darken, linear_to_srgb, srgb_to_linear
+from .synth import (
+    DarkenParams,
+    add_sensor_noise,
+    darken,
+    light_field,
+    linear_to_srgb,
+    sample_params,
+    srgb_to_linear,
+)
 
-__all__ = ["DarkenParams", "darken", "linear_to_srgb", "srgb_to_linear"]
+__all__ = [
+    "DarkenParams",
+    "add_sensor_noise",
+    "darken",
+    "light_field",
+    "linear_to_srgb",
+    "sample_params",
+    "srgb_to_linear",
+]

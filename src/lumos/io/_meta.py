@@ -1,0 +1,195 @@
+"""What lumos keeps about an image besides its pixels, and helpers for EXIF/ICC/DPI."""
+
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._types import FloatImage, FloatMap
+
+__all__ = [
+    "EXIF_PREFIX",
+    "DecodedImage",
+    "ImageMeta",
+    "apply_orientation",
+    "clean_dpi",
+    "exif_orientation",
+    "icc_fits",
+    "normalize_exif",
+    "reset_orientation",
+]
+
+EXIF_PREFIX = b"Exif\x00\x00"
+_ORIENTATION_TAG = 0x0112
+
+
+@dataclass(frozen=True)
+class ImageMeta:
+    """Everything about an image that is not its pixels.
+
+    Attributes
+    ----------
+    format : str
+        ``"JPEG"``, ``"PNG"``, ``"TIFF"``, ``"WEBP"``, ``"BMP"``, ``"HEIF"``, ``"RAW"``,
+        ``"ARRAY"`` (a NumPy array) or ``"PIL"`` (an in-memory PIL image).
+    mode : str
+        The original channel layout: ``"L"``, ``"LA"``, ``"RGB"`` or ``"RGBA"``.
+        Palette and CMYK images count as ``"RGB"``/``"RGBA"``.
+    bit_depth : int
+        8 or 16 (16-bit PNG/TIFF, camera RAW, float arrays).
+    width, height : int
+        Size after the EXIF orientation is applied.
+    orientation : int
+        The EXIF orientation found in the file (1 if none). The pixels of a
+        :class:`DecodedImage` are already turned upright.
+    exif : bytes or None
+        Raw EXIF (starting with ``b"Exif\\0\\0"``) with its orientation reset to 1.
+    icc_profile : bytes or None
+        The embedded ICC colour profile; ``None`` means sRGB.
+    dpi : tuple of float or None
+        Horizontal and vertical resolution in dots per inch.
+    """
+
+    format: str
+    mode: str
+    bit_depth: int
+    width: int
+    height: int
+    orientation: int = 1
+    exif: bytes | None = None
+    icc_profile: bytes | None = None
+    dpi: tuple[float, float] | None = None
+
+    @property
+    def has_alpha(self) -> bool:
+        """Whether the original had an alpha channel."""
+        return self.mode in ("LA", "RGBA")
+
+    @property
+    def is_grey(self) -> bool:
+        """Whether the original was greyscale."""
+        return self.mode in ("L", "LA")
+
+
+@dataclass
+class DecodedImage:
+    """Pixels in lumos's internal form plus the metadata to write them back.
+
+    Attributes
+    ----------
+    rgb : (H, W, 3) float32 ndarray
+        Values in [0, 1], upright (EXIF orientation applied).
+    alpha : (H, W) float32 ndarray or None
+        Opacity in [0, 1], or ``None`` for an opaque image.
+    meta : ImageMeta
+    """
+
+    rgb: FloatImage
+    alpha: FloatMap | None
+    meta: ImageMeta
+
+
+def _orientation_entry(tiff: bytes) -> tuple[str, int] | None:
+    """Byte order and offset of the IFD0 orientation value in a TIFF-structured blob."""
+    try:
+        order = {b"II": "<", b"MM": ">"}[tiff[:2]]
+        ifd = struct.unpack(order + "I", tiff[4:8])[0]
+        count = struct.unpack(order + "H", tiff[ifd : ifd + 2])[0]
+        for i in range(count):
+            at = ifd + 2 + 12 * i
+            tag, typ = struct.unpack(order + "HH", tiff[at : at + 4])
+            if tag == _ORIENTATION_TAG and typ == 3:  # SHORT, stored inline
+                if at + 10 > len(tiff):
+                    return None
+                return order, at + 8
+    except (KeyError, struct.error):
+        return None
+    return None
+
+
+def normalize_exif(raw: Any) -> bytes | None:
+    """Raw EXIF in one canonical form (with the ``Exif\\0\\0`` prefix), or ``None``."""
+    if not isinstance(raw, (bytes, bytearray)) or not raw:
+        return None
+    raw = bytes(raw)
+    if raw.startswith(EXIF_PREFIX):
+        return raw if len(raw) > len(EXIF_PREFIX) + 8 else None
+    if raw[:4] in (b"II*\x00", b"MM\x00*"):
+        return EXIF_PREFIX + raw
+    return None  # not EXIF we could write back safely
+
+
+def exif_orientation(exif: bytes | None) -> int:
+    """The EXIF orientation (1..8) in canonical EXIF bytes; 1 if absent or invalid."""
+    if not exif:
+        return 1
+    found = _orientation_entry(exif[len(EXIF_PREFIX) :])
+    if found is None:
+        return 1
+    order, at = found
+    at += len(EXIF_PREFIX)
+    value = struct.unpack(order + "H", exif[at : at + 2])[0]
+    return value if 1 <= value <= 8 else 1
+
+
+def reset_orientation(exif: bytes | None) -> bytes | None:
+    """Set the orientation tag to 1, patching the bytes in place.
+
+    Re-serialising the EXIF (as Pillow's ``Exif.tobytes`` does) moves data and
+    breaks maker notes that use absolute offsets, so only the two value bytes change.
+    """
+    if not exif:
+        return exif
+    found = _orientation_entry(exif[len(EXIF_PREFIX) :])
+    if found is None:
+        return exif
+    order, at = found
+    at += len(EXIF_PREFIX)
+    patched = bytearray(exif)
+    patched[at : at + 2] = struct.pack(order + "H", 1)
+    return bytes(patched)
+
+
+def apply_orientation(array: np.ndarray, orientation: int) -> np.ndarray:
+    """Turn stored pixels upright for an EXIF orientation (a view, never a copy).
+
+    Same result as :func:`PIL.ImageOps.exif_transpose`; works on any (H, W, ...) array.
+    """
+    if orientation in (5, 6, 7, 8):
+        array = array.swapaxes(0, 1)
+    if orientation in (2, 3, 6, 7):
+        array = array[:, ::-1]
+    if orientation in (3, 4, 7, 8):
+        array = array[::-1]
+    return array
+
+
+def clean_dpi(dpi: Any) -> tuple[float, float] | None:
+    """A ``(x, y)`` DPI pair as plain floats, or ``None`` if absent or nonsense.
+
+    Rounded to 0.01 dpi: PNG stores dots per metre, so 300 dpi reads back as
+    299.9994 and would otherwise be written to a JPEG as 299.
+    """
+    try:
+        x, y = (round(float(v), 2) for v in dpi)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    if not (math.isfinite(x) and math.isfinite(y)) or x <= 0 or y <= 0:
+        return None
+    return x, y
+
+
+def icc_fits(icc: bytes | None, grey: bool) -> bool:
+    """Whether an ICC profile's colour space matches greyscale or RGB pixels.
+
+    A greyscale profile on RGB pixels (or a CMYK one on anything we write) makes
+    viewers show wrong colours or refuse the file, so such profiles are dropped.
+    """
+    if not icc or len(icc) < 20:
+        return False
+    space = icc[16:20]
+    return space == (b"GRAY" if grey else b"RGB ")

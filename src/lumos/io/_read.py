@@ -1,0 +1,352 @@
+"""Reading images: header checks first, then pixels as float32 RGB in [0, 1].
+
+8-bit data is decoded by Pillow. 16-bit PNG/TIFF pixels are decoded by OpenCV
+because Pillow has no 16-bit RGB mode; their metadata still comes from
+Pillow's header parser, and the EXIF orientation is applied with NumPy.
+
+The megapixel limit is lumos's own, checked from the header by
+:func:`probe_image` before anything is decoded. To make it the one that
+applies, importing :mod:`lumos.io` sets ``PIL.Image.MAX_IMAGE_PIXELS = None``
+once (Pillow's guard otherwise warns above 89 MP and refuses above 179 MP,
+below lumos's default of 200 MP). This is process-wide; there is no per-call
+switch in Pillow, and changing it per call would race between threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from .._types import PathLike
+from ..errors import ImageTooLargeError, InputError, OptionError, UnsupportedFormatError
+from ._arrays import to_float
+from ._extras import open_heif, raw_pixels, raw_size
+from ._formats import READ_FORMATS_TEXT, sniff, webp_size
+from ._meta import (
+    DecodedImage,
+    ImageMeta,
+    apply_orientation,
+    clean_dpi,
+    exif_orientation,
+    normalize_exif,
+    reset_orientation,
+)
+
+__all__ = ["probe_image", "read_image"]
+
+log = logging.getLogger(__name__)
+
+Image.MAX_IMAGE_PIXELS = None  # see the module docstring
+
+_PNG_MODES = {0: "L", 2: "RGB", 3: "RGB", 4: "LA", 6: "RGBA"}
+# IFD0 tags that belong in EXIF; the rest of a TIFF's IFD0 describes its pixel layout.
+_EXIF_IFD0_TAGS = (270, 271, 272, 274, 305, 306, 315, 318, 319, 33432, 0x8769, 0x8825)
+
+
+@dataclass
+class _Header:
+    """What the header says, before any pixel is decoded."""
+
+    meta: ImageMeta
+    image: Any | None  # the lazy PIL image, if any
+    turn: int  # orientation still to apply to decoded pixels
+
+
+def _check_limit(width: int, height: int, max_megapixels: float, path: Path) -> None:
+    mp = width * height / 1e6
+    if mp > max_megapixels:
+        raise ImageTooLargeError(
+            f"{width}x{height} = {mp:.1f} MP is above the limit of {max_megapixels:g} MP; "
+            "raise --max-megapixels to allow it",
+            path=path,
+        )
+
+
+def _check_file(path: PathLike) -> tuple[Path, bytes, str]:
+    """Existence, type and content sniffing; returns the path, first bytes and format."""
+    try:
+        path = Path(path)
+        st = path.stat()
+    except TypeError:
+        raise InputError(f"expected a file path, got {type(path).__name__}") from None
+    except FileNotFoundError:
+        raise InputError("no such file", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError("is a folder, not an image file", path=path)
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError("not a regular file", path=path)
+    if st.st_size == 0:
+        raise InputError("empty file", path=path)
+    try:
+        with open(path, "rb") as f:
+            header = f.read(64)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    fmt = sniff(header, path.suffix)
+    if fmt is None:
+        raise UnsupportedFormatError(f"not an image (lumos reads {READ_FORMATS_TEXT})", path=path)
+    if fmt.startswith("other:"):
+        raise UnsupportedFormatError(
+            f"{fmt[6:]} images are not supported; lumos reads {READ_FORMATS_TEXT}", path=path
+        )
+    return path, header, fmt
+
+
+def _corrupt(fmt: str, exc: BaseException, path: Path) -> InputError:
+    if isinstance(exc, UnidentifiedImageError):  # its text is a file-object repr
+        reason = "unreadable header"
+    else:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return InputError(f"truncated or corrupt {fmt} file ({reason})", path=path)
+
+
+def _tiff_exif(image: Any) -> bytes | None:
+    """The EXIF part of a TIFF's tags, serialised the way JPEG/PNG carry it."""
+    try:
+        src = image.getexif()
+        keep = Image.Exif()
+        for tag in _EXIF_IFD0_TAGS:
+            if tag not in src:
+                continue
+            if tag in (0x8769, 0x8825):
+                sub = dict(src.get_ifd(tag))
+                sub.pop(0xA005, None)  # interop pointer: offset into the source file
+                if sub:
+                    keep[tag] = sub
+            else:
+                keep[tag] = src[tag]
+        return normalize_exif(keep.tobytes()) if len(keep) else None
+    except Exception as exc:  # odd tags must not make a readable image unreadable
+        log.debug("dropping unreadable TIFF EXIF: %s", exc)
+        return None
+
+
+def _mode_and_depth(image: Any, fmt: str, header: bytes, path: Path) -> tuple[str, int]:
+    """The original channel layout and whether the pixels are 16-bit."""
+    if fmt == "PNG" and header[24] == 16:
+        return _PNG_MODES.get(header[25], "RGB"), 16
+    if fmt == "TIFF":
+        bps = image.tag_v2.get(258, (8,))
+        bps = max(bps) if isinstance(bps, tuple) else int(bps)
+        sample_format = image.tag_v2.get(339, (1,))
+        floats = 3 in (sample_format if isinstance(sample_format, tuple) else (sample_format,))
+        if bps > 16 or floats:
+            raise UnsupportedFormatError(
+                f"{bps}-bit{' float' if floats else ''} TIFF is not supported; "
+                "lumos reads 8- and 16-bit images",
+                path=path,
+            )
+        if bps == 16:
+            if image.mode.startswith("I"):
+                return "L", 16
+            if image.mode in ("RGB", "RGBA"):
+                return image.mode, 16
+            raise UnsupportedFormatError(f"16-bit {image.mode} TIFF is not supported", path=path)
+    mode = image.mode
+    transparent = "transparency" in image.info
+    if mode in ("1", "L", "I;16", "I;16B", "I;16L", "I"):
+        return ("LA" if transparent else "L"), 8
+    if mode in ("LA", "La"):
+        return "LA", 8
+    if mode in ("RGBA", "RGBa", "PA"):
+        return "RGBA", 8
+    if mode in ("RGB", "RGBX", "P", "YCbCr", "CMYK"):
+        return ("RGBA" if transparent and mode in ("RGB", "P") else "RGB"), 8
+    raise UnsupportedFormatError(f"{fmt} images in mode {mode} are not supported", path=path)
+
+
+def _read_header(fp: IO[bytes], path: Path, header: bytes, fmt: str, limit: float) -> _Header:
+    if fmt == "RAW":
+        w, h, orientation = raw_size(path)
+        _check_limit(w, h, limit, path)
+        meta = ImageMeta("RAW", "RGB", 16, w, h, orientation=orientation)
+        return _Header(meta, None, turn=1)
+    if fmt == "WEBP" and (size := webp_size(header)) is not None:
+        _check_limit(*size, limit, path)  # Pillow allocates the canvas while opening
+    try:
+        image = open_heif(fp, path) if fmt == "HEIF" else Image.open(fp, formats=[fmt])
+    except InputError:
+        raise
+    except Exception as exc:
+        raise _corrupt(fmt, exc, path) from None
+    w, h = image.size
+    _check_limit(w, h, limit, path)
+    mode, depth = _mode_and_depth(image, fmt, header, path)
+    exif = _tiff_exif(image) if fmt == "TIFF" else normalize_exif(image.info.get("exif"))
+    if fmt == "HEIF":  # pillow-heif turns the pixels itself and resets the tag
+        orientation, turn = int(image.info.get("original_orientation") or 1), 1
+    else:
+        orientation = turn = exif_orientation(exif)
+    icc = image.info.get("icc_profile") or None
+    if image.mode == "CMYK":
+        icc = None  # converted to sRGB on decode; a CMYK profile would be wrong
+    if orientation in (5, 6, 7, 8):
+        w, h = h, w
+    meta = ImageMeta(
+        format=fmt,
+        mode=mode,
+        bit_depth=depth,
+        width=w,
+        height=h,
+        orientation=orientation,
+        exif=reset_orientation(exif),
+        icc_profile=icc,
+        dpi=clean_dpi(image.info.get("dpi")),
+    )
+    return _Header(meta, image, turn=turn)
+
+
+@contextmanager
+def _opened(path: PathLike, max_megapixels: float) -> Iterator[tuple[Path, IO[bytes], _Header]]:
+    if isinstance(max_megapixels, bool) or not isinstance(max_megapixels, (int, float)):
+        raise OptionError(f"max_megapixels must be a positive number, got {max_megapixels!r}")
+    if not max_megapixels > 0:
+        raise OptionError(f"max_megapixels must be a positive number, got {max_megapixels!r}")
+    path, header, fmt = _check_file(path)
+    with open(path, "rb") as fp:
+        head = _read_header(fp, path, header, fmt, float(max_megapixels))
+        try:
+            yield path, fp, head
+        finally:
+            if head.image is not None:
+                head.image.close()
+
+
+def probe_image(path: PathLike, *, max_megapixels: float = 200.0) -> ImageMeta:
+    """Read an image's metadata from its header; never decodes pixels.
+
+    Parameters
+    ----------
+    path : path-like
+        The image file. Its content decides the format, not its name.
+    max_megapixels : float
+        Refuse images with more pixels than this (decompression-bomb guard).
+
+    Returns
+    -------
+    ImageMeta
+        ``width``/``height`` are after the EXIF orientation is applied.
+
+    Raises
+    ------
+    InputError
+        Missing, empty, a folder, unreadable, truncated or corrupt.
+    UnsupportedFormatError
+        Not an image, or an image format lumos does not read.
+    ImageTooLargeError
+        Above ``max_megapixels``.
+    MissingExtraError
+        HEIC or RAW without the ``heic`` / ``raw`` extra.
+    """
+    with _opened(path, max_megapixels) as (_, _, head):
+        return head.meta
+
+
+def _cmyk_to_rgb(image: Any, icc: bytes | None) -> Any:
+    """CMYK to sRGB, through the embedded profile when there is one."""
+    if icc:
+        try:
+            import io
+
+            from PIL import ImageCms
+
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            dst = ImageCms.createProfile("sRGB")
+            return ImageCms.profileToProfile(image, src, dst, outputMode="RGB")
+        except Exception as exc:  # a broken profile: fall back to the plain formula
+            log.debug("CMYK profile conversion failed: %s", exc)
+    return image.convert("RGB")
+
+
+def _decode(path: Path, fp: IO[bytes], head: _Header) -> tuple[np.ndarray, bool]:
+    """Pixels as uint8/uint16 (H, W[, C]) in file orientation; True if channels are BGR."""
+    meta = head.meta
+    if meta.format == "RAW":
+        return raw_pixels(path), False
+    image = head.image
+    if meta.bit_depth == 16:
+        import cv2
+
+        fp.seek(0)
+        data = fp.read()
+        # OpenCV prints to stderr on a cut-off PNG; catch the common case first.
+        if meta.format == "PNG" and data.rfind(b"IEND") < 0:
+            raise InputError("truncated or corrupt PNG file (no IEND chunk)", path=path)
+        pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+        if pixels is None:
+            raise InputError(f"truncated or corrupt {meta.format} file", path=path)
+        return pixels, pixels.ndim == 3
+    try:
+        image.load()  # raises on truncated data (ImageFile.LOAD_TRUNCATED_IMAGES is False)
+        icc = image.info.get("icc_profile")
+        if image.mode == "CMYK":
+            image = _cmyk_to_rgb(image, icc)
+        if image.mode != meta.mode:
+            image = image.convert(meta.mode)
+        return np.asarray(image), False
+    except InputError:
+        raise
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise _corrupt(meta.format, exc, path) from None
+
+
+def read_image(path: PathLike, *, max_megapixels: float = 200.0) -> DecodedImage:
+    """Read an image file as float32 RGB in [0, 1], upright, with its metadata.
+
+    Parameters
+    ----------
+    path : path-like
+        JPEG, PNG, TIFF, WEBP or BMP; HEIC with the ``heic`` extra; camera RAW
+        (DNG, CR2, NEF, ARW, ...) with the ``raw`` extra. The content decides
+        the format, not the name.
+    max_megapixels : float
+        Refuse larger images, judged from the header before decoding.
+
+    Returns
+    -------
+    DecodedImage
+        ``rgb`` (H, W, 3) float32; ``alpha`` (H, W) float32 or ``None``; ``meta``.
+
+    Raises
+    ------
+    InputError, UnsupportedFormatError, ImageTooLargeError, MissingExtraError
+        As for :func:`probe_image`, plus truncated or corrupt pixel data.
+
+    Notes
+    -----
+    16-bit PNG/TIFF are read at full precision. Greyscale becomes three equal
+    channels (``meta.mode`` remembers ``"L"``); palette images become RGB(A);
+    CMYK becomes sRGB. GIF, ICO and other formats are refused. Camera RAW is
+    developed with the camera's white balance into 16-bit sRGB.
+    """
+    with _opened(path, max_megapixels) as (path, fp, head):
+        pixels, bgr = _decode(path, fp, head)
+    meta = head.meta
+    pixels = apply_orientation(pixels, head.turn)
+    scale = 65535.0 if pixels.dtype == np.uint16 else 255.0
+    h, w = pixels.shape[:2]
+    rgb = np.empty((h, w, 3), dtype=np.float32)
+    alpha = None
+    if pixels.ndim == 2:
+        to_float(pixels[..., None], scale, out=rgb)
+    else:
+        channels = pixels.shape[2]
+        if channels <= 2:  # L or LA from Pillow
+            to_float(pixels[..., :1], scale, out=rgb)
+        else:
+            to_float(pixels[..., 2::-1] if bgr else pixels[..., :3], scale, out=rgb)
+        if channels in (2, 4) and meta.has_alpha:
+            alpha = to_float(pixels[..., -1], scale)
+    if (meta.width, meta.height) != (w, h):
+        meta = replace(meta, width=w, height=h)
+    return DecodedImage(rgb=rgb, alpha=alpha, meta=meta)

@@ -1,0 +1,268 @@
+"""Writing images atomically, with their metadata and bit depth kept.
+
+The file is encoded into a hidden temporary file in the destination folder,
+flushed to disk and then renamed over the final name, so a crash or an
+encoder error never leaves a half-written image behind.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+from PIL import Image
+
+from .._types import PathLike
+from ..errors import InputError, LumosError, OptionError, OutputError
+from ._arrays import quantize
+from ._containers import png_add_metadata, tiff_add_metadata
+from ._formats import WRITABLE_FORMATS, format_for_suffix
+from ._meta import DecodedImage, icc_fits
+
+__all__ = ["write_image"]
+
+log = logging.getLogger(__name__)
+
+_ALPHA_FORMATS = ("PNG", "TIFF", "WEBP")
+_SIXTEEN_BIT_FORMATS = ("PNG", "TIFF")
+_JPEG_MAX_EXIF = 65533  # one APP1 segment
+_PNG_COMPRESS_LEVEL = 4  # zlib level: most of level 9's size at a fraction of its time
+
+
+def _output_format(format: str | None, path: Path) -> str:
+    if format is None:
+        if not path.suffix:
+            raise OptionError(
+                f"cannot tell the output format of {path.name!r}; "
+                "give it a suffix such as .jpg or pass a format"
+            )
+        fmt = format_for_suffix(path.suffix)
+    elif isinstance(format, str):
+        fmt = format_for_suffix(format)
+    else:
+        raise OptionError(f"format must be a string such as 'jpeg', got {format!r}")
+    if fmt not in WRITABLE_FORMATS:
+        raise OptionError(f"lumos cannot write {fmt} files; choose {', '.join(WRITABLE_FORMATS)}")
+    return fmt
+
+
+def _check_quality(quality: int) -> None:
+    if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)):
+        raise OptionError(f"--quality must be an integer from 1 to 100, got {quality!r}")
+    if not 1 <= quality <= 100:
+        raise OptionError(f"--quality must be from 1 to 100, got {quality}")
+
+
+def _check_image(image: DecodedImage) -> None:
+    rgb, alpha = getattr(image, "rgb", None), getattr(image, "alpha", None)
+    if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.size == 0:
+        shape = getattr(rgb, "shape", None)
+        raise InputError(f"image to write must have rgb of shape (H, W, 3), got {shape}")
+    if alpha is not None and getattr(alpha, "shape", None) != rgb.shape[:2]:
+        raise InputError(
+            f"alpha of shape {getattr(alpha, 'shape', None)} does not match rgb {rgb.shape}"
+        )
+
+
+def _check_target(path: Path, overwrite: bool) -> None:
+    if path.is_dir():
+        raise OutputError("is a folder, not a file name", path=path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise OutputError("output folder does not exist", path=folder)
+    if path.exists() and not overwrite:
+        raise OutputError("exists; use --overwrite", path=path)
+    if not os.access(folder, os.W_OK):
+        raise OutputError("output folder is not writable", path=folder)
+
+
+def _encode_16bit(image: DecodedImage, fmt: str, grey: bool, alpha: np.ndarray | None) -> bytes:
+    import cv2
+
+    meta = image.meta
+    if grey and alpha is not None:
+        grey = False  # OpenCV writes 1, 3 or 4 channels: grey+alpha goes out as RGBA
+    pixels = quantize(image.rgb, alpha, bits=16, grey=grey, bgr=True)
+    icc = meta.icc_profile if icc_fits(meta.icc_profile, grey) else None
+    if fmt == "PNG":
+        params = [cv2.IMWRITE_PNG_COMPRESSION, _PNG_COMPRESS_LEVEL]
+    else:
+        # Without a unit OpenCV's default resolution (1) would read as 1 dpi.
+        params = [cv2.IMWRITE_TIFF_RESUNIT, 1]
+        if meta.dpi:
+            x, y = (max(1, round(v)) for v in meta.dpi)
+            params = [cv2.IMWRITE_TIFF_RESUNIT, 2, cv2.IMWRITE_TIFF_XDPI, x]
+            params += [cv2.IMWRITE_TIFF_YDPI, y]
+    ok, buf = cv2.imencode(".png" if fmt == "PNG" else ".tif", pixels, params)
+    if not ok:
+        raise OutputError(f"OpenCV could not encode a 16-bit {fmt}")
+    data = buf.tobytes()
+    if fmt == "PNG":
+        return png_add_metadata(data, icc=icc, exif=meta.exif, dpi=meta.dpi)
+    return _tiff_with_exif(tiff_add_metadata(data, icc=icc, exif=None), meta.exif)
+
+
+def _encode(image: DecodedImage, fmt: str, quality: int, fp: IO[bytes]) -> None:
+    meta = image.meta
+    grey = meta.is_grey and fmt != "WEBP"  # WEBP has no greyscale mode
+    alpha = image.alpha if fmt in _ALPHA_FORMATS else None
+    if meta.bit_depth == 16 and fmt in _SIXTEEN_BIT_FORMATS:
+        fp.write(_encode_16bit(image, fmt, grey, alpha))
+        return
+    pil = Image.fromarray(quantize(image.rgb, alpha, bits=8, grey=grey))
+    options: dict[str, object] = {}
+    if icc_fits(meta.icc_profile, grey) and fmt != "BMP":
+        options["icc_profile"] = meta.icc_profile
+    if meta.exif and fmt != "BMP":
+        if fmt == "JPEG" and len(meta.exif) > _JPEG_MAX_EXIF:
+            log.warning("EXIF of %d bytes does not fit in a JPEG; not kept", len(meta.exif))
+        else:
+            options["exif"] = meta.exif
+    if meta.dpi and fmt != "WEBP":
+        options["dpi"] = meta.dpi
+    if fmt == "JPEG":
+        # 4:4:4 keeps colour edges clean; below 90 the size saving of 4:2:0 wins.
+        options.update(quality=quality, subsampling=0 if quality >= 90 else 2)
+    elif fmt == "WEBP":
+        options.update(quality=quality, method=4)
+    elif fmt == "PNG":
+        options.update(compress_level=_PNG_COMPRESS_LEVEL)
+    elif fmt == "TIFF":
+        # libtiff refuses Pillow's EXIF sub-IFD pointer, so EXIF is spliced in afterwards.
+        exif = options.pop("exif", None)
+        buf = io.BytesIO()
+        pil.save(buf, format=fmt, compression="tiff_lzw", **options)
+        fp.write(_tiff_with_exif(buf.getvalue(), exif))
+        return
+    pil.save(fp, format=fmt, **options)
+
+
+def _tiff_with_exif(data: bytes, exif: object) -> bytes:
+    if not isinstance(exif, bytes):
+        return data
+    try:
+        return tiff_add_metadata(data, icc=None, exif=exif)
+    except Exception as exc:  # unusual EXIF tags must not cost the whole image
+        log.warning("TIFF: EXIF not kept (%s)", exc)
+        return data
+
+
+def _file_mode(path: Path) -> int:
+    """Permissions for the new file: the replaced file's, else 0o666 minus the umask."""
+    with suppress(OSError):
+        return path.stat().st_mode & 0o7777
+    umask = 0o022
+    with suppress(OSError, ValueError), open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("Umask:"):
+                umask = int(line.split()[1], 8)
+    return 0o666 & ~umask
+
+
+def _publish(tmp: str, path: Path, overwrite: bool) -> None:
+    if overwrite:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)  # atomic and refuses to replace a file that appeared meanwhile
+    except FileExistsError:
+        raise OutputError("exists; use --overwrite", path=path) from None
+    except OSError:  # no hard links on this file system
+        if path.exists():
+            raise OutputError("exists; use --overwrite", path=path) from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
+
+
+def _atomic_write(path: Path, write: Callable[[IO[bytes]], None], overwrite: bool) -> None:
+    folder = path.parent
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".lumos-", suffix=path.suffix or ".tmp")
+    except OSError as exc:
+        raise OutputError(f"cannot write here: {exc.strerror or exc}", path=folder) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        with suppress(OSError, NotImplementedError):
+            os.chmod(tmp, _file_mode(path))
+        _publish(tmp, path, overwrite)
+    except BaseException as exc:
+        with suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, (LumosError, MemoryError)) or not isinstance(exc, Exception):
+            raise
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise OutputError(f"cannot write: {reason}", path=path) from exc
+    with suppress(OSError, AttributeError):  # make the rename itself durable (POSIX)
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def write_image(
+    image: DecodedImage,
+    path: PathLike,
+    *,
+    format: str | None = None,
+    quality: int = 95,
+    overwrite: bool = False,
+) -> Path:
+    """Write an image atomically, keeping its EXIF, ICC profile, DPI and bit depth.
+
+    Parameters
+    ----------
+    image : DecodedImage
+        Float32 RGB in [0, 1] plus optional alpha and the metadata to keep.
+    path : path-like
+        Destination. Its folder must exist.
+    format : str, optional
+        ``"jpeg"``/``"jpg"``, ``"png"``, ``"tiff"``/``"tif"``, ``"webp"`` or ``"bmp"``
+        (any case); by default taken from the suffix of ``path``.
+    quality : int
+        JPEG/WEBP quality, 1..100. JPEGs at 90 or above use 4:4:4 chroma.
+    overwrite : bool
+        Replace an existing file; otherwise an existing ``path`` is an error.
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Raises
+    ------
+    OutputError
+        ``path`` exists (without ``overwrite``), its folder is missing or not
+        writable, or encoding failed. No partial file is left behind.
+    OptionError
+        Unknown format, a format lumos cannot write (HEIF, RAW), or a bad ``quality``.
+
+    Notes
+    -----
+    ``meta.bit_depth == 16`` gives 16-bit PNG/TIFF; JPEG, WEBP and BMP are 8-bit.
+    Greyscale originals (``meta.mode`` ``"L"``/``"LA"``) are written as greyscale
+    (luma of the RGB), except WEBP which is always RGB. Alpha is written to
+    PNG, TIFF and WEBP and dropped for JPEG and BMP. EXIF keeps orientation 1,
+    since the pixels are upright. An ICC profile whose colour space does not
+    match the written pixels (grey vs RGB) is left out. BMP keeps only the DPI,
+    WEBP has no DPI. 16-bit files are encoded by OpenCV and get their ICC
+    profile and EXIF spliced in; 16-bit grey+alpha is written as RGBA.
+    """
+    path = Path(path)
+    fmt = _output_format(format, path)
+    _check_quality(quality)
+    _check_image(image)
+    _check_target(path, overwrite)
+    _atomic_write(path, lambda fp: _encode(image, fmt, int(quality), fp), overwrite)
+    return path

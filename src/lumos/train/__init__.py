@@ -1,0 +1,13 @@
+"""Training of lumos' own networks (the ``train`` extra: torch==2.13.0, onnx).
+
+The only package that imports torch at module level. Layout follows the
+networks / data / loop / export split:
+
+* :mod:`.archs`   - the networks (plain ``nn.Module`` classes);
+* :mod:`.dataset` - synthetic pairs from clean images plus real LOL pairs;
+* :mod:`.loop`    - the training loop from a :class:`~.loop.TrainConfig`, with
+  checkpoints, EMA weights and a CSV log;
+* :mod:`.export`  - ONNX export with dynamic sizes and a torch-vs-ORT parity check.
+
+Run ``python -m lumos.train --help``.
+"""

@@ -1,0 +1,189 @@
+"""write_image: options, refusals and atomicity."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lumos.errors import OptionError, OutputError
+from lumos.io import DecodedImage, ImageMeta, format_for_suffix, write_image
+
+
+def _image(h: int = 16, w: int = 24, bit_depth: int = 8) -> DecodedImage:
+    rgb = np.random.default_rng(5).random((h, w, 3), dtype=np.float32)
+    return DecodedImage(rgb=rgb, alpha=None, meta=ImageMeta("ARRAY", "RGB", bit_depth, w, h))
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_returns_the_path_and_leaves_no_temp(tmp_path: Path) -> None:
+    out = write_image(_image(), str(tmp_path / "a.png"))
+    assert out == tmp_path / "a.png"
+    assert _leftovers(tmp_path) == ["a.png"]
+
+
+def test_existing_output_needs_overwrite(tmp_path: Path) -> None:
+    target = tmp_path / "a.jpg"
+    target.write_bytes(b"keep me")
+    with pytest.raises(OutputError, match="exists; use --overwrite"):
+        write_image(_image(), target)
+    assert target.read_bytes() == b"keep me"
+    write_image(_image(), target, overwrite=True)
+    with Image.open(target) as im:
+        assert im.format == "JPEG"
+    assert _leftovers(tmp_path) == ["a.jpg"]
+
+
+def test_missing_output_folder(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="output folder does not exist"):
+        write_image(_image(), tmp_path / "no" / "such" / "a.png")
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can write anywhere"
+)
+def test_unwritable_output_folder(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(OutputError, match="not writable"):
+            write_image(_image(), locked / "a.png")
+    finally:
+        locked.chmod(0o700)
+
+
+def test_folder_refusing_new_files(tmp_path: Path, monkeypatch) -> None:
+    # Runs as root too: the folder refuses the temporary file itself.
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(OutputError, match="cannot write here: Permission denied"):
+        write_image(_image(), tmp_path / "a.png")
+    assert _leftovers(tmp_path) == []
+
+
+def test_folder_as_output(tmp_path: Path) -> None:
+    (tmp_path / "d.png").mkdir()
+    with pytest.raises(OutputError, match="is a folder"):
+        write_image(_image(), tmp_path / "d.png", overwrite=True)
+
+
+@pytest.mark.parametrize("quality", [0, 101, 9.5, True, "high"])
+def test_bad_quality(tmp_path: Path, quality) -> None:
+    with pytest.raises(OptionError, match="quality"):
+        write_image(_image(), tmp_path / "a.jpg", quality=quality)
+
+
+def test_quality_changes_jpeg_and_webp(tmp_path: Path) -> None:
+    for suffix in (".jpg", ".webp"):
+        low = write_image(_image(64, 64), tmp_path / f"low{suffix}", quality=10)
+        high = write_image(_image(64, 64), tmp_path / f"high{suffix}", quality=100)
+        assert low.stat().st_size < high.stat().st_size
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"), [("jpg", "JPEG"), ("JPEG", "JPEG"), (".tif", "TIFF"), ("png", "PNG")]
+)
+def test_explicit_format(tmp_path: Path, name: str, fmt: str) -> None:
+    out = write_image(_image(), tmp_path / "no_suffix", format=name)
+    with Image.open(out) as im:
+        assert im.format == fmt
+
+
+@pytest.mark.parametrize(
+    ("path", "fmt", "match"),
+    [
+        ("a.xyz", None, "unknown image format"),
+        ("no_suffix", None, "cannot tell the output format"),
+        ("a.heic", None, "cannot write HEIF"),
+        ("a.png", "gif", "unknown image format"),
+    ],
+)
+def test_format_errors(tmp_path: Path, path: str, fmt, match: str) -> None:
+    with pytest.raises(OptionError, match=match):
+        write_image(_image(), tmp_path / path, format=fmt)
+    assert _leftovers(tmp_path) == []
+
+
+def test_format_for_suffix() -> None:
+    assert format_for_suffix(".JPG") == "JPEG"
+    assert format_for_suffix("jpeg") == "JPEG"
+    assert format_for_suffix("tif") == format_for_suffix(".TIFF") == "TIFF"
+    assert format_for_suffix(".heic") == "HEIF"
+    assert format_for_suffix(".CR2") == "RAW"
+    with pytest.raises(OptionError, match="unknown image format"):
+        format_for_suffix(".gif")
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".webp"])
+def test_failure_mid_encode_leaves_nothing(tmp_path: Path, monkeypatch, suffix) -> None:
+    def broken_save(self, fp, *args, **kwargs):
+        fp.write(b"half an image")
+        raise RuntimeError("encoder exploded")
+
+    monkeypatch.setattr(Image.Image, "save", broken_save)
+    with pytest.raises(OutputError, match="encoder exploded"):
+        write_image(_image(), tmp_path / f"a{suffix}")
+    assert _leftovers(tmp_path) == []
+
+
+def test_failure_in_16bit_encoder_leaves_old_file_intact(tmp_path: Path, monkeypatch) -> None:
+    import cv2
+
+    target = tmp_path / "a.png"
+    target.write_bytes(b"previous result")
+
+    def broken(*args, **kwargs):
+        raise cv2.error("simulated OpenCV failure")
+
+    monkeypatch.setattr(cv2, "imencode", broken)
+    with pytest.raises(OutputError, match="simulated OpenCV failure"):
+        write_image(_image(bit_depth=16), target, overwrite=True)
+    assert target.read_bytes() == b"previous result"
+    assert _leftovers(tmp_path) == ["a.png"]
+
+
+def test_interrupt_mid_write_cleans_up(tmp_path: Path, monkeypatch) -> None:
+    def interrupted(self, fp, *args, **kwargs):
+        fp.write(b"x")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Image.Image, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_image(_image(), tmp_path / "a.jpg")
+    assert _leftovers(tmp_path) == []
+
+
+def test_written_file_gets_normal_permissions(tmp_path: Path) -> None:
+    out = write_image(_image(), tmp_path / "a.png")
+    assert out.stat().st_mode & 0o044 or os.name == "nt"  # not mkstemp's private 0600
+
+
+def test_rounding_and_out_of_range_values(tmp_path: Path) -> None:
+    levels = np.arange(256, dtype=np.float32) / 255
+    rgb = np.repeat(levels[None, :, None], 3, axis=2)
+    image = DecodedImage(rgb=rgb, alpha=None, meta=ImageMeta("ARRAY", "RGB", 8, 256, 1))
+    with Image.open(write_image(image, tmp_path / "levels.png")) as im:
+        np.testing.assert_array_equal(np.asarray(im)[0, :, 0], np.arange(256))
+    wild = np.array([[[-1.0, 2.0, np.nan]]], dtype=np.float32)
+    image = DecodedImage(rgb=wild, alpha=None, meta=ImageMeta("ARRAY", "RGB", 8, 1, 1))
+    with Image.open(write_image(image, tmp_path / "wild.png")) as im:
+        assert np.asarray(im)[0, 0].tolist() == [0, 255, 0]
+
+
+def test_bad_image_shape(tmp_path: Path) -> None:
+    from lumos.errors import InputError
+
+    image = DecodedImage(rgb=np.zeros((4, 4), np.float32), alpha=None, meta=_image().meta)
+    with pytest.raises(InputError, match=r"shape \(H, W, 3\)"):
+        write_image(image, tmp_path / "a.png")
