@@ -52,7 +52,9 @@ def test_tile_dependent_function_is_faded_not_cut() -> None:
 
     out = run_tiled(offset, img, tile=64, halo=32).image
     step = np.abs(np.diff(out[..., 0], axis=1)).max()
-    assert step < 0.01 / 8  # the jump is spread over 2*blend = 32 pixels
+    # Offsets differ by at most 0.06 between tiles; blending spreads any jump
+    # over 2 * blend = 32 pixels instead of one.
+    assert step <= 0.06 / 32 + 1e-6
 
 
 def test_progress_is_reported_per_tile() -> None:

@@ -57,7 +57,7 @@ def test_short_training_run_exports_a_working_model(tmp_path: Path) -> None:
     record = json.loads((out / "record.json").read_text())
     assert record["onnx_parity_max_abs"] < 1e-3
     # Resume: more steps continue from the checkpoint instead of starting over.
-    assert main([*argv[:6], "6", *argv[7:]]) == 0
+    assert main([*argv[:5], "6", *argv[6:]]) == 0
     assert (out / "log.csv").read_text().splitlines()[-1].startswith("6,")
 
     from lumos.analysis import analyse

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,19 @@ __all__ = ["export_onnx", "parity"]
 
 
 def export_onnx(net: LumosNet, out_dir: Path) -> tuple[Path, Path]:
-    """Write ``global.onnx`` and ``local.onnx`` with dynamic heights and widths."""
+    """Write ``global.onnx`` and ``local.onnx`` with dynamic heights and widths.
+
+    Uses the TorchScript exporter (``dynamo=False``): these are plain conv nets
+    without control flow, it needs no extra package (the torch.export-based one
+    needs onnxscript), and the parity check below guards the result. Its
+    deprecation warning is silenced here only.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _export(net, out_dir)
+
+
+def _export(net: LumosNet, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     net = net.eval()
     g_path, l_path = out_dir / "global.onnx", out_dir / "local.onnx"

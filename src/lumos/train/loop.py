@@ -151,7 +151,8 @@ def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
             with torch.no_grad():
                 for pe, p in zip(ema.parameters(), net.parameters(), strict=True):
                     pe.mul_(cfg.ema).add_(p, alpha=1 - cfg.ema)
-            running = 0.98 * running + 0.02 * float(loss) if step > start else float(loss)
+            value = loss.item()
+            running = 0.98 * running + 0.02 * value if step > start else value
             done = step + 1
             last = done == cfg.steps
             val = float("nan")
