@@ -148,7 +148,7 @@ def test_heic_without_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(MissingExtraError) as info:
         read_image(heic)
     message = str(info.value)
-    assert message.startswith(f"{heic}: HEIC images")
+    assert message.startswith(f"{heic}: support for HEIC images")
     assert message.endswith("the 'heic' extra: pip install 'lumos[heic]'")
     assert info.value.extra == "heic"
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import LumosError, OptionError
+from . import audit as audit_cmd
 from . import enhance as enhance_cmd
 from . import info as info_cmd
 
@@ -31,6 +32,7 @@ examples:
   lumos enhance photos/ -o out/ --jobs 2  a whole folder into out/
   lumos enhance a.heic --format jpg --denoise 0.8 --detail 0.3
   lumos info night.jpg                    brightness, noise, light, metadata
+  lumos audit-pairs LOL/low LOL/high      check a paired dataset before trusting scores
 """
 
 
@@ -52,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     enhance_cmd.add_parser(sub)
     info_cmd.add_parser(sub)
+    audit_cmd.add_parser(sub)
     return parser
 
 
