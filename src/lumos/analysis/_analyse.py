@@ -1,0 +1,187 @@
+"""One pass over a photo: exposure statistics, noise, and how even the light is.
+
+Exposure and light are measured on a small proxy (long side <= 512 px): they are
+smooth, global properties and the proxy makes :func:`analyse` cost the same
+for any photo size. Noise is measured on full-resolution crops (see
+:mod:`lumos.analysis._noise`).
+
+Why the light heuristic works
+-----------------------------
+Retinex splits an image into illumination times reflectance. A heavily
+smoothed max(R, G, B) is a good stand-in for the illumination: reflectances
+vary at fine scale and average out, while light falls off over large areas.
+Under *uniform* light (daylight, an evenly lit room) that map spans little
+range, typically under two stops between its bright (95th percentile) and dark
+(5th percentile) parts; scene albedo alone rarely exceeds a 4:1 ratio at that
+scale. Under *uneven* light (a street lamp in the dark, a lit window in a dim
+room) it spans three stops or more, and the frame contains near-clipped light
+sources right next to almost black areas. The score adds both cues:
+
+``uneven_score = log2(p95 / p5)`` of the smoothed illumination (in stops)
+``+ 8 * hot_fraction`` where ``hot_fraction`` is the share of the proxy that is
+near-clipped *and* within a few pixels of a very dark area.
+
+The threshold sits between the two populations and the confidence grows with
+the distance from it. A learned classifier can replace this later.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import cv2
+import numpy as np
+
+from .._types import FloatImage
+from ._noise import estimate_noise
+
+__all__ = ["Analysis", "analyse", "make_proxy"]
+
+_LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
+PROXY_SIDE = 512
+UNEVEN_THRESHOLD = 3.0
+"""Score (in stops, roughly) above which the light is called uneven."""
+_UNEVEN_SCALE = 1.0
+LOW_LIGHT_MEAN = 0.25
+"""Mean luma below which a photo counts as low-light."""
+
+
+def make_proxy(rgb: FloatImage, side: int = PROXY_SIDE) -> FloatImage:
+    """Area-downscale so that the long side is at most ``side`` (never upscale)."""
+    h, w = rgb.shape[:2]
+    s = min(1.0, side / max(h, w))
+    if s >= 1.0:
+        return np.ascontiguousarray(rgb, np.float32)
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Measurements of one photo; all intensities are in [0, 1].
+
+    Attributes
+    ----------
+    width, height : int
+        Size in pixels.
+    mean_luminance, median_luminance, p01, p99 : float
+        Statistics of the Rec.709 luma of the gamma-encoded RGB.
+    dark_fraction : float
+        Share of pixels with luma below 0.05.
+    clipped_fraction : float
+        Share of pixels with any channel at or above 0.99.
+    noise_sigma : float
+        Estimated noise std of the luma.
+    noise_sigma_rgb : tuple of 3 floats
+        Estimated noise std of R, G, B.
+    light : {"uniform", "uneven"}
+        Whether the scene light is even or comes from local sources.
+    light_confidence : float
+        In [0.5, 1]; 0.5 = a coin toss.
+    uneven_score : float
+        The score behind ``light`` (see the module docstring).
+    is_low_light : bool
+        Mean luma below :data:`LOW_LIGHT_MEAN`.
+    """
+
+    width: int
+    height: int
+    mean_luminance: float
+    median_luminance: float
+    p01: float
+    p99: float
+    dark_fraction: float
+    clipped_fraction: float
+    noise_sigma: float
+    noise_sigma_rgb: tuple[float, float, float]
+    light: Literal["uniform", "uneven"]
+    light_confidence: float
+    uneven_score: float
+    is_low_light: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (floats rounded to 5 decimals, tuple as list)."""
+        out: dict[str, Any] = {}
+        for k, v in asdict(self).items():
+            if isinstance(v, float):
+                v = round(v, 5)
+            elif isinstance(v, tuple):
+                v = [round(float(x), 5) for x in v]
+            out[k] = v
+        return out
+
+
+def _light_score(proxy: FloatImage) -> float:
+    """Uneven-light score of a proxy (see the module docstring)."""
+    h, w = proxy.shape[:2]
+    mx = proxy.max(axis=2)
+    # Smooth at ~1/16 of the frame: larger than texture, smaller than light fall-off.
+    sigma = max(1.0, max(h, w) / 16.0)
+    illum = cv2.GaussianBlur(mx, (0, 0), sigma)
+    lo, hi = np.percentile(illum, [5.0, 95.0])
+    stops = math.log2((hi + 1e-3) / (lo + 1e-3))
+    hot = mx >= 0.95
+    dark = (proxy @ _LUMA) < 0.03
+    if hot.any() and dark.any():
+        k = max(3, round(max(h, w) / 64)) | 1
+        near_dark = cv2.dilate(dark.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+        hot_frac = float(np.mean(hot & near_dark))
+    else:
+        hot_frac = 0.0
+    return stops + 8.0 * min(hot_frac, 0.25)
+
+
+def analyse(rgb: FloatImage) -> Analysis:
+    """Measure exposure, noise and light of an RGB float32 image.
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) float32 ndarray
+        Values in [0, 1].
+
+    Returns
+    -------
+    Analysis
+
+    Examples
+    --------
+    >>> a = analyse(np.full((64, 64, 3), 0.04, np.float32))
+    >>> a.is_low_light, a.light
+    (True, 'uniform')
+    """
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"expected an (H, W, 3) image, got shape {rgb.shape}")
+    rgb = np.asarray(rgb, np.float32)
+    h, w = rgb.shape[:2]
+    proxy = make_proxy(rgb)
+    luma = proxy @ _LUMA
+    p01, med, p99 = (float(v) for v in np.percentile(luma, [1.0, 50.0, 99.0]))
+    mean = float(luma.mean())
+    # Clipped and dark shares are per-pixel properties that area-averaging hides;
+    # use a strided full-resolution sample instead (exact enough, cheap).
+    step = max(1, int(math.sqrt(h * w / 1e6)))
+    sample = rgb[::step, ::step]
+    clipped = float(np.mean(np.any(sample >= 0.99, axis=2)))
+    dark = float(np.mean(sample @ _LUMA < 0.05))
+    sigma, sigma_rgb = estimate_noise(rgb)
+    score = _light_score(proxy)
+    light: Literal["uniform", "uneven"] = "uneven" if score > UNEVEN_THRESHOLD else "uniform"
+    conf = 0.5 + 0.5 * math.tanh(abs(score - UNEVEN_THRESHOLD) / _UNEVEN_SCALE)
+    return Analysis(
+        width=w,
+        height=h,
+        mean_luminance=mean,
+        median_luminance=med,
+        p01=p01,
+        p99=p99,
+        dark_fraction=dark,
+        clipped_fraction=clipped,
+        noise_sigma=sigma,
+        noise_sigma_rgb=sigma_rgb,
+        light=light,
+        light_confidence=float(conf),
+        uneven_score=float(score),
+        is_low_light=mean < LOW_LIGHT_MEAN,
+    )

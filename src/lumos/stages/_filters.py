@@ -1,0 +1,122 @@
+"""Building blocks shared by the stages: guided filter, low-res map sampling, colour spaces.
+
+Everything is float32 and built from OpenCV primitives (boxFilter, remap,
+cvtColor), which are vectorised and multithreaded.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .._types import FloatImage, FloatMap, Region
+
+__all__ = [
+    "LUMA709",
+    "box",
+    "guided_coefficients",
+    "guided_filter",
+    "luma",
+    "sample_lowres",
+]
+
+LUMA709 = np.array([0.2126, 0.7152, 0.0722], np.float32)
+
+
+def luma(rgb: FloatImage) -> FloatMap:
+    """Rec.709 luma of gamma-encoded RGB."""
+    return cv2.transform(rgb, LUMA709[None, :])
+
+
+def box(x: np.ndarray, radius: int) -> np.ndarray:
+    """Mean over a (2r+1)^2 window; borders reflect (so tiles and frames agree inside)."""
+    k = 2 * radius + 1
+    return cv2.boxFilter(x, cv2.CV_32F, (k, k), borderType=cv2.BORDER_REFLECT)
+
+
+def guided_coefficients(
+    guide: FloatMap, src: np.ndarray, *, radius: int, eps: float | FloatMap
+) -> tuple[np.ndarray, np.ndarray]:
+    """Smoothed linear coefficients ``(a, b)`` of the guided filter [1]_.
+
+    The filter output is ``a * guide + b``. Computing ``a, b`` at low resolution
+    and applying them to a full-resolution guide is the fast guided filter [2]_.
+
+    Parameters
+    ----------
+    guide : (M, N) float32 ndarray
+        Guidance image.
+    src : (M, N) or (M, N, C) float32 ndarray
+        Image to filter (channels filtered independently with the same guide).
+    radius : int
+        Window radius in pixels.
+    eps : float or (M, N) float32 ndarray
+        Regularisation: variances well below ``eps`` are smoothed, well above
+        kept. A per-pixel map makes the filter noise-adaptive.
+
+    Returns
+    -------
+    a, b : float32 ndarrays shaped like ``src``
+
+    References
+    ----------
+    .. [1] K. He, J. Sun, X. Tang, "Guided image filtering", TPAMI 35(6), 2013.
+    .. [2] K. He, J. Sun, "Fast guided filter", arXiv:1505.00996, 2015.
+    """
+    mi = box(guide, radius)
+    var_i = box(guide * guide, radius) - mi * mi
+    if src.ndim == 3:
+        mi3, var3 = mi[..., None], var_i[..., None]
+        gi = guide[..., None]
+        e = eps[..., None] if isinstance(eps, np.ndarray) else eps
+    else:
+        mi3, var3, gi, e = mi, var_i, guide, eps
+    mp = box(src, radius)
+    cov = box(gi * src, radius) - mi3 * mp
+    a = cov / (np.maximum(var3, 0.0) + e)
+    b = mp - a * mi3
+    return box(a, radius), box(b, radius)
+
+
+def guided_filter(
+    guide: FloatMap, src: np.ndarray, *, radius: int, eps: float | FloatMap
+) -> np.ndarray:
+    """Edge-preserving smoothing of ``src`` steered by ``guide`` (see :func:`guided_coefficients`).
+
+    Its footprint is ``2 * radius`` pixels.
+    """
+    a, b = guided_coefficients(guide, src, radius=radius, eps=eps)
+    g = guide[..., None] if src.ndim == 3 else guide
+    return (a * g + b).astype(np.float32, copy=False)
+
+
+def sample_lowres(maps: np.ndarray, region: Region, full_shape: tuple[int, int]) -> np.ndarray:
+    """Bilinearly sample low-resolution maps at the full-resolution pixels of ``region``.
+
+    The mapping is the one of ``cv2.resize`` (pixel centres aligned), computed
+    from absolute coordinates, so any tile of the image gets exactly the values
+    a whole-frame upsampling would give.
+
+    Parameters
+    ----------
+    maps : (m, n) or (m, n, C) float32 ndarray, C <= 4
+        Maps covering the whole image at low resolution.
+    region : (y0, y1, x0, x1)
+        Full-resolution window, end-exclusive.
+    full_shape : (H, W)
+        Full image size.
+
+    Returns
+    -------
+    (y1 - y0, x1 - x0[, C]) float32 ndarray
+    """
+    y0, y1, x0, x1 = region
+    mh, mw = maps.shape[:2]
+    fh, fw = full_shape
+    ys = ((np.arange(y0, y1, dtype=np.float32) + 0.5) * (mh / fh) - 0.5).astype(np.float32)
+    xs = ((np.arange(x0, x1, dtype=np.float32) + 0.5) * (mw / fw) - 0.5).astype(np.float32)
+    map_x = np.broadcast_to(xs[None, :], (y1 - y0, x1 - x0))
+    map_y = np.broadcast_to(ys[:, None], (y1 - y0, x1 - x0))
+    map_x = np.ascontiguousarray(map_x)
+    map_y = np.ascontiguousarray(map_y)
+    return cv2.remap(maps, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

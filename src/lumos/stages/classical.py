@@ -1,0 +1,182 @@
+"""The classical enhancer: brighten -> denoise -> detail, without a network.
+
+``prepare`` makes every global decision on small images:
+
+* the illumination coefficients ``A, B`` on a proxy (long side 512 px);
+* the tone curve, fitted so the output mean luma hits the target, as a LUT;
+* the chroma-denoising coefficients on a quarter-resolution copy of the photo,
+  brightened with the same ``A, B`` and curve.
+
+``process_region`` then needs only pointwise work plus two small local filters
+(luma denoise, detail), whose footprint bounds ``plan.halo``; every low-res map
+is sampled at the tile's absolute coordinates, so tiles agree with the whole
+frame.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+
+from .._types import FloatImage, Region
+from ..analysis import Analysis, make_proxy
+from ..enhancer import Plan, TileOutput
+from . import detail as _detail
+from ._filters import sample_lowres
+from .brighten import (
+    LOG_OFFSET,
+    apply_gain,
+    fit_tone_curve,
+    illumination,
+    illumination_coefficients,
+    log_max,
+)
+from .denoise import (
+    CHROMA_SCALE,
+    LUMA_RADIUS,
+    apply_chroma,
+    chroma_coefficients,
+    denoise_luma,
+    restore_chroma_detail,
+    split_chroma,
+    to_rgb,
+)
+from .detail import sharpen_luma
+
+__all__ = ["ClassicalEnhancer", "auto_strengths", "auto_target"]
+
+PROXY_SIDE = 512
+ILLUM_RADIUS_FRAC = 1 / 32
+"""Illumination smoothing radius as a fraction of the proxy's long side."""
+AUTO_TARGET = 0.45
+"""Mean luma a dark photo is brought to by default (LOL references average 0.45)."""
+MAX_GAIN = 16.0
+SATURATION = 1.0
+"""Chroma scale after brightening."""
+CONTRAST = 1.0
+"""Luma contrast around the target mean after brightening."""
+_CHROMA_NOISE = 1.3
+"""Chroma (R - Y, B - Y) noise std relative to luma noise std (independent channels)."""
+_RESIDUAL_NOISE = 0.5
+"""Share of the noise std assumed left after denoising (gates the detail boost)."""
+
+
+def auto_target(analysis: Analysis) -> float:
+    """Target mean luma: :data:`AUTO_TARGET` for dark photos, the photo's own for bright ones.
+
+    Between mean luma 0.13 and 0.25 the push fades out, so a well-exposed photo
+    (even a dim-looking one: scenes with large dark areas average ~0.3) is not
+    brightened.
+    """
+    m = analysis.mean_luminance
+    w = float(np.clip((0.25 - m) / 0.12, 0.0, 1.0))
+    return m + w * max(0.0, AUTO_TARGET - m)
+
+
+def auto_strengths(noise_after_gain: float) -> tuple[float, float]:
+    """Denoise and detail strengths from the noise std expected after brightening."""
+    denoise = float(np.clip(0.25 + 20.0 * noise_after_gain, 0.0, 1.0))
+    detail = float(np.clip(0.6 - 10.0 * noise_after_gain, 0.1, 0.6))
+    return denoise, detail
+
+
+class ClassicalEnhancer:
+    """Retinex brightening, noise-aware luma/chroma denoising, gated sharpening."""
+
+    name = "classical"
+
+    def prepare(
+        self,
+        image: FloatImage,
+        analysis: Analysis,
+        *,
+        denoise: float | None,
+        detail: float | None,
+        brightness: float | None,
+    ) -> Plan:
+        """Global decisions on small images; see the module docstring."""
+        h, w = image.shape[:2]
+        proxy = make_proxy(image, PROXY_SIDE)
+        radius = max(2, round(max(proxy.shape[:2]) * ILLUM_RADIUS_FRAC))
+        a, b = illumination_coefficients(proxy, radius=radius)
+        log_l = illumination(log_max(proxy), a, b)
+        target = auto_target(analysis) if brightness is None else float(brightness)
+        curve = fit_tone_curve(proxy, log_l, target=target, max_gain=MAX_GAIN)
+        lut = curve.gain_lut()
+
+        # Quarter-resolution copy, brightened exactly as tiles will be.
+        size = (max(1, round(w / CHROMA_SCALE)), max(1, round(h / CHROMA_SCALE)))
+        low = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        ab_low = cv2.resize(np.dstack([a, b]), size, interpolation=cv2.INTER_LINEAR)
+        if ab_low.ndim == 2:  # a 1-pixel-wide resize drops the channel axis
+            ab_low = ab_low.reshape(size[1], size[0], 2)
+        log_low = illumination(log_max(low), ab_low[..., 0], ab_low[..., 1])
+        bright_low, gain_low = apply_gain(low, log_low, lut)
+
+        sigma = float(analysis.noise_sigma)
+        noise_after = sigma * float(np.median(gain_low))
+        auto_dn, auto_dt = auto_strengths(noise_after)
+        dn = auto_dn if denoise is None else float(denoise)
+        dt = auto_dt if detail is None else float(detail)
+        # Area-averaging by CHROMA_SCALE divides white noise by CHROMA_SCALE; real
+        # noise is spatially correlated (demosaicing, JPEG), so assume half of that.
+        sigma_low = gain_low * np.float32(sigma * 2.0 / CHROMA_SCALE)
+        ca, cb = chroma_coefficients(bright_low, sigma_low, strength=dn)
+
+        halo = 2 * (2 * LUMA_RADIUS + _detail.footprint()) + 2
+        params: dict[str, Any] = {
+            "shape": (h, w),
+            "illum_ab": np.ascontiguousarray(np.dstack([a, b]), np.float32),
+            "chroma_ab": np.ascontiguousarray(np.concatenate([ca, cb], axis=-1), np.float32),
+            "gain_lut": lut,
+            "sigma": sigma,
+            "curve": {"k": curve.k, "gamma": curve.gamma, "max_gain": curve.max_gain},
+            "illum_radius": radius,
+            "contrast": CONTRAST,
+            "saturation": SATURATION,
+        }
+        return Plan(halo=halo, denoise=dn, detail=dt, target_brightness=target, params=params)
+
+    def process_region(
+        self,
+        tile: FloatImage,
+        plan: Plan,
+        region: Region,
+        *,
+        keep_intermediates: bool = False,
+    ) -> TileOutput:
+        """Enhance one tile; only ``tile``, ``plan`` and ``region`` are used."""
+        p = plan.params
+        full = p["shape"]
+        ab = sample_lowres(p["illum_ab"], region, full)
+        log_l = illumination(log_max(tile), ab[..., 0], ab[..., 1])
+        bright, gain = apply_gain(tile, log_l, p["gain_lut"])
+        sigma = gain * np.float32(p["sigma"])
+
+        y, c_full = split_chroma(bright)
+        y_dn = denoise_luma(y, sigma, strength=plan.denoise)
+        if plan.denoise > 0.0:
+            cab = sample_lowres(p["chroma_ab"], region, full)
+            chroma = apply_chroma(y_dn, cab[..., :2], cab[..., 2:])
+            # Put back chroma detail the low-res model misses, where it stands
+            # well above the noise (all of it on a clean photo).
+            chroma = restore_chroma_detail(
+                chroma, c_full, sigma * np.float32(_CHROMA_NOISE), strength=plan.denoise
+            )
+        else:
+            chroma = c_full
+        y_out = sharpen_luma(y_dn, sigma * np.float32(_RESIDUAL_NOISE), amount=plan.detail)
+        t = np.float32(plan.target_brightness)
+        y_out = t + np.float32(p["contrast"]) * (y_out - t)
+        chroma = chroma * np.float32(p["saturation"])
+        out = np.clip(to_rgb(y_out, chroma), 0.0, 1.0)
+
+        inter: dict[str, Any] = {}
+        if keep_intermediates:
+            inter["illumination"] = np.exp(log_l) - np.float32(LOG_OFFSET)
+            inter["brightened"] = np.clip(bright, 0.0, 1.0)
+            inter["denoised"] = np.clip(to_rgb(y_dn, chroma), 0.0, 1.0)
+            inter["detail"] = out
+        return TileOutput(image=out.astype(np.float32, copy=False), intermediates=inter)

@@ -1,0 +1,90 @@
+"""The Python API: accepts paths, PIL images and arrays; returns the same kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import lumos
+from lumos.errors import InputError, OptionError
+
+
+def _dark(h: int = 64, w: int = 80, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = np.linspace(0.03, 0.2, w, dtype=np.float32)[None, :, None] * np.ones((h, 1, 3), np.float32)
+    x[h // 3 : h // 2, w // 4 : w // 2] += 0.08
+    return np.clip(x + rng.normal(0, 0.01, x.shape).astype(np.float32), 0, 1)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "scale"), [(np.uint8, 255), (np.uint16, 65535), (np.float32, 1.0)]
+)
+@pytest.mark.parametrize("layout", ["hwc3", "hw", "hwc1", "hwc4"])
+def test_array_in_same_array_out(dtype: type, scale: float, layout: str) -> None:
+    f = _dark()
+    if layout == "hw":
+        f = f.mean(axis=2)
+    elif layout == "hwc1":
+        f = f.mean(axis=2, keepdims=True)
+    elif layout == "hwc4":
+        f = np.concatenate([f, np.full((*f.shape[:2], 1), 0.5, np.float32)], axis=2)
+    arr = (f * scale + (0.5 if scale > 1 else 0)).astype(dtype)
+    out = lumos.enhance(arr)
+    assert out.image.dtype == arr.dtype and out.image.shape == arr.shape
+    assert out.image.astype(np.float64).mean() > arr.astype(np.float64).mean()
+    if layout == "hwc4":  # alpha passes through unchanged
+        np.testing.assert_allclose(out.image[..., 3], arr[..., 3], atol=scale / 255)
+    if dtype is np.float32:
+        assert out.image.min() >= 0.0 and out.image.max() <= 1.0
+
+
+def test_pil_in_pil_out() -> None:
+    img = Image.fromarray((_dark() * 255).astype(np.uint8))
+    out = lumos.enhance(img)
+    assert isinstance(out.image, Image.Image) and out.image.size == img.size
+
+
+def test_path_in_and_save(tmp_path: Path) -> None:
+    src = tmp_path / "in.png"
+    Image.fromarray((_dark() * 255).astype(np.uint8)).save(src)
+    result = lumos.enhance(src, denoise=0.5, detail=0.2)
+    assert result.image.dtype == np.uint8 and result.image.shape == (64, 80, 3)
+    assert result.stats["denoise"] == 0.5 and result.stats["detail"] == 0.2
+    saved = result.save(tmp_path / "out.png")
+    assert saved.is_file()
+
+
+def test_intermediates_on_request() -> None:
+    result = lumos.enhance(_dark(), intermediates=True)
+    for name in ("illumination", "brightened", "denoised", "detail"):
+        assert name in result.intermediates
+        assert result.intermediates[name].shape[:2] == (64, 80)
+    assert lumos.enhance(_dark()).intermediates == {}
+
+
+def test_stats_are_json_ready() -> None:
+    import json
+
+    stats = lumos.enhance(_dark()).stats
+    text = json.dumps(stats)
+    assert "analysis" in stats and "noise_sigma" in text
+
+
+def test_bad_options_and_inputs() -> None:
+    with pytest.raises(OptionError, match="denoise"):
+        lumos.enhance(_dark(), denoise=2)
+    with pytest.raises(OptionError, match="unknown option"):
+        lumos.enhance(_dark(), sharpness=1)
+    with pytest.raises(InputError):
+        lumos.enhance(np.zeros((4, 4, 5), np.uint8))
+    with pytest.raises(InputError):
+        lumos.enhance("/definitely/not/here.jpg")
+
+
+def test_public_names_are_sorted_and_exist() -> None:
+    assert lumos.__all__ == sorted(lumos.__all__)
+    for name in lumos.__all__:
+        assert hasattr(lumos, name)
