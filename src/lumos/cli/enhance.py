@@ -18,7 +18,14 @@ from . import _options
 from ._files import SUFFIX_FOR_FORMAT, Job, collect_inputs, plan_outputs
 from ._progress import ProgressBar
 
-__all__ = ["FileReport", "add_parser", "enhance_file", "run"]
+__all__ = [
+    "FileReport",
+    "add_parser",
+    "add_pipeline_options",
+    "enhance_file",
+    "options_from_args",
+    "run",
+]
 
 _EPILOG = """\
 examples:
@@ -36,27 +43,8 @@ Exit codes: 0 all done, 1 some files failed (the rest are still processed), 2 us
 _LARGE_MEGAPIXELS = 4.0
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "enhance",
-        help="brighten, denoise and sharpen photos",
-        description="Brighten, denoise and sharpen dark photos; metadata is kept.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
-    p.add_argument("-o", "--output", metavar="OUTDIR", type=Path, help="write results here")
-    p.add_argument("-r", "--recursive", action="store_true", help="look into subfolders")
-    p.add_argument(
-        "--format", choices=sorted(set(SUFFIX_FOR_FORMAT) - {"jpeg"}), help="output format"
-    )
-    p.add_argument(
-        "--quality",
-        type=_options.int_range(1, 100),
-        default=95,
-        help="JPEG/WEBP quality 1..100 (default 95)",
-    )
-    p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+def add_pipeline_options(p: argparse.ArgumentParser) -> None:
+    """Options that steer the pipeline; shared by ``enhance`` and ``eval``."""
     p.add_argument(
         "--model", choices=available_models(), default="classical", help="enhancer to use"
     )
@@ -94,6 +82,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=TilingOptions().tile,
         help="tile size in pixels, 0 = whole image (default %(default)s)",
     )
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "enhance",
+        help="brighten, denoise and sharpen photos",
+        description="Brighten, denoise and sharpen dark photos; metadata is kept.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
+    p.add_argument("-o", "--output", metavar="OUTDIR", type=Path, help="write results here")
+    p.add_argument("-r", "--recursive", action="store_true", help="look into subfolders")
+    p.add_argument(
+        "--format", choices=sorted(set(SUFFIX_FOR_FORMAT) - {"jpeg"}), help="output format"
+    )
+    p.add_argument(
+        "--quality",
+        type=_options.int_range(1, 100),
+        default=95,
+        help="JPEG/WEBP quality 1..100 (default 95)",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    add_pipeline_options(p)
     p.add_argument(
         "-j", "--jobs", type=_options.int_range(1, 64), default=1, help="files in parallel"
     )
@@ -163,7 +175,8 @@ def enhance_file(
             bar.clear()
 
 
-def _options_from_args(args: argparse.Namespace) -> EnhanceOptions:
+def options_from_args(args: argparse.Namespace) -> EnhanceOptions:
+    """Validated :class:`EnhanceOptions` from the shared pipeline options."""
     return EnhanceOptions(
         model=args.model,
         denoise=args.denoise,
@@ -180,7 +193,7 @@ def _print_failure(source: str | Path, reason: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Enhance every input; returns 0, or 1 if any failed."""
-    options = _options_from_args(args)
+    options = options_from_args(args)
     outdir: Path | None = args.output
     if outdir is not None and outdir.exists() and not outdir.is_dir():
         raise OptionError(f"-o {outdir}: exists and is not a folder")
