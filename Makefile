@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip
 SAMPLE := src/lumos/samples/dark_room.jpg
 DEMO_OUT := out/demo
 
-.PHONY: help demo test lint format bench bench-speed bench-lol sample clean
+.PHONY: help demo test lint format bench bench-speed bench-lol train sample clean
 
 help:
 	@echo "make demo    - set up .venv and enhance the bundled dark photo"
@@ -44,13 +44,24 @@ format: $(VENV)/.dev.stamp
 	$(VENV)/bin/ruff format src tests bench scripts
 	$(VENV)/bin/ruff check --fix src tests bench scripts
 
-bench: bench-speed bench-lol
+# Benchmarks read ../shared/data (beside the repo) and write docs/benchmarks.md.
+bench: $(VENV)/.bench.stamp
+	$(PY) bench/speed.py | tee docs/speed.md
+	$(PY) bench/report.py
+
+$(VENV)/.bench.stamp: $(VENV)/.base.stamp
+	$(PIP) install -q -e '.[bench]'
+	touch $@
 
 bench-speed: $(VENV)/.base.stamp
 	$(PY) bench/speed.py
 
 bench-lol: $(VENV)/.base.stamp
 	$(PY) bench/lol.py
+
+# Train LumosNet from scratch (resumable) and install the exported ONNX weights.
+train: $(VENV)/.dev.stamp
+	$(PY) -m lumos.train --data ../shared/data --out runs/lumosnet --steps 15000 --threads 2 --install
 
 sample: $(VENV)/.base.stamp
 	$(PY) scripts/make_sample.py $(SAMPLE)
