@@ -21,8 +21,10 @@ sources right next to almost black areas. The score adds both cues:
 ``+ 8 * hot_fraction`` where ``hot_fraction`` is the share of the proxy that is
 near-clipped *and* within a few pixels of a very dark area.
 
-The threshold sits between the two populations and the confidence grows with
-the distance from it. A learned classifier can replace this later.
+The threshold (3.5) sits between the two populations (dim but evenly lit
+rooms of the LOL set score 0.7-3.4; night streets and lamp-lit rooms of the
+LIME/DICM sets 3.8-5.5) and the confidence grows with the distance from it.
+A learned classifier can replace this later.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ __all__ = ["Analysis", "analyse", "make_proxy"]
 
 _LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
 PROXY_SIDE = 512
-UNEVEN_THRESHOLD = 3.0
+UNEVEN_THRESHOLD = 3.5
 """Score (in stops, roughly) above which the light is called uneven."""
 _UNEVEN_SCALE = 1.0
 LOW_LIGHT_MEAN = 0.25

@@ -48,19 +48,31 @@ from .detail import sharpen_luma
 __all__ = ["ClassicalEnhancer", "auto_strengths", "auto_target"]
 
 PROXY_SIDE = 512
+_LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
 ILLUM_RADIUS_FRAC = 1 / 32
 """Illumination smoothing radius as a fraction of the proxy's long side."""
 AUTO_TARGET = 0.45
 """Mean luma a dark photo is brought to by default (LOL references average 0.45)."""
+UNEVEN_TARGET_DROP = 0.15
+"""How much lower the auto target is for the most unevenly lit scenes."""
 MAX_GAIN = 16.0
-SATURATION = 1.0
+MAX_GAIN_UNEVEN = 6.0
+SATURATION = 0.9
 """Chroma scale after brightening."""
-CONTRAST = 1.0
+CONTRAST = 0.85
+"""Luma contrast around the target mean after brightening."""
+WB_STRENGTH = 0.5
+WB_THRESHOLD = 0.1
 """Luma contrast around the target mean after brightening."""
 _CHROMA_NOISE = 1.3
 """Chroma (R - Y, B - Y) noise std relative to luma noise std (independent channels)."""
 _RESIDUAL_NOISE = 0.5
 """Share of the noise std assumed left after denoising (gates the detail boost)."""
+
+
+def uneven_weight(analysis: Analysis) -> float:
+    """0 for evenly lit scenes (uneven score <= 3), 1 from a score of 6 (a lamp at night)."""
+    return float(np.clip((analysis.uneven_score - 3.0) / 3.0, 0.0, 1.0))
 
 
 def auto_target(analysis: Analysis) -> float:
@@ -72,7 +84,42 @@ def auto_target(analysis: Analysis) -> float:
     """
     m = analysis.mean_luminance
     w = float(np.clip((0.25 - m) / 0.12, 0.0, 1.0))
-    return m + w * max(0.0, AUTO_TARGET - m)
+    # Scenes lit by local sources (a lamp at night) should stay night scenes:
+    # aim lower the more uneven the light, down to 0.3 at a score of 6.
+    t = AUTO_TARGET - UNEVEN_TARGET_DROP * uneven_weight(analysis)
+    return m + w * max(0.0, t - m)
+
+
+def _log_gains(pixels: np.ndarray) -> np.ndarray:
+    means = pixels.mean(axis=0) + 1e-4
+    return np.log(means.dot(_LUMA) / means)
+
+
+def cast_gains(rgb: FloatImage, *, strength: float, threshold: float) -> np.ndarray:
+    """Per-channel gains that remove a strong colour cast, and only a cast.
+
+    Grey world alone mistakes a scene's dominant colour (purple stage light,
+    an orange lamp on a teal wall) for a cast. So two independent estimates
+    must agree: grey world over the mid-tones, and the brightest unclipped
+    pixels (usually whites, which show the light's colour). Per channel only
+    the part of the correction on which both agree (same sign, smaller size)
+    is applied, and only once the cast exceeds ``threshold`` (in log units).
+    """
+    y = rgb @ _LUMA
+    mid = (y > 0.05) & (y < 0.95)
+    if mid.sum() < 64 or strength <= 0:
+        return np.ones(3, np.float32)
+    unclipped = mid & (rgb.max(axis=2) < 0.98)
+    top = unclipped & (y >= np.percentile(y[unclipped], 95.0)) if unclipped.sum() >= 64 else mid
+    gw, wp = _log_gains(rgb[mid]), _log_gains(rgb[top])
+    logg = np.where(np.sign(gw) == np.sign(wp), np.sign(gw) * np.minimum(abs(gw), abs(wp)), 0.0)
+    cast = float(np.abs(logg).max())
+    if cast <= threshold:
+        return np.ones(3, np.float32)
+    w = strength * min(1.0, (cast - threshold) / max(threshold, 1e-3))
+    g = np.exp(w * logg)
+    g /= g.dot(_LUMA)
+    return g.astype(np.float32)
 
 
 def auto_strengths(noise_after_gain: float) -> tuple[float, float]:
@@ -103,7 +150,11 @@ class ClassicalEnhancer:
         a, b = illumination_coefficients(proxy, radius=radius)
         log_l = illumination(log_max(proxy), a, b)
         target = auto_target(analysis) if brightness is None else float(brightness)
-        curve = fit_tone_curve(proxy, log_l, target=target, max_gain=MAX_GAIN)
+        # Under local light the darkest areas are meant to be dark (night sky):
+        # cap their gain lower, which also keeps their noise and JPEG blocks down.
+        uw = uneven_weight(analysis)
+        max_gain = MAX_GAIN + (MAX_GAIN_UNEVEN - MAX_GAIN) * uw
+        curve = fit_tone_curve(proxy, log_l, target=target, max_gain=max_gain)
         lut = curve.gain_lut()
 
         # Quarter-resolution copy, brightened exactly as tiles will be.
@@ -114,6 +165,12 @@ class ClassicalEnhancer:
             ab_low = ab_low.reshape(size[1], size[0], 2)
         log_low = illumination(log_max(low), ab_low[..., 0], ab_low[..., 1])
         bright_low, gain_low = apply_gain(low, log_low, lut)
+        # LOL-style finishing (cast removal, softer contrast, calmer colour) only
+        # for photos that were brightened a lot: full from a 4x push, none
+        # without one, so a well-exposed photo keeps its look.
+        push = float(np.clip(np.log2(target / max(analysis.mean_luminance, 1e-4)) / 2, 0, 1))
+        wb = cast_gains(bright_low, strength=WB_STRENGTH * push, threshold=WB_THRESHOLD)
+        bright_low = bright_low * wb
 
         sigma = float(analysis.noise_sigma)
         noise_after = sigma * float(np.median(gain_low))
@@ -134,8 +191,11 @@ class ClassicalEnhancer:
             "sigma": sigma,
             "curve": {"k": curve.k, "gamma": curve.gamma, "max_gain": curve.max_gain},
             "illum_radius": radius,
-            "contrast": CONTRAST,
-            "saturation": SATURATION,
+            "wb": wb,
+            # Softer contrast suits dim, evenly lit rooms, not night scenes with
+            # black skies (it would turn them into fog).
+            "contrast": 1.0 - (1.0 - CONTRAST) * push * (1.0 - uw),
+            "saturation": 1.0 - (1.0 - SATURATION) * push,
         }
         return Plan(halo=halo, denoise=dn, detail=dt, target_brightness=target, params=params)
 
@@ -153,6 +213,7 @@ class ClassicalEnhancer:
         ab = sample_lowres(p["illum_ab"], region, full)
         log_l = illumination(log_max(tile), ab[..., 0], ab[..., 1])
         bright, gain = apply_gain(tile, log_l, p["gain_lut"])
+        bright *= p["wb"]
         sigma = gain * np.float32(p["sigma"])
 
         y, c_full = split_chroma(bright)

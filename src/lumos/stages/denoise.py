@@ -46,10 +46,10 @@ LUMA_RADIUS = 2
 """Window radius of the luma filter (footprint ``2 * LUMA_RADIUS`` pixels)."""
 CHROMA_SCALE = 4
 """Chroma is denoised at 1 / CHROMA_SCALE of the full resolution."""
-_LUMA_K = 2.0
-_CHROMA_RADIUS = 3
-_CHROMA_K = 3.0
-_CHROMA_CORING_K = 3.0
+_LUMA_K = 4.0
+_CHROMA_RADIUS = 6
+_CHROMA_K = 6.0
+_CHROMA_CORING_K = 10.0
 
 
 def split_chroma(rgb: FloatImage) -> tuple[FloatMap, np.ndarray]:
@@ -99,7 +99,7 @@ def chroma_coefficients(
     sigma_low: FloatMap | float,
     *,
     strength: float,
-    radius: int = _CHROMA_RADIUS,
+    radius: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Guided-filter coefficients that denoise chroma, computed at low resolution.
 
@@ -111,8 +111,8 @@ def chroma_coefficients(
         Luma noise std at that resolution (full-resolution sigma / scale).
     strength : float
         In [0, 1]; scales the regularisation.
-    radius : int
-        Window radius in low-resolution pixels.
+    radius : int, optional
+        Window radius in low-resolution pixels (default 3).
 
     Returns
     -------
@@ -120,6 +120,7 @@ def chroma_coefficients(
         Chroma ``= a * Y + b`` (apply with :func:`apply_chroma`). With
         ``strength == 0`` they reproduce the low-resolution chroma itself.
     """
+    radius = _CHROMA_RADIUS if radius is None else radius
     y, c = split_chroma(rgb_low)
     if strength <= 0.0:
         return np.zeros_like(c), c

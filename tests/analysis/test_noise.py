@@ -1,0 +1,95 @@
+"""Noise estimation: known Gaussian noise is recovered, clean images read as clean."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lumos.analysis import estimate_noise, noise_map
+
+
+def _smooth(h: int = 400, w: int = 600) -> np.ndarray:
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    r = 0.35 + 0.2 * np.sin(xx / 60.0) * np.cos(yy / 45.0)
+    g = 0.45 + 0.15 * np.cos(xx / 80.0)
+    b = 0.4 + 0.1 * np.sin(yy / 70.0)
+    return np.stack([r, g, b], -1).astype(np.float32)
+
+
+def _textured(h: int = 400, w: int = 600) -> np.ndarray:
+    """Clean but busy: sharp-edged blocks, stripes and fine sinusoidal texture."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    img = _smooth(h, w)
+    img[((xx // 24 + yy // 24) % 2) == 0] *= 0.6
+    img += (0.08 * np.sin(xx / 2.5) * np.sin(yy / 3.5))[..., None]
+    img[:, ::37] = 0.9
+    return np.clip(img, 0, 1).astype(np.float32)
+
+
+@pytest.mark.parametrize("sigma", [0.01, 0.03, 0.08])
+def test_known_noise_is_recovered_per_channel(sigma: float) -> None:
+    rng = np.random.default_rng(1)
+    img = _smooth()
+    noisy = (img + rng.normal(0, sigma, img.shape)).astype(np.float32)
+    s_luma, s_rgb = estimate_noise(noisy)
+    for s in s_rgb:
+        assert abs(s - sigma) < 0.25 * sigma, (s, sigma)
+    # Independent channels: luma noise is |w| * sigma for the Rec.709 weights w.
+    expected = sigma * float(np.linalg.norm([0.2126, 0.7152, 0.0722]))
+    assert abs(s_luma - expected) < 0.25 * expected
+
+
+@pytest.mark.parametrize("sigma", [0.01, 0.03, 0.08])
+def test_known_grey_noise_is_recovered_for_luma(sigma: float) -> None:
+    rng = np.random.default_rng(2)
+    img = _smooth()
+    noisy = (img + rng.normal(0, sigma, img.shape[:2])[..., None]).astype(np.float32)
+    s_luma, _ = estimate_noise(noisy)
+    assert abs(s_luma - sigma) < 0.25 * sigma
+
+
+def test_clean_image_reads_near_zero() -> None:
+    s_luma, s_rgb = estimate_noise(_smooth())
+    assert s_luma < 1e-3
+    assert max(s_rgb) < 1e-3
+
+
+def test_textured_clean_image_is_not_very_noisy() -> None:
+    s_luma, _ = estimate_noise(_textured())
+    assert s_luma < 0.006, s_luma
+
+
+def test_noise_is_measured_at_full_resolution_on_large_images() -> None:
+    rng = np.random.default_rng(3)
+    h, w = 1600, 2400  # above the crop budget, so the crop grid is used
+    img = np.full((h, w, 3), 0.4, np.float32)
+    noisy = (img + rng.normal(0, 0.02, img.shape)).astype(np.float32)
+    _, s_rgb = estimate_noise(noisy)
+    assert all(abs(s - 0.02) < 0.005 for s in s_rgb)
+
+
+def test_clipped_pixels_are_ignored() -> None:
+    rng = np.random.default_rng(4)
+    img = _smooth()
+    img[:, :300] = 1.0  # a blown half: no noise visible there
+    noisy = np.clip(img + rng.normal(0, 0.02, img.shape), 0, 1).astype(np.float32)
+    noisy[:, :300] = 1.0
+    _, s_rgb = estimate_noise(noisy)
+    assert all(abs(s - 0.02) < 0.005 for s in s_rgb)
+
+
+def test_noise_map_finds_the_noisy_half() -> None:
+    rng = np.random.default_rng(5)
+    img = _smooth(256, 512)
+    noise = rng.normal(0, 0.005, img.shape)
+    noise[:, 256:] *= 8
+    m = noise_map((img + noise).astype(np.float32), block=64)
+    assert m.shape == (4, 8) and m.dtype == np.float32
+    left, right = m[:, :4].mean(), m[:, 4:].mean()
+    assert right > 5 * left
+    assert abs(right - 0.04 * 0.749) < 0.01
+
+
+def test_noise_map_rejects_tiny_blocks() -> None:
+    with pytest.raises(ValueError, match="block"):
+        noise_map(np.zeros((32, 32, 3), np.float32), block=4)

@@ -1,0 +1,58 @@
+"""PSNR, SSIM and GT-mean PSNR against known values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lumos.eval import gt_mean_psnr, psnr, ssim
+
+
+def test_psnr_of_a_known_mse() -> None:
+    a = np.zeros((10, 10, 3), np.uint8)
+    b = a.copy()
+    b[..., 0] = 10  # MSE = 100 / 3
+    assert psnr(a, b) == pytest.approx(10 * np.log10(255**2 / (100 / 3)))
+
+
+def test_psnr_of_identical_images_is_infinite() -> None:
+    a = np.random.default_rng(0).random((8, 8, 3)).astype(np.float32)
+    assert psnr(a, a) == float("inf")
+
+
+def test_psnr_quantises_floats_to_8_bits() -> None:
+    a = np.full((4, 4, 3), 0.5, np.float32)
+    assert psnr(a, a + 0.001) == float("inf")  # both round to 128
+
+
+def test_ssim_of_identical_images_is_one() -> None:
+    a = np.random.default_rng(1).random((40, 50, 3)).astype(np.float32)
+    assert ssim(a, a) == pytest.approx(1.0)
+
+
+def test_ssim_decreases_with_noise() -> None:
+    rng = np.random.default_rng(2)
+    xx = np.mgrid[0:64, 0:64][1].astype(np.float32)
+    a = np.stack([0.5 + 0.3 * np.sin(xx / 5)] * 3, -1).astype(np.float32)
+    scores = [ssim(a, np.clip(a + rng.normal(0, s, a.shape), 0, 1)) for s in (0.01, 0.05, 0.2)]
+    assert 1.0 > scores[0] > scores[1] > scores[2] > 0.0
+
+
+def test_ssim_matches_a_direct_computation_on_a_constant_shift() -> None:
+    # Constant images: sigma terms vanish, SSIM = (2 mx my + C1) / (mx^2 + my^2 + C1).
+    a = np.full((32, 32), 100, np.uint8)
+    b = np.full((32, 32), 120, np.uint8)
+    c1 = (0.01 * 255) ** 2
+    expected = (2 * 100 * 120 + c1) / (100**2 + 120**2 + c1)
+    assert ssim(a, b) == pytest.approx(expected, rel=1e-6)
+
+
+def test_gt_mean_psnr_ignores_exposure() -> None:
+    rng = np.random.default_rng(3)
+    ref = (0.2 + 0.5 * rng.random((32, 32, 3))).astype(np.float32)
+    assert gt_mean_psnr(ref * 0.5, ref) > psnr(ref * 0.5, ref) + 10
+
+
+def test_shape_mismatch_is_an_error() -> None:
+    with pytest.raises(ValueError, match="shape"):
+        psnr(np.zeros((4, 4)), np.zeros((4, 5)))
