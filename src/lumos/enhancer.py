@@ -68,9 +68,14 @@ class TileOutput:
 
 
 class Enhancer(Protocol):
-    """What the pipeline needs of an enhancer."""
+    """What the pipeline needs of an enhancer.
+
+    ``tile_workers`` is how many tiles to run at once (``None``: one per core);
+    an enhancer whose filters are already multi-threaded says 1.
+    """
 
     name: str
+    tile_workers: int | None
 
     def prepare(
         self,

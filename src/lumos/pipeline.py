@@ -102,7 +102,8 @@ def run_pipeline(
     keep_intermediates : bool
         Return every stage's full-size output (costs memory; for reports).
     workers : int, optional
-        Tiles in flight at once; default :func:`default_workers`.
+        Tiles in flight at once; default: the enhancer's ``tile_workers``, else
+        :func:`default_workers`.
     progress : callable, optional
         ``progress(done, total)`` per tile.
 
@@ -139,7 +140,7 @@ def run_pipeline(
         halo=plan.halo,
         align=plan.align,
         keep_intermediates=keep_intermediates,
-        workers=workers or default_workers(),
+        workers=workers or enhancer.tile_workers or default_workers(),
         progress=progress,
     )
     timings["enhance"] = time.perf_counter() - t0

@@ -131,7 +131,7 @@ def enhance_file(
     fmt: str | None,
     quality: int,
     overwrite: bool,
-    workers: int,
+    workers: int | None,
     show_tiles: bool = False,
 ) -> FileReport:
     """Read, enhance and write one file; any expected failure becomes a report."""
@@ -239,11 +239,7 @@ def _run_jobs(
     kw = {"fmt": args.format, "quality": args.quality, "overwrite": args.overwrite}
     if args.jobs <= 1 or len(jobs) <= 1:
         for job in jobs:
-            done(
-                enhance_file(
-                    job, options, workers=default_workers(), show_tiles=not args.quiet, **kw
-                )
-            )
+            done(enhance_file(job, options, workers=None, show_tiles=not args.quiet, **kw))
     else:
         # Files in parallel processes (each one a whole pipeline); the tiles of one
         # file then share the remaining cores.

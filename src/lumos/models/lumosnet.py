@@ -92,6 +92,8 @@ class LumosNetEnhancer:
     """The learned enhancer (``--model lumosnet``)."""
 
     name = "lumosnet"
+    # Each ONNX Runtime call uses one thread; tiles run in parallel, one per core.
+    tile_workers = None
 
     def __init__(self, weights: Path = WEIGHTS_DIR) -> None:
         self.weights = Path(weights)

@@ -133,6 +133,9 @@ class ClassicalEnhancer:
     """Retinex brightening, noise-aware luma/chroma denoising, gated sharpening."""
 
     name = "classical"
+    # OpenCV already spreads each filter over all cores; running tiles in
+    # parallel threads on top of that was measured slower (1.7 s vs 1.4 s at 12 MP).
+    tile_workers = 1
 
     def prepare(
         self,
