@@ -23,7 +23,7 @@ $(VENV)/.base.stamp: pyproject.toml
 	touch $@
 
 $(VENV)/.dev.stamp: $(VENV)/.base.stamp
-	$(PIP) install -q -e '.[dev,heic,train]'
+	$(PIP) install -q -e '.[dev,heic,raw,train]'
 	touch $@
 
 demo: $(VENV)/.base.stamp
