@@ -9,7 +9,6 @@ from .errors import OptionError
 __all__ = ["DEFAULT_MAX_MEGAPIXELS", "EnhanceOptions", "TilingOptions"]
 
 DEFAULT_MAX_MEGAPIXELS = 200.0
-MODELS = ("classical",)
 
 
 def _check_unit(name: str, value: float | None) -> None:
@@ -45,7 +44,8 @@ class EnhanceOptions:
     Parameters
     ----------
     model : str
-        Which enhancer runs: ``"classical"`` (no network).
+        Which enhancer runs: ``"classical"`` (no network) or an installed
+        learned model (see :func:`lumos.models.available_models`).
     denoise : float or None
         Denoise strength in [0, 1]; ``None`` chooses it from the measured noise.
     detail : float or None
@@ -66,8 +66,12 @@ class EnhanceOptions:
     tiling: TilingOptions = field(default_factory=TilingOptions)
 
     def __post_init__(self) -> None:
-        if self.model not in MODELS:
-            raise OptionError(f"unknown model {self.model!r}; choose one of: {', '.join(MODELS)}")
+        from .models import available_models  # late: models import the enhancers
+
+        if self.model not in available_models():
+            raise OptionError(
+                f"unknown model {self.model!r}; choose one of: {', '.join(available_models())}"
+            )
         _check_unit("denoise", self.denoise)
         _check_unit("detail", self.detail)
         if self.brightness is not None:

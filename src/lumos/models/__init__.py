@@ -7,6 +7,7 @@ it with their ONNX weights shipped inside the package (nothing is downloaded).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from ..enhancer import Enhancer
 from ..errors import OptionError
@@ -20,14 +21,26 @@ def _classical() -> Enhancer:
     return ClassicalEnhancer()
 
 
+def _lumosnet() -> Enhancer:
+    from .lumosnet import LumosNetEnhancer
+
+    return LumosNetEnhancer()
+
+
+def _lumosnet_installed() -> bool:
+    return (Path(__file__).parent / "weights" / "lumosnet" / "global.onnx").is_file()
+
+
 _REGISTRY: dict[str, Callable[[], Enhancer]] = {
     "classical": _classical,
+    "lumosnet": _lumosnet,
 }
+_INSTALLED: dict[str, Callable[[], bool]] = {"lumosnet": _lumosnet_installed}
 
 
 def available_models() -> tuple[str, ...]:
-    """Names accepted by ``--model``."""
-    return tuple(_REGISTRY)
+    """Names accepted by ``--model``: the registry's entries whose weights are installed."""
+    return tuple(name for name in _REGISTRY if _INSTALLED.get(name, lambda: True)())
 
 
 def get_enhancer(name: str) -> Enhancer:
@@ -38,10 +51,6 @@ def get_enhancer(name: str) -> Enhancer:
     OptionError
         If no enhancer has that name.
     """
-    try:
-        factory = _REGISTRY[name]
-    except KeyError:
-        raise OptionError(
-            f"unknown model {name!r}; choose one of: {', '.join(_REGISTRY)}"
-        ) from None
-    return factory()
+    if name not in available_models():
+        raise OptionError(f"unknown model {name!r}; choose one of: {', '.join(available_models())}")
+    return _REGISTRY[name]()

@@ -21,6 +21,9 @@ from .._types import FloatImage, Region
 from ..analysis import Analysis
 from ..enhancer import Plan, TileOutput
 from ..errors import ModelError
+from ..stages.classical import auto_strengths
+from ..stages.detail import footprint as detail_footprint
+from ..stages.detail import sharpen_luma
 
 __all__ = ["WEIGHTS_DIR", "LumosNetEnhancer", "make_proxy"]
 
@@ -29,8 +32,10 @@ PROXY_FACTOR = 4
 PROXY_MAX_SIDE = 512
 LOG_GAIN_MIN, LOG_GAIN_MAX = -1.0, 5.0
 _LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
-# The local network's receptive field is 12 px; a little more for the cross-fade.
-_HALO = 24
+# The local network's receptive field is 12 px, the detail stage's a few more;
+# the rest is room for the cross-fade.
+_HALO = 24 + detail_footprint()
+_RESIDUAL_NOISE = 0.35  # share of the noise assumed left after the network (gates sharpening)
 
 
 def make_proxy(image: np.ndarray) -> np.ndarray:
@@ -121,11 +126,15 @@ class LumosNetEnhancer:
                 coeffs[..., 3:] += np.log(brightness / max(predicted, 1e-4)) * 1.2
                 predicted = self._mean_after_gain(proxy, coeffs)
         strength = 0.5 if denoise is None else float(denoise)
+        if detail is None:
+            # Same rule as the classical pipeline: less sharpening the noisier the result.
+            gain = float(np.exp(coeffs[..., 3:].mean()))
+            detail = auto_strengths(float(analysis.noise_sigma) * gain)[1]
         return Plan(
             halo=_HALO,
             align=2,
             denoise=strength,
-            detail=0.0 if detail is None else float(detail),
+            detail=float(detail),
             target_brightness=predicted,
             params={
                 "coeffs": coeffs,
@@ -167,15 +176,21 @@ class LumosNetEnhancer:
             },
         )[0][0].transpose(1, 2, 0)[:h, :w]
         refined = np.ascontiguousarray(refined, dtype=np.float32)
+        out = refined
+        if plan.detail > 0:
+            y = refined @ _LUMA
+            residual = sigma_map * np.float32(_RESIDUAL_NOISE / max(2.0 * plan.denoise, 1e-3))
+            y_sharp = sharpen_luma(y, residual, amount=plan.detail)
+            out = np.clip(refined + (y_sharp - y)[..., None], 0.0, 1.0).astype(np.float32)
         inter: dict[str, np.ndarray] = {}
         if keep_intermediates:
             inter = {
                 "illumination": (1.0 / gain.mean(axis=2)).astype(np.float32),
                 "brightened": bright,
                 "denoised": refined,
-                "detail": refined,
+                "detail": out,
             }
-        return TileOutput(image=refined, intermediates=inter)
+        return TileOutput(image=out, intermediates=inter)
 
 
 def _apply_gain(image: np.ndarray, maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
