@@ -118,3 +118,46 @@ def test_info_reports_measurements(photo: Path, capsys: pytest.CaptureFixture) -
 
     data = json.loads(capsys.readouterr().out)
     assert data["width"] == 128 and 0 < data["analysis"]["mean_luminance"] < 0.3
+
+
+def test_metadata_orientation_and_profile_survive(tmp_path: Path) -> None:
+    from PIL import ImageCms
+
+    src = tmp_path / "phone.jpg"
+    stored = np.ascontiguousarray(np.rot90(dark_photo(96, 128), k=1))  # stored sideways
+    exif = Image.Exif()
+    exif[0x010F] = "TestCam"
+    exif[0x0112] = 6
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    Image.fromarray(stored).save(src, exif=exif.tobytes(), icc_profile=icc, dpi=(240, 240))
+    assert main(["enhance", str(src), "-q"]) == 0
+    with Image.open(tmp_path / "phone_lumos.jpg") as out:
+        assert out.size == (128, 96)  # upright: the orientation was applied
+        assert out.getexif()[0x0112] == 1 and out.getexif()[0x010F] == "TestCam"
+        assert out.info["icc_profile"] == icc
+        assert tuple(round(v) for v in out.info["dpi"]) == (240, 240)
+
+
+def test_sixteen_bit_stays_sixteen_bit(tmp_path: Path) -> None:
+    import cv2
+
+    src = tmp_path / "scan.png"
+    img16 = (dark_photo().astype(np.uint16) * 257)[..., ::-1]
+    cv2.imwrite(str(src), img16)
+    assert main(["enhance", str(src), "-q"]) == 0
+    out = cv2.imread(str(tmp_path / "scan_lumos.png"), cv2.IMREAD_UNCHANGED)
+    assert out.dtype == np.uint16 and out.shape == img16.shape
+    # Real 16-bit output: values that no 8-bit image could produce.
+    assert np.any(out % 257 != 0)
+
+
+def test_alpha_and_grey_are_carried_through(tmp_path: Path) -> None:
+    rgba = np.dstack([dark_photo(), np.full((96, 128), 77, np.uint8)])
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "logo.png")
+    Image.fromarray(dark_photo()[..., 1], "L").save(tmp_path / "grey.png")
+    assert main(["enhance", str(tmp_path / "logo.png"), str(tmp_path / "grey.png"), "-q"]) == 0
+    with Image.open(tmp_path / "logo_lumos.png") as out:
+        assert out.mode == "RGBA"
+        assert np.all(np.asarray(out)[..., 3] == 77)
+    with Image.open(tmp_path / "grey_lumos.png") as out:
+        assert out.mode == "L"
