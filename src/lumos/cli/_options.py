@@ -4,17 +4,34 @@ from __future__ import annotations
 
 import argparse
 
+from ..config import DEFAULT_MAX_MEGAPIXELS
 
-def unit_or_auto(text: str) -> float | None:
-    """``auto`` or a number in [0, 1]."""
+
+def _auto_or_number(text: str, expected: str) -> float | None:
     if text.strip().lower() == "auto":
         return None
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected 'auto' or a number 0..1, got {text!r}"
-        ) from None
+        raise argparse.ArgumentTypeError(f"expected 'auto' or {expected}, got {text!r}") from None
+
+
+def add_max_megapixels(p: argparse.ArgumentParser) -> None:
+    """The decompression-bomb guard, shared by every command that reads photos."""
+    p.add_argument(
+        "--max-megapixels",
+        type=positive_float,
+        default=DEFAULT_MAX_MEGAPIXELS,
+        metavar="MP",
+        help=f"refuse larger images, judged from the header (default {DEFAULT_MAX_MEGAPIXELS:g})",
+    )
+
+
+def unit_or_auto(text: str) -> float | None:
+    """``auto`` or a number in [0, 1]."""
+    value = _auto_or_number(text, "a number 0..1")
+    if value is None:
+        return None
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
     return value
@@ -22,14 +39,9 @@ def unit_or_auto(text: str) -> float | None:
 
 def brightness(text: str) -> float | None:
     """``auto`` or a target mean brightness in [0.05, 0.95] (or 13..242 on the 0..255 scale)."""
-    if text.strip().lower() == "auto":
+    value = _auto_or_number(text, "a target mean 0.05..0.95 (or 13..242)")
+    if value is None:
         return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected 'auto' or a target mean 0.05..0.95 (or 13..242), got {text!r}"
-        ) from None
     if value > 1.0:
         value /= 255.0  # accept 8-bit units, e.g. --brightness 110
     if not 0.05 <= value <= 0.95:

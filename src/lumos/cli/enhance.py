@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import DEFAULT_MAX_MEGAPIXELS, EnhanceOptions, TilingOptions
+from ..config import EnhanceOptions, TilingOptions
 from ..errors import LumosError, OptionError
 from ..io import DecodedImage, read_image, write_image
 from ..models import available_models
@@ -69,13 +69,7 @@ def add_pipeline_options(p: argparse.ArgumentParser) -> None:
         metavar="auto|MEAN",
         help="target mean brightness 0.05..0.95 (default: auto)",
     )
-    p.add_argument(
-        "--max-megapixels",
-        type=_options.positive_float,
-        default=DEFAULT_MAX_MEGAPIXELS,
-        metavar="MP",
-        help=f"refuse larger images (default {DEFAULT_MAX_MEGAPIXELS:g})",
-    )
+    _options.add_max_megapixels(p)
     p.add_argument(
         "--tile",
         type=_options.tile_size,

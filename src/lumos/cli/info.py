@@ -30,13 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("image", type=Path, metavar="IMAGE")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    p.add_argument(
-        "--max-megapixels",
-        type=_options.positive_float,
-        default=DEFAULT_MAX_MEGAPIXELS,
-        metavar="MP",
-        help=f"refuse larger images (default {DEFAULT_MAX_MEGAPIXELS:g})",
-    )
+    _options.add_max_megapixels(p)
     p.set_defaults(run=run)
 
 
