@@ -56,3 +56,16 @@ def test_well_exposed_photo_stays_nearly_unchanged() -> None:
     out = run_pipeline(normal, EnhanceOptions()).rgb
     mse = float(np.mean((out - normal) ** 2))
     assert 10 * np.log10(1 / mse) > 30
+
+
+def test_highlights_roll_off_instead_of_clipping() -> None:
+    from lumos.stages.classical import _protect_highlights
+
+    pushed = np.linspace(0.0, 1.6, 161, dtype=np.float32)[None, :, None].repeat(3, axis=2)
+    dark_input = np.zeros_like(pushed)
+    out = _protect_highlights(pushed, dark_input)[0, :, 0]
+    assert np.all(np.diff(out) > 0)  # monotonic: no banding, no inversion
+    assert out.max() < 1.0 and np.allclose(out[:90], pushed[0, :90, 0])  # untouched below 0.9
+    # A well-exposed photo's own highlights are never darkened.
+    same = _protect_highlights(np.full((1, 1, 3), 0.98, np.float32), np.full((1, 1, 3), 0.98))
+    assert np.allclose(same, 0.98)

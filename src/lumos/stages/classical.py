@@ -129,6 +129,27 @@ def auto_strengths(noise_after_gain: float) -> tuple[float, float]:
     return denoise, detail
 
 
+_KNEE = 0.9
+
+
+def _protect_highlights(out: FloatImage, original: FloatImage) -> FloatImage:
+    """Roll off values the pipeline pushed above ``_KNEE`` instead of clipping them.
+
+    The gain follows the smoothed illumination, so a pixel brighter than its
+    surroundings (a lamp's rim, a specular glint, white text) can be pushed past
+    1 and blow out. Above the knee, values are compressed smoothly towards 1
+    (slope 1 at the knee, so no visible step). A value is never made darker than
+    it was in the input, so a well-exposed photo's own highlights stay as they were.
+    """
+    over = out > _KNEE
+    if not over.any():
+        return np.clip(out, 0.0, 1.0)
+    head = np.float32(1.0 - _KNEE)
+    rolled = _KNEE + head * (1.0 - np.exp(-(out - _KNEE) / head))
+    rolled = np.maximum(rolled, np.minimum(out, original))
+    return np.clip(np.where(over, rolled, out), 0.0, 1.0).astype(np.float32)
+
+
 class ClassicalEnhancer:
     """Retinex brightening, noise-aware luma/chroma denoising, gated sharpening."""
 
@@ -235,7 +256,7 @@ class ClassicalEnhancer:
         t = np.float32(plan.target_brightness)
         y_out = t + np.float32(p["contrast"]) * (y_out - t)
         chroma = chroma * np.float32(p["saturation"])
-        out = np.clip(to_rgb(y_out, chroma), 0.0, 1.0)
+        out = _protect_highlights(to_rgb(y_out, chroma), tile)
 
         inter: dict[str, Any] = {}
         if keep_intermediates:
