@@ -161,3 +161,12 @@ def test_alpha_and_grey_are_carried_through(tmp_path: Path) -> None:
         assert np.all(np.asarray(out)[..., 3] == 77)
     with Image.open(tmp_path / "grey_lumos.png") as out:
         assert out.mode == "L"
+
+
+def test_enhance_with_report(photo: Path, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="the report needs the 'report' extra")
+    out = tmp_path / "o"
+    assert main(["enhance", str(photo), "-o", str(out), "--report", "-q"]) == 0
+    html = (out / "photo_explain.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") or "<html" in html[:200]
+    assert "data:image/" in html

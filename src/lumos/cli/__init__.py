@@ -19,6 +19,7 @@ from ..errors import LumosError, OptionError
 from . import audit as audit_cmd
 from . import enhance as enhance_cmd
 from . import evaluate as eval_cmd
+from . import explain as explain_cmd
 from . import info as info_cmd
 
 __all__ = ["build_parser", "main"]
@@ -33,6 +34,7 @@ examples:
   lumos enhance photos/ -o out/ --jobs 2  a whole folder into out/
   lumos enhance a.heic --format jpg --denoise 0.8 --detail 0.3
   lumos info night.jpg                    brightness, noise, light, metadata
+  lumos explain night.jpg                 HTML report: how it was enhanced, and why
   lumos eval --pairs low/ high/           PSNR, SSIM, NIQE, noise, speed
   lumos audit-pairs LOL/low LOL/high      check a paired dataset before trusting scores
 """
@@ -56,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     enhance_cmd.add_parser(sub)
     info_cmd.add_parser(sub)
+    explain_cmd.add_parser(sub)
     eval_cmd.add_parser(sub)
     audit_cmd.add_parser(sub)
     return parser

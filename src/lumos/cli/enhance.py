@@ -99,6 +99,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="JPEG/WEBP quality 1..100 (default 95)",
     )
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="also write an explain report (<output>_explain.html) for each photo",
+    )
     add_pipeline_options(p)
     p.add_argument(
         "-j", "--jobs", type=_options.int_range(1, 64), default=1, help="files in parallel"
@@ -127,6 +132,7 @@ def enhance_file(
     overwrite: bool,
     workers: int | None,
     show_tiles: bool = False,
+    report: bool = False,
 ) -> FileReport:
     """Read, enhance and write one file; any expected failure becomes a report."""
     t0 = time.perf_counter()
@@ -154,6 +160,11 @@ def enhance_file(
             quality=quality,
             overwrite=overwrite,
         )
+        if report:
+            from ..report import build_report, write_report
+
+            html = job.output.with_name(f"{job.output.stem}_explain.html")
+            write_report(build_report(job.source, options=options), html, overwrite=overwrite)
         return FileReport(job.source, job.output, None, time.perf_counter() - t0, result.stats)
     except LumosError as exc:
         return FileReport(job.source, None, exc.message, time.perf_counter() - t0)
@@ -230,7 +241,12 @@ def _run_jobs(
             print(f"{report.source} -> {report.output}  ({report.seconds:.1f} s)")
         bar.update(len(reports), label=report.source.name)
 
-    kw = {"fmt": args.format, "quality": args.quality, "overwrite": args.overwrite}
+    kw = {
+        "fmt": args.format,
+        "quality": args.quality,
+        "overwrite": args.overwrite,
+        "report": args.report,
+    }
     if args.jobs <= 1 or len(jobs) <= 1:
         for job in jobs:
             done(enhance_file(job, options, workers=None, show_tiles=not args.quiet, **kw))

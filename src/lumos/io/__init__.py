@@ -19,13 +19,14 @@ from ._arrays import ArrayKind, image_from_array, image_to_array
 from ._formats import SUPPORTED_SUFFIXES, format_for_suffix
 from ._meta import DecodedImage, ImageMeta
 from ._read import probe_image, read_image
-from ._write import write_image
+from ._write import atomic_write, write_image
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
     "ArrayKind",
     "DecodedImage",
     "ImageMeta",
+    "atomic_write",
     "format_for_suffix",
     "image_from_array",
     "image_to_array",

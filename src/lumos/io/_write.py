@@ -26,7 +26,7 @@ from ._containers import png_add_metadata, tiff_add_metadata
 from ._formats import WRITABLE_FORMATS, format_for_suffix
 from ._meta import DecodedImage, icc_fits
 
-__all__ = ["write_image"]
+__all__ = ["atomic_write", "write_image"]
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,18 @@ def _publish(tmp: str, path: Path, overwrite: bool) -> None:
     os.unlink(tmp)
 
 
-def _atomic_write(path: Path, write: Callable[[IO[bytes]], None], overwrite: bool) -> None:
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None], overwrite: bool) -> None:
+    """Write a file so that it appears whole or not at all.
+
+    ``write(f)`` fills a temporary file in the same folder; it is synced and then
+    published at ``path`` (refused if ``path`` exists and ``overwrite`` is False).
+    On any failure the temporary file is removed and ``path`` is untouched.
+
+    Raises
+    ------
+    OutputError
+        The folder is not writable, or ``path`` exists without ``overwrite``.
+    """
     folder = path.parent
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".lumos-", suffix=path.suffix or ".tmp")
@@ -264,5 +275,5 @@ def write_image(
     _check_quality(quality)
     _check_image(image)
     _check_target(path, overwrite)
-    _atomic_write(path, lambda fp: _encode(image, fmt, int(quality), fp), overwrite)
+    atomic_write(path, lambda fp: _encode(image, fmt, int(quality), fp), overwrite)
     return path

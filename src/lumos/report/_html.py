@@ -1,0 +1,381 @@
+"""Render an :class:`ExplainReport` as one self-contained HTML page.
+
+Everything is inline: CSS in a ``<style>`` element, pictures as ``data:`` URIs,
+the workflow as inline SVG; there is no script and no external reference, so the
+file can be mailed, archived or opened offline and shows the same thing.
+Every string that comes from outside lumos (the file name, a model card) is
+HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from html import escape
+
+from .. import __version__
+from . import _plots
+from ._background import BACKGROUND_HTML, REFERENCES
+from ._css import CSS
+from ._images import jpeg_uri, png_uri
+from ._model import ExplainReport, ModelCard, StageMeasure, SweepCell
+
+__all__ = ["render_html"]
+
+
+def _l(x: float) -> str:
+    """A [0, 1] level as x/255."""
+    return f"{x * 255:.0f}/255"
+
+
+def _n(x: float) -> str:
+    """A noise std as x/255 with two decimals."""
+    return "–" if math.isnan(x) else f"{x * 255:.2f}/255"
+
+
+def _img(uri: str, alt: str, cls: str = "") -> str:
+    c = f' class="{cls}"' if cls else ""
+    return f'<img{c} src="{uri}" alt="{escape(alt)}">'
+
+
+def _delta(before: float, after: float, *, lower_is_better: bool) -> str:
+    if before <= 0 or math.isnan(before) or math.isnan(after):
+        return ""
+    change = (after - before) / before * 100
+    good = (change < 0) == lower_is_better
+    cls = "delta-good" if good else "delta-bad"
+    return f' <span class="{cls}">({change:+.0f}%)</span>'
+
+
+def _header(r: ExplainReport) -> str:
+    src, out = r.stage("input"), r.stage("output")
+    assert src.image is not None and out.image is not None
+    chips = [
+        f"{r.width}×{r.height} ({r.width * r.height / 1e6:.1f} MP)",
+        f"model: {r.model}",
+        f"denoise {r.denoise:.2f}",
+        f"detail {r.detail:.2f}",
+        f"brightness {_l(r.analysis['mean_luminance'])} → {_l(r.stage('output').mean_luminance)}",
+        f"report built in {r.timings.get('total', 0.0):.1f} s",
+    ]
+    return f"""
+<header class="top"><div class="inner">
+<h1>How lumos brightened “{escape(r.source)}”</h1>
+<p>What lumos measured in your photo, what each step did, and why it chose these settings.</p>
+<div class="chips">{"".join(f"<span>{escape(c)}</span>" for c in chips)}</div>
+</div></header>
+<main>
+<div class="hero">
+<figure>{_img(jpeg_uri(src.image), "your photo")}<figcaption><b>Your photo</b> ·
+mean brightness {_l(src.mean_luminance)}, noise {_n(src.noise_sigma)}
+(noise/brightness {src.noise_to_signal * 100:.2f}%)</figcaption></figure>
+<figure>{_img(jpeg_uri(out.image), "result")}<figcaption><b>lumos result</b> ·
+mean brightness {_l(out.mean_luminance)}, noise {_n(out.noise_sigma)}
+(noise/brightness {out.noise_to_signal * 100:.2f}%)</figcaption></figure>
+</div>"""
+
+
+def _analysis(r: ExplainReport) -> str:
+    a = r.analysis
+    light = a["light"]
+    light_text = (
+        "light falls fairly evenly across the scene, so one global brightening curve fits"
+        if light == "uniform"
+        else "light comes from local sources (lamps, windows): dark areas stay darker so the "
+        "scene still reads as night, and their gain is capped lower"
+    )
+    rows = [
+        ("brightness (mean / median)", f"{_l(a['mean_luminance'])} / {_l(a['median_luminance'])}"),
+        ("1 % .. 99 %", f"{a['p01'] * 255:.0f} .. {a['p99'] * 255:.0f}"),
+        ("dark pixels (< 5 %)", f"{a['dark_fraction'] * 100:.1f}%"),
+        ("clipped pixels", f"{a['clipped_fraction'] * 100:.2f}%"),
+        ("low light", "yes" if a["is_low_light"] else "no"),
+        ("noise σ (luma)", f"{a['noise_sigma'] * 255:.2f}/255"),
+        ("noise σ (R, G, B)", ", ".join(f"{v * 255:.2f}" for v in a["noise_sigma_rgb"])),
+        (
+            "light",
+            f"{light} (confidence {a['light_confidence']:.0%}, score "
+            f"{a['uneven_score']:.2f}; above 3.5 = uneven)",
+        ),
+        ("mean linear luminance", f"{r.input_exposure['mean_linear_luminance']:.4f}"),
+        ("crushed black (≤ 2/255)", f"{r.input_exposure['crushed_fraction'] * 100:.1f}%"),
+    ]
+    table = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f"""
+<h2>1 · What lumos measured</h2>
+<p class="lead">The same numbers <code>lumos info</code> prints for this photo.</p>
+<div class="grid2">
+<div class="card"><p class="verdict">{escape(light.capitalize())} light,
+{a["light_confidence"]:.0%} confident: {escape(light_text)}.</p>
+<table class="kv">{table}</table></div>
+<figure>{_img(png_uri(_plots.histogram_png(r)), "brightness histogram")}
+<figcaption><b>Brightness histogram.</b> Your photo is packed into the dark end; the result
+spreads it out (dashed lines: means).</figcaption></figure>
+</div>
+<div class="grid2" style="margin-top:14px">
+<figure>{_img(png_uri(_plots.noise_map_png(r)), "noise map")}</figure>
+<div class="card"><h3>Noise map of your photo</h3><p>The noise level lumos measures in each
+region (flat, unclipped pixels only), on the full-resolution pixels: {_n(a["noise_sigma"])}
+overall. Brightening multiplies it by the local gain, so dark regions that get the most gain
+end up the noisiest. That is why the denoiser works from a per-pixel noise map (measured noise
+times gain) rather than from one number.</p></div>
+</div>"""
+
+
+def _box(x: int, title: str, lines: list[str], *, accent: bool = False) -> str:
+    fill = "#fff4e3" if accent else "#ffffff"
+    stroke = "#e08a1e" if accent else "#9aa3b5"
+    text = "".join(
+        f'<text x="{x + 78}" y="{76 + 17 * i}" font-size="11.5" fill="#5d6475" '
+        f'text-anchor="middle">{escape(t)}</text>'
+        for i, t in enumerate(lines)
+    )
+    return (
+        f'<rect x="{x}" y="22" width="156" height="104" rx="10" fill="{fill}" '
+        f'stroke="{stroke}" stroke-width="1.6"/>'
+        f'<text x="{x + 78}" y="50" font-size="15" font-weight="700" fill="#1d2230" '
+        f'text-anchor="middle">{escape(title)}</text>{text}'
+    )
+
+
+def _workflow(r: ExplainReport) -> str:
+    a = r.analysis
+    learned = r.model != "classical"
+    model = f"{r.model} (learned, ONNX)" if learned else "classical (no neural network)"
+    boxes = [
+        ("Input", [f"{r.width}×{r.height}", f"mean {_l(a['mean_luminance'])}"]),
+        ("Analyse", [f"noise {_n(a['noise_sigma'])}", f"{a['light']} light"]),
+        ("Brighten", ["Retinex gain", f"target {_l(r.target_brightness)}"]),
+        ("Denoise", ["noise-matched", f"strength {r.denoise:.2f}"]),
+        ("Detail", ["noise-gated", f"strength {r.detail:.2f}"]),
+        ("Output", [f"mean {_l(r.stage('output').mean_luminance)}", r.source[:22]]),
+    ]
+    parts = []
+    for i, (title, lines) in enumerate(boxes):
+        x = 8 + i * 196
+        parts.append(_box(x, title, lines, accent=2 <= i <= 4))
+        if i < len(boxes) - 1:
+            parts.append(
+                f'<line x1="{x + 158}" y1="74" x2="{x + 192}" y2="74" stroke="#5d6475" '
+                'stroke-width="2" marker-end="url(#arr)"/>'
+            )
+    svg = (
+        '<svg viewBox="0 0 1180 160" width="100%" role="img" aria-label="workflow">'
+        '<defs><marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#5d6475"/></marker>'
+        f"</defs>{''.join(parts)}"
+        f'<text x="598" y="150" font-size="12.5" fill="#e08a1e" text-anchor="middle">'
+        f"brighten · denoise · detail: model {escape(model)}</text></svg>"
+    )
+    return f"""
+<h2>2 · The workflow</h2>
+<p class="lead">Global decisions are made once on small copies of the photo; the
+full-resolution work runs in tiles that match a whole-frame run exactly.</p>
+<div class="card flow">{svg}</div>"""
+
+
+def _stage_card(s: StageMeasure, prev: StageMeasure | None) -> str:
+    assert s.image is not None
+    if math.isnan(s.noise_sigma):
+        nums = f"mean {_l(s.mean_luminance)}"
+    else:
+        nts = f"{s.noise_to_signal * 100:.2f}%"
+        ec = f"{s.sharpness:.3f}"
+        if prev is not None and not math.isnan(prev.noise_sigma):
+            nts += _delta(prev.noise_to_signal, s.noise_to_signal, lower_is_better=True)
+            ec += _delta(prev.sharpness, s.sharpness, lower_is_better=False)
+        nums = (
+            f"brightness {_l(s.mean_luminance)} · noise {_n(s.noise_sigma)}<br>"
+            f"noise/brightness {nts}<br>edge steepness {ec} · "
+            f"edge gradient {s.edge_gradient * 255:.1f}/255 per px"
+        )
+    uri = jpeg_uri(s.image, quality=82)
+    return (
+        f'<figure class="stage">{_img(uri, s.title)}<figcaption><b>{escape(s.title)}</b>. '
+        f'{escape(s.what)}<div class="m">{nums}</div></figcaption></figure>'
+    )
+
+
+def _stages(r: ExplainReport) -> str:
+    cards = []
+    prev: StageMeasure | None = None
+    for s in r.stages:
+        compare = prev if s.key in ("denoised", "detail", "output") else None
+        cards.append(_stage_card(s, compare))
+        if s.key in ("brightened", "denoised", "detail"):
+            prev = s
+    return f"""
+<h2>3 · Each step, measured</h2>
+<p class="lead">Numbers are measured on the full-resolution pixels. Brightening multiplies
+the noise with the picture, so compare <i>noise/brightness</i> across steps. <i>Edge
+steepness</i> is the gradient across an edge divided by the edge's height (about one over its
+width in pixels): brightening does not change it, blurring lowers it, sharpening raises it.
+Percentages: change from the previous step.</p>
+<div class="stages">{"".join(cards)}</div>
+<figure style="margin-top:14px">{_img(png_uri(_plots.stages_png(r)), "stage measures")}
+<figcaption><b>Noise and edges through the chain.</b> Plain brightening keeps the input's
+noise-to-signal ratio and edge steepness; denoising trades a little steepness for less noise,
+and the detail step wins the steepness back where it stands above the remaining noise.
+</figcaption></figure>"""
+
+
+def _crop_figure(img, title: str, noise: float, sharp: float) -> str:
+    style = f' style="max-width:{2 * img.shape[1]}px"'
+    uri = jpeg_uri(img, quality=92, full_chroma=True)
+    edges = "local gain, not denoised" if math.isnan(sharp) else f"edge steepness {sharp:.3f}"
+    return (
+        f'<figure class="crop"><img src="{uri}" alt="{escape(title)}"{style}>'
+        f"<figcaption><b>{escape(title)}</b><br>brightness {_l(img.mean() / 255)} · noise "
+        f"{_n(noise)} · {edges}</figcaption>"
+        "</figure>"
+    )
+
+
+def _crops(r: ExplainReport) -> str:
+    out = []
+    names = {"dark_flat": "A dark, flat area", "edge": "An area full of edges"}
+    for c in r.crops:
+        y0, y1, x0, x1 = c.box
+        out.append(
+            f"<h3>{escape(names.get(c.kind, c.kind))} (pixels {x0}–{x1} × {y0}–{y1})</h3>"
+            '<div class="crops">'
+            + _crop_figure(c.naive, "plain brightening", c.naive_noise, c.naive_sharpness)
+            + _crop_figure(c.brightened, "lumos, brightened only", c.brightened_noise, math.nan)
+            + _crop_figure(c.output, "lumos result", c.output_noise, c.output_sharpness)
+            + "</div>"
+        )
+    return f"""
+<h2>4 · Up close: 100 % crops</h2>
+<p class="lead">Chosen automatically: the flattest dark area (where noise shows most once
+brightened) and the area with the strongest edges. Shown at 200 %, pixels not smoothed.
+lumos lifts dark areas more than a single gain does, so compare noise together with
+brightness.</p>
+{"".join(out)}"""
+
+
+def _cell(c: SweepCell, img, label: str) -> str:
+    cls = ' class="chosen"' if c.chosen else ""
+    uri = jpeg_uri(img, quality=90, full_chroma=True)
+    return (
+        f"<figure{cls}>{_img(uri, label)}<figcaption>{escape(label)}<br>noise "
+        f"{c.noise * 255:.2f} · edges {c.sharpness:.3f}</figcaption></figure>"
+    )
+
+
+def _nearest(values: tuple[float, ...], x: float) -> float:
+    return min(values, key=lambda v: abs(v - x))
+
+
+def _balance(r: ExplainReport) -> str:
+    if not r.sweep:
+        return ""
+    chosen = next(c for c in r.sweep if c.chosen)
+    dt_row = _nearest(r.sweep_detail, chosen.detail)
+    dn_col = _nearest(r.sweep_denoise, chosen.denoise)
+    grid = [c for c in r.sweep if not c.chosen]
+    dn_strip = [c for c in grid if c.detail == dt_row] + [chosen]
+    dt_strip = [c for c in grid if c.denoise == dn_col] + [chosen]
+    s1 = "".join(
+        _cell(c, c.flat, "lumos chose" if c.chosen else f"denoise {c.denoise:g}") for c in dn_strip
+    )
+    s2 = "".join(
+        _cell(c, c.edge, "lumos chose" if c.chosen else f"detail {c.detail:g}") for c in dt_strip
+    )
+    rows = "".join(
+        f"<tr{' class=hl' if c.chosen else ''}><td>{'lumos chose' if c.chosen else ''}</td>"
+        f"<td>{c.denoise:.2f}</td><td>{c.detail:.2f}</td><td>{c.noise * 255:.2f}</td>"
+        f"<td>{c.sharpness:.3f}</td></tr>"
+        for c in r.sweep
+    )
+    return f"""
+<h2>5 · The balance between noise and detail</h2>
+<p class="lead">Denoising removes noise but also fine texture; sharpening restores edges but
+also grain. These crops were enhanced with the very same plan as your photo, only the two
+strengths changed. Noise is measured in the dark crop, sharpness in the edge crop.</p>
+<div class="reason">{escape(r.auto_reason)}</div>
+<div class="grid2" style="margin-top:14px">
+<figure>{_img(png_uri(_plots.tradeoff_png(r)), "noise vs sharpness")}
+<figcaption><b>Every setting, measured.</b> Right = noisier, up = sharper. Each line is one
+detail strength; along it, denoise goes from 0 (right) to 1 (left).</figcaption></figure>
+<div class="card"><table class="nums"><tr><th></th><th>denoise</th><th>detail</th>
+<th>noise (/255)</th><th>edge steepness</th></tr>{rows}</table></div>
+</div>
+<h3>Denoise 0 → 1 (detail {dt_row:g}), dark flat crop</h3><div class="strip">{s1}</div>
+<h3>Detail 0 → 1 (denoise {dn_col:g}), edge crop</h3><div class="strip">{s2}</div>"""
+
+
+def _card(card: ModelCard | None) -> str:
+    if card is None:
+        return ""
+    parts = [f"<p>{escape(card.summary)}</p>"]
+    for title, text in card.stages:
+        parts.append(f"<h3>{escape(title)}</h3><p>{escape(text)}</p>")
+    if card.size_bytes:
+        parts.append(f"<p>Weights: {card.size_bytes / 1e6:.2f} MB.</p>")
+    if card.parameters:
+        rows = "".join(
+            f"<tr><td>{escape(str(k))}</td><td>{escape(str(v))}</td></tr>"
+            for k, v in card.parameters.items()
+        )
+        parts.append(f'<h3>Parameters used for this photo</h3><table class="kv">{rows}</table>')
+    if card.card_markdown:
+        parts.append(f'<h3>Model card</h3><pre class="card-md">{escape(card.card_markdown)}</pre>')
+    if card.record:
+        rec = json.dumps(card.record, indent=2, default=str)
+        parts.append(f'<h3>Training record</h3><pre class="card-md">{escape(rec)}</pre>')
+    return f"""
+<h2>6 · The model: {escape(card.name)}</h2>
+<div class="card">{"".join(parts)}</div>"""
+
+
+def _background() -> str:
+    refs = "".join(f"<li>{escape(text)}</li>" for _, text in REFERENCES)
+    return f"""
+<h2>7 · Background</h2>
+<div class="card">{BACKGROUND_HTML}<h3>References</h3><ol class="refs">{refs}</ol></div>"""
+
+
+def _footer(r: ExplainReport) -> str:
+    t = ", ".join(f"{k} {v:.2f} s" for k, v in r.timings.items())
+    return f"""
+<footer>Made by lumos {escape(__version__)} · times: {escape(t)} · stage images shown at
+{r.display_scale:.0%} of full size; all numbers and crops use full resolution.</footer>
+</main>"""
+
+
+def render_html(report: ExplainReport) -> str:
+    """The report as one self-contained HTML document.
+
+    Parameters
+    ----------
+    report : ExplainReport
+        From :func:`lumos.report.build_report`.
+
+    Returns
+    -------
+    str
+        HTML with inline CSS and ``data:`` URI images; no script, no network.
+
+    Raises
+    ------
+    MissingExtraError
+        If matplotlib (the ``report`` extra) is not installed.
+    """
+    body = (
+        _header(report)
+        + _analysis(report)
+        + _workflow(report)
+        + _stages(report)
+        + _crops(report)
+        + _balance(report)
+        + _card(report.card)
+        + _background()
+        + _footer(report)
+    )
+    title = f"lumos explain: {report.source}"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
+        f"{body}</body></html>\n"
+    )

@@ -1,0 +1,81 @@
+"""`lumos explain`: where the report goes, overwrite rules, errors and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+import lumos.cli
+from lumos.cli import explain as explain_cmd
+from lumos.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _explain_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run through the real ``lumos`` entry point, with ``explain`` added if not yet wired."""
+    original = lumos.cli.build_parser
+
+    def build() -> argparse.ArgumentParser:
+        parser = original()
+        for action in parser._subparsers._group_actions:  # type: ignore[union-attr]
+            if isinstance(action, argparse._SubParsersAction) and "explain" not in action.choices:
+                explain_cmd.add_parser(action)
+        return parser
+
+    monkeypatch.setattr(lumos.cli, "build_parser", build)
+
+
+def test_writes_beside_the_photo(dark_png: Path, tmp_path: Path, capsys) -> None:
+    photo = tmp_path / dark_png.name
+    photo.write_bytes(dark_png.read_bytes())
+    assert main(["explain", str(photo)]) == 0
+    out = tmp_path / "dark scene_explain.html"
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    assert "->" in capsys.readouterr().out
+    assert not list(tmp_path.glob(".lumos-*"))  # no temporary file left behind
+
+
+def test_output_file_folder_and_options(dark_png: Path, tmp_path: Path) -> None:
+    target = tmp_path / "r.html"
+    args = ["explain", str(dark_png), "-o", str(target), "--denoise", "0.8", "--detail", "0.2"]
+    assert main([*args, "-q"]) == 0
+    assert "denoise 0.80" in target.read_text(encoding="utf-8")
+    assert main(["explain", str(dark_png), "-o", str(tmp_path), "-q"]) == 0
+    assert (tmp_path / "dark scene_explain.html").is_file()
+
+
+def test_refuses_to_overwrite(dark_png: Path, tmp_path: Path, capsys) -> None:
+    target = tmp_path / "r.html"
+    target.write_text("keep me")
+    assert main(["explain", str(dark_png), "-o", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert "exists; use --overwrite" in err and len(err.strip().splitlines()) == 1
+    assert target.read_text() == "keep me"
+    assert main(["explain", str(dark_png), "-o", str(target), "--overwrite", "-q"]) == 0
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize("kind", ["missing", "corrupt", "folder"])
+def test_bad_input_is_one_line_and_exit_1(kind: str, tmp_path: Path, capsys) -> None:
+    path = {"missing": tmp_path / "nope.jpg", "corrupt": tmp_path / "bad.jpg", "folder": tmp_path}
+    if kind == "corrupt":
+        path[kind].write_bytes(b"\xff\xd8 not really a jpeg")
+    assert main(["explain", str(path[kind]), "-o", str(tmp_path / "r.html")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("lumos: ") and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_missing_output_folder(dark_png: Path, tmp_path: Path, capsys) -> None:
+    assert main(["explain", str(dark_png), "-o", str(tmp_path / "no" / "r.html")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_bad_option_is_usage_error(dark_png: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["explain", str(dark_png), "--denoise", "3"])
+    assert exc.value.code == 2
