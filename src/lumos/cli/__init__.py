@@ -21,6 +21,7 @@ from . import enhance as enhance_cmd
 from . import evaluate as eval_cmd
 from . import explain as explain_cmd
 from . import info as info_cmd
+from . import serve as serve_cmd
 
 __all__ = ["build_parser", "main"]
 
@@ -37,6 +38,7 @@ examples:
   lumos explain night.jpg                 HTML report: how it was enhanced, and why
   lumos eval --pairs low/ high/           PSNR, SSIM, NIQE, noise, speed
   lumos audit-pairs LOL/low LOL/high      check a paired dataset before trusting scores
+  lumos serve                             web page + HTTP API at http://127.0.0.1:8000/
 """
 
 
@@ -61,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain_cmd.add_parser(sub)
     eval_cmd.add_parser(sub)
     audit_cmd.add_parser(sub)
+    serve_cmd.add_parser(sub)
     return parser
 
 

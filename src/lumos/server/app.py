@@ -1,0 +1,140 @@
+"""The application factory: settings in, a FastAPI app out.
+
+Everything an app needs at run time (limits, worker pool, job store, private
+working folder) hangs off ``app.state.lumos`` so two apps with different
+settings can live in one process (tests do this). The folder is removed at
+shutdown and, as a fallback, when the app object is garbage-collected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+
+from .. import __version__
+from .body_limit import BodyLimitMiddleware
+from .errors import install_handlers
+from .jobs import JobStore
+from .limits import Limiter
+from .settings import ServerSettings
+from .uploads import Workspace
+
+__all__ = ["ServerState", "create_app", "get_state"]
+
+log = logging.getLogger("lumos.server")
+
+# The page's own assets only: no CDN, no inline script; blob:/data: for the images.
+_CSP = (
+    "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+_SWEEP_EVERY_S = 60.0
+
+
+@dataclass
+class ServerState:
+    """What the routes share: settings, the worker pool, jobs and the working folder."""
+
+    settings: ServerSettings
+    limiter: Limiter
+    workspace: Workspace
+    jobs: JobStore
+
+    def close(self) -> None:
+        self.jobs.close()
+        self.limiter.shutdown()
+        self.workspace.close()
+
+
+def get_state(request: Request) -> ServerState:
+    """FastAPI dependency: the state of the app serving ``request``."""
+    return request.app.state.lumos
+
+
+async def _sweep_forever(jobs: JobStore) -> None:
+    while True:
+        await asyncio.sleep(_SWEEP_EVERY_S)
+        jobs.sweep()
+
+
+def create_app(settings: ServerSettings | None = None) -> FastAPI:
+    """Build the lumos HTTP app.
+
+    Parameters
+    ----------
+    settings : ServerSettings, optional
+        Limits; the defaults of :class:`ServerSettings` if omitted.
+
+    Returns
+    -------
+    FastAPI
+        Serve it with uvicorn (``lumos serve``) or test it with ``TestClient``
+        (use it as a context manager so shutdown cleans up).
+    """
+    from .routes_enhance import router as enhance_router
+    from .routes_jobs import router as jobs_router
+    from .routes_page import health_router
+    from .routes_page import router as page_router
+
+    settings = settings or ServerSettings()
+    limiter = Limiter(settings.concurrency, settings.queue)
+    workspace = Workspace(settings.temp_dir)
+    state = ServerState(settings, limiter, workspace, JobStore(settings, limiter, workspace))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        sweeper = asyncio.create_task(_sweep_forever(state.jobs))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            state.close()
+
+    app = FastAPI(
+        title="lumos",
+        version=__version__,
+        description="Turn dark, noisy photos into bright, clean ones.",
+        docs_url=None,  # the default Swagger UI loads from a CDN; /docs is served offline
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.lumos = state
+    weakref.finalize(app, workspace.close)
+    install_handlers(app, retry_after_s=settings.retry_after_s)
+
+    def body_limit(path: str) -> int:
+        files = settings.max_job_files if path.rstrip("/") == "/v1/jobs" else 1
+        return settings.max_body_bytes(files)
+
+    app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["*"],
+            expose_headers=["Content-Disposition", "Retry-After", "X-Lumos-Stats"],
+        )
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Content-Security-Policy", _CSP)
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    app.include_router(page_router)
+    app.include_router(health_router)
+    app.include_router(enhance_router)
+    app.include_router(jobs_router)
+    return app

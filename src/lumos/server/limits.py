@@ -1,0 +1,155 @@
+"""How many enhancements run at once, how many may wait, and how long.
+
+Enhancing a photo is CPU- and memory-heavy, so the server runs at most
+``concurrency`` of them, each in a worker thread (the event loop stays free to
+accept uploads, answer ``/healthz`` and polls). Up to ``queue`` more requests
+may wait for a worker; a request beyond that is refused at once with 503 and
+``Retry-After`` instead of piling up memory.
+
+A thread cannot be killed, so a request that runs past its timeout gets its 504
+straight away while the work is told to stop at the next tile (through the
+pipeline's progress callback) and keeps its worker until it does. The admitted
+count therefore drops only when the work has really finished: a timed-out
+request can never make the server run more than ``concurrency`` jobs at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+__all__ = ["Cancelled", "Limiter", "QueueFullError", "TimeoutExceededError"]
+
+T = TypeVar("T")
+
+
+class QueueFullError(Exception):
+    """All workers are busy and the queue is full (becomes 503 + Retry-After)."""
+
+
+class TimeoutExceededError(Exception):
+    """The request ran past the server's per-request timeout (becomes 504).
+
+    ``future`` is the work still running, if any: its files must outlive it.
+    """
+
+    def __init__(self, future: Future | None = None) -> None:
+        super().__init__("timed out")
+        self.future = future
+
+
+class Cancelled(Exception):
+    """Raised inside a worker to stop work whose request has given up."""
+
+
+class CancelToken:
+    """A flag the worker checks between tiles; set when the request times out."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def check(self, *_: object) -> None:
+        """Raise :class:`Cancelled` if cancelled; usable as a ``progress(done, total)``."""
+        if self._event.is_set():
+            raise Cancelled()
+
+
+def _consume(fut: asyncio.Future) -> None:
+    if not fut.cancelled():
+        fut.exception()
+
+
+class Limiter:
+    """A pool of ``concurrency`` worker threads with an admission limit.
+
+    Parameters
+    ----------
+    concurrency : int
+        Worker threads.
+    queue : int
+        Work items that may wait for a worker beyond those running.
+    """
+
+    def __init__(self, concurrency: int, queue: int) -> None:
+        self.concurrency = concurrency
+        self.capacity = concurrency + queue
+        self._lock = threading.Lock()
+        self._admitted = 0
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="lumos-work")
+
+    @property
+    def admitted(self) -> int:
+        """Work items running or waiting now."""
+        with self._lock:
+            return self._admitted
+
+    def _release(self, _: Future) -> None:
+        with self._lock:
+            self._admitted -= 1
+
+    def submit(
+        self, fn: Callable[[CancelToken], T], *, admit: bool = True
+    ) -> tuple[Future, CancelToken]:
+        """Start ``fn(token)`` in a worker thread.
+
+        ``admit=False`` skips the admission check (batch jobs wait their turn
+        instead of being refused, and are bounded by ``max_jobs`` instead).
+
+        Raises
+        ------
+        QueueFullError
+            When ``admit`` and the workers plus queue are full.
+        """
+        with self._lock:
+            if admit and self._admitted >= self.capacity:
+                raise QueueFullError()
+            self._admitted += 1
+        token = CancelToken()
+        try:
+            future = self._pool.submit(fn, token)
+        except BaseException:
+            with self._lock:
+                self._admitted -= 1
+            raise
+        future.add_done_callback(self._release)
+        return future, token
+
+    async def run(self, fn: Callable[[CancelToken], T], *, timeout: float) -> T:
+        """Run ``fn(token)`` in a worker and await its result for at most ``timeout`` s.
+
+        Raises
+        ------
+        QueueFullError
+            Refused at admission.
+        TimeoutExceededError
+            Not done in time (waiting in the queue counts); the work is told to stop.
+        """
+        future, token = self.submit(fn)
+        waiter = asyncio.wrap_future(future)
+        try:
+            # shield: a timeout must not cancel the concurrent future from under the
+            # done-callback bookkeeping; we cancel it ourselves below.
+            return await asyncio.wait_for(asyncio.shield(waiter), timeout)
+        except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
+            # Nobody awaits the result any more: fetch it when it comes so asyncio
+            # does not log "exception was never retrieved".
+            waiter.add_done_callback(_consume)
+            token.cancel()
+            future.cancel()  # succeeds only if it is still waiting for a worker
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            raise TimeoutExceededError(future) from None
+
+    def shutdown(self) -> None:
+        """Stop accepting work; drop queued items; running ones finish in the background."""
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,185 @@
+"""The work a worker thread does for one upload: probe, decode, enhance, encode.
+
+Everything here is synchronous and touches only paths the server generated
+inside its private working folder; the routes decide where those are and
+remove them afterwards. Files go through :mod:`lumos.io` (not in-memory
+conversions) so the server keeps EXIF, ICC, DPI and bit depth exactly as the
+CLI does.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..config import EnhanceOptions
+from ..errors import OptionError
+from ..io import DecodedImage, probe_image, read_image, write_image
+from ..io._formats import WRITABLE_FORMATS
+from ..pipeline import run_pipeline
+from .limits import CancelToken
+
+__all__ = [
+    "EnhanceParams",
+    "EnhancedFile",
+    "analyse_file",
+    "enhance_file",
+    "output_format",
+    "probe",
+]
+
+MEDIA_TYPES = {
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "TIFF": "image/tiff",
+    "WEBP": "image/webp",
+    "BMP": "image/bmp",
+}
+SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp", "BMP": ".bmp"}
+# Formats a client may ask for; BMP is only ever "same as the input".
+REQUESTABLE = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "tiff": "TIFF", "tif": "TIFF"}
+REQUESTABLE["webp"] = "WEBP"
+
+
+@dataclass(frozen=True)
+class EnhanceParams:
+    """Validated options of one enhance request.
+
+    Attributes
+    ----------
+    options : EnhanceOptions
+        Pipeline options (model, strengths, brightness, megapixel limit).
+    format : str or None
+        lumos format name of the output; ``None`` = the input's (JPEG for HEIC/RAW).
+    quality : int
+        JPEG/WEBP quality 1..100.
+    preview_max_side : int or None
+        Downscale the input so its long side is at most this before enhancing.
+    """
+
+    options: EnhanceOptions
+    format: str | None = None
+    quality: int = 95
+    preview_max_side: int | None = None
+
+
+@dataclass(frozen=True)
+class EnhancedFile:
+    """An enhanced image written by :func:`enhance_file`."""
+
+    path: Path
+    format: str
+    stats: dict[str, Any]
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.format]
+
+    @property
+    def suffix(self) -> str:
+        return SUFFIXES[self.format]
+
+
+def parse_format(text: str | None) -> str | None:
+    """``png|jpg|jpeg|tiff|webp`` (any case) to a lumos format name; empty = same as input."""
+    if text is None or not text.strip() or text.strip().lower() in ("same", "auto"):
+        return None
+    key = text.strip().lower().lstrip(".")
+    if key not in REQUESTABLE:
+        raise OptionError(f"format must be one of png, jpg, tiff, webp; got {text!r}")
+    return REQUESTABLE[key]
+
+
+def output_format(input_format: str, requested: str | None) -> str:
+    """The format to write: the requested one, else the input's, else JPEG (HEIC, RAW)."""
+    if requested is not None:
+        return requested
+    return input_format if input_format in WRITABLE_FORMATS else "JPEG"
+
+
+def probe(path: Path, max_megapixels: float) -> str:
+    """Check format and size from the header only; returns the format name.
+
+    Cheap enough for the event loop's thread pool and run *before* a worker
+    is taken, so a decompression bomb is refused without decoding a pixel.
+    """
+    return probe_image(path, max_megapixels=max_megapixels).format
+
+
+def _downscale(decoded: DecodedImage, max_side: int | None) -> DecodedImage:
+    h, w = decoded.rgb.shape[:2]
+    if not max_side or max(h, w) <= max_side:
+        return decoded
+    s = max_side / max(h, w)
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    # INTER_AREA averages whole pixels: no aliasing, and noise drops as it would in a
+    # real smaller photo.
+    rgb = cv2.resize(decoded.rgb, size, interpolation=cv2.INTER_AREA)
+    alpha = None
+    if decoded.alpha is not None:
+        alpha = cv2.resize(decoded.alpha, size, interpolation=cv2.INTER_AREA)
+    meta = replace(decoded.meta, width=size[0], height=size[1])
+    return DecodedImage(rgb=np.ascontiguousarray(rgb), alpha=alpha, meta=meta)
+
+
+def enhance_file(
+    src: Path, out_dir: Path, params: EnhanceParams, token: CancelToken | None = None
+) -> EnhancedFile:
+    """Enhance ``src`` into a new file in ``out_dir``; returns it with the run's stats.
+
+    ``token`` stops the work between tiles once the request has timed out.
+    """
+    decoded = read_image(src, max_megapixels=params.options.max_megapixels)
+    source_size = decoded.rgb.shape[1], decoded.rgb.shape[0]
+    decoded = _downscale(decoded, params.preview_max_side)
+    if token is not None:
+        token.check()
+    result = run_pipeline(
+        decoded.rgb,
+        params.options,
+        alpha=decoded.alpha,
+        progress=None if token is None else token.check,
+    )
+    fmt = output_format(decoded.meta.format, params.format)
+    out = DecodedImage(rgb=result.rgb, alpha=result.alpha, meta=decoded.meta)
+    path = out_dir / f"result{SUFFIXES[fmt]}"
+    write_image(out, path, format=fmt, quality=params.quality, overwrite=True)
+    stats = dict(result.stats)
+    stats["source_width"], stats["source_height"] = source_size
+    stats["preview"] = params.preview_max_side is not None and source_size != (
+        stats["width"],
+        stats["height"],
+    )
+    stats["format"] = fmt
+    return EnhancedFile(path=path, format=fmt, stats=stats)
+
+
+def _preview_jpeg(decoded: DecodedImage, max_side: int) -> str:
+    """A small sRGB JPEG of the input as a ``data:`` URL, for the page's 'before' view."""
+    from PIL import Image
+
+    small = _downscale(decoded, max_side)
+    pixels = np.clip(small.rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="JPEG", quality=88)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def analyse_file(
+    src: Path, max_megapixels: float, preview_max_side: int | None = None
+) -> dict[str, Any]:
+    """What ``lumos info`` reports, plus an optional small 'before' preview of the input."""
+    from ..cli.info import describe
+
+    info = describe(src, max_megapixels=max_megapixels)
+    info.pop("file", None)  # a server temp path: meaningless to the client, and private
+    if preview_max_side:
+        decoded = read_image(src, max_megapixels=max_megapixels)
+        info["preview"] = _preview_jpeg(decoded, preview_max_side)
+    return info

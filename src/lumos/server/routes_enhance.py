@@ -1,0 +1,133 @@
+"""``POST /v1/enhance`` and ``POST /v1/analyse``: one upload in, one answer out."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ..cli import _options
+from .app import ServerState, get_state
+from .forms import EnhanceForm, parse_field, with_limits
+from .processing import analyse_file, enhance_file, probe
+from .report_bridge import ReportUnavailableError, render_report, report_function
+from .schemas import ErrorReply
+from .uploads import download_name, save_upload
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["images"])
+
+State = Annotated[ServerState, Depends(get_state)]
+Upload = Annotated[UploadFile, File(description="the photo: JPEG, PNG, TIFF, WEBP, BMP, ...")]
+
+# The report is one self-contained page: inline CSS and data: images, and no script.
+_REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'"
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorReply, "description": text}
+    for code, text in {
+        400: "corrupt or truncated image",
+        413: "upload or image too large",
+        415: "not an image lumos reads",
+        422: "bad option value",
+        503: "busy: retry after Retry-After seconds",
+        504: "took longer than the server's timeout",
+    }.items()
+}
+
+
+def _compact_stats(stats: dict[str, Any]) -> str:
+    """Stats as one line of ASCII JSON, for the ``X-Lumos-Stats`` header."""
+    return json.dumps(stats, separators=(",", ":"), ensure_ascii=True, default=str)
+
+
+@router.post(
+    "/enhance",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"image/jpeg": {}, "image/png": {}, "image/tiff": {}, "image/webp": {}},
+            "description": "the enhanced image, metadata kept; stats in X-Lumos-Stats",
+        },
+        501: {"model": ErrorReply, "description": "report=true but no explain report here"},
+        **_ERRORS,
+    },
+)
+async def enhance(
+    state: State,
+    file: Upload,
+    params: EnhanceForm,
+    report: Annotated[bool, Form(description="return the HTML explain report instead")] = False,
+) -> Response:
+    """Enhance one photo and return it in the upload's format (or ``format``).
+
+    EXIF and ICC profile are kept. With ``preview_max_side`` the photo is first
+    downscaled, for fast previews. The run's analysis and chosen strengths come
+    back as compact JSON in the ``X-Lumos-Stats`` header.
+    """
+    settings = state.settings
+    if report:
+        report_function()  # 501 before the upload is stored, if there is no report module
+    params = with_limits(params, settings)
+    async with state.workspace.request_dir() as folder:
+        src = folder / "input"
+        await save_upload(file, src, settings.max_upload_bytes)
+        # Header only, before a worker is taken: a decompression bomb costs nothing.
+        await run_in_threadpool(probe, src, settings.max_megapixels)
+        if report:
+            html = await state.limiter.run(
+                lambda _tok: render_report(src, params), timeout=settings.timeout_s
+            )
+            return HTMLResponse(html, headers={"Content-Security-Policy": _REPORT_CSP})
+        result = await state.limiter.run(
+            lambda tok: enhance_file(src, folder, params, tok), timeout=settings.timeout_s
+        )
+        data = await run_in_threadpool(result.path.read_bytes)
+    name = download_name(file.filename, result.suffix)
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "X-Lumos-Stats": _compact_stats(result.stats),
+        "Cache-Control": "no-store",
+    }
+    return Response(data, media_type=result.media_type, headers=headers)
+
+
+@router.post("/analyse", responses=_ERRORS)
+async def analyse(
+    state: State,
+    file: Upload,
+    preview_max_side: Annotated[
+        str | None, Form(description="also return a small JPEG of the photo (data: URL)")
+    ] = None,
+) -> JSONResponse:
+    """Measure a photo: size, metadata, brightness, noise, uniform or uneven light.
+
+    Also reports the denoise/detail/brightness that ``enhance`` would choose
+    (``would_use``) so a client can start its sliders there.
+    """
+    settings = state.settings
+    side = parse_field("preview_max_side", _options.int_range(16, 4096), preview_max_side)
+    async with state.workspace.request_dir() as folder:
+        src = folder / "input"
+        await save_upload(file, src, settings.max_upload_bytes)
+        await run_in_threadpool(probe, src, settings.max_megapixels)
+        info = await state.limiter.run(
+            lambda _tok: analyse_file(src, settings.max_megapixels, side),
+            timeout=settings.timeout_s,
+        )
+    info["name"] = download_name(file.filename, "", tag="")
+    return JSONResponse(info, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/report", include_in_schema=False)
+async def report_status() -> JSONResponse:
+    """Whether ``report=true`` is available (the page hides its link otherwise)."""
+    try:
+        report_function()
+    except ReportUnavailableError as exc:
+        return JSONResponse({"available": False, "detail": str(exc)})
+    return JSONResponse({"available": True})

@@ -1,0 +1,146 @@
+"""Batch jobs: ``POST /v1/jobs``, poll ``GET /v1/jobs/{id}``, download one file or a zip."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, HTTPException, UploadFile
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+
+from ..errors import LumosError, OptionError
+from .app import ServerState, get_state
+from .forms import EnhanceForm, with_limits
+from .jobs import Job, JobItem
+from .processing import SUFFIXES, output_format, probe
+from .schemas import ErrorReply, JobCreated, JobFile, JobStatus
+from .uploads import download_name, save_upload
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+State = Annotated[ServerState, Depends(get_state)]
+_NOT_FOUND = {404: {"model": ErrorReply, "description": "no such job (or it expired)"}}
+
+
+def _job_or_404(state: ServerState, job_id: str) -> Job:
+    job = state.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, "no such job; it may have expired")
+    return job
+
+
+@router.post(
+    "",
+    status_code=202,
+    responses={
+        413: {"model": ErrorReply, "description": "a file is too large"},
+        422: {"model": ErrorReply, "description": "bad option value or too many files"},
+        503: {"model": ErrorReply, "description": "too many jobs running"},
+    },
+)
+async def create_job(
+    state: State,
+    files: Annotated[list[UploadFile], File(description="the photos")],
+    params: EnhanceForm,
+) -> JobCreated:
+    """Start enhancing several photos with the same options; poll the returned URL.
+
+    A file that is not an image or is too large is reported as failed in the
+    job, the others are still enhanced.
+    """
+    settings = state.settings
+    if not files:
+        raise OptionError("no files uploaded")
+    if len(files) > settings.max_job_files:
+        raise OptionError(f"too many files: at most {settings.max_job_files} per job")
+    params = with_limits(params, settings)
+    job_id, folder = state.jobs.new_folder()
+    items: list[JobItem] = []
+    try:
+        for index, upload in enumerate(files):
+            src = folder / f"in{index}"
+            await save_upload(upload, src, settings.max_upload_bytes)
+            item = JobItem(index=index, name=download_name(upload.filename, ".jpg"), source=src)
+            try:
+                fmt = await run_in_threadpool(probe, src, settings.max_megapixels)
+                suffix = SUFFIXES[output_format(fmt, params.format)]
+                item.name = download_name(upload.filename, suffix)
+            except LumosError as exc:
+                item.status, item.error = "failed", exc.message
+                src.unlink(missing_ok=True)
+            items.append(item)
+    except BaseException:
+        await run_in_threadpool(_remove, folder)
+        raise
+    job = Job(id=job_id, folder=folder, params=params, items=items)
+    state.jobs.start(job)
+    return JobCreated(id=job_id, status_url=f"/v1/jobs/{job_id}", total=len(items))
+
+
+def _remove(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@router.get("/{job_id}", responses=_NOT_FOUND)
+async def job_status(state: State, job_id: str) -> JobStatus:
+    """Progress (``done`` of ``total``) and each file's status, error and stats."""
+    job = _job_or_404(state, job_id)
+    files = [
+        JobFile(
+            index=i.index,
+            name=i.name,
+            status=i.status,
+            error=i.error,
+            stats=i.stats,
+            url=f"/v1/jobs/{job.id}/files/{i.index}" if i.status == "done" else None,
+        )
+        for i in job.items
+    ]
+    return JobStatus(
+        id=job.id,
+        status=job.status,
+        done=job.done,
+        total=len(job.items),
+        failed=job.failed,
+        files=files,
+        zip_url=f"/v1/jobs/{job.id}/zip" if job.finished and job.failed < len(job.items) else None,
+        expires_in_s=round(state.jobs.expires_in(job), 1),
+    )
+
+
+@router.get(
+    "/{job_id}/files/{index}",
+    response_class=FileResponse,
+    responses={**_NOT_FOUND, 409: {"model": ErrorReply, "description": "not done, or failed"}},
+)
+async def job_file(state: State, job_id: str, index: int) -> FileResponse:
+    """Download one enhanced file of a job."""
+    job = _job_or_404(state, job_id)
+    if not 0 <= index < len(job.items):
+        raise HTTPException(404, f"no file {index}; the job has {len(job.items)}")
+    item = job.items[index]
+    if item.status == "failed":
+        raise HTTPException(409, f"file {index} failed: {item.error}")
+    if item.status != "done" or item.output is None:
+        raise HTTPException(409, f"file {index} is not done yet; poll /v1/jobs/{job_id}")
+    return FileResponse(item.output, filename=item.name, headers={"Cache-Control": "no-store"})
+
+
+@router.get(
+    "/{job_id}/zip",
+    response_class=FileResponse,
+    responses={**_NOT_FOUND, 409: {"model": ErrorReply, "description": "job still running"}},
+)
+async def job_zip(state: State, job_id: str) -> FileResponse:
+    """Download every enhanced file of a finished job as one zip."""
+    job = _job_or_404(state, job_id)
+    if not job.finished:
+        raise HTTPException(409, f"the job is still running ({job.done} of {len(job.items)})")
+    if job.failed == len(job.items):
+        raise HTTPException(409, "every file of this job failed; nothing to download")
+    path = await run_in_threadpool(state.jobs.zip, job)
+    return FileResponse(path, filename="lumos.zip", media_type="application/zip")

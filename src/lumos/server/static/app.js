@@ -1,0 +1,305 @@
+// lumos web page: upload, compare before/after, tune, download. Vanilla JS, no build step.
+"use strict";
+
+(() => {
+  const PREVIEW_SIDE = 800;   // long side of slider previews (px)
+  const DEBOUNCE_MS = 250;    // wait this long after the last slider move
+  const $ = (id) => document.getElementById(id);
+
+  const el = {
+    drop: $("drop"), file: $("file"), limits: $("limits"), status: $("status"),
+    statusText: $("status-text"), progress: $("progress"), error: $("error"), work: $("work"),
+    compare: $("compare"), before: $("before"), after: $("after"), divider: $("divider"),
+    busy: $("busy"), name: $("name"), used: $("used"), download: $("download"),
+    another: $("another"), auto: $("auto"),
+    size: $("a-size"), bright: $("a-bright"), noise: $("a-noise"), light: $("a-light"),
+  };
+  const sliders = ["denoise", "detail", "brightness"].map((id) => ({
+    id, input: $(id), out: $(id + "-out"),
+  }));
+
+  const state = {
+    file: null,          // the original upload (sent again, full size, on Download)
+    previewBlob: null,   // small JPEG of the original: what slider previews send
+    info: null,          // /v1/analyse reply
+    afterUrl: null,
+    previewXhr: null,
+    timer: 0,
+    maxUploadMb: null,
+  };
+
+  // ---- talking to the server ------------------------------------------------------------
+
+  // XMLHttpRequest rather than fetch: it reports upload progress for big photos.
+  function send(url, form, { json = false, onUpload = null } = {}) {
+    const xhr = new XMLHttpRequest();
+    const promise = new Promise((resolve, reject) => {
+      xhr.open("POST", url);
+      xhr.responseType = json ? "json" : "blob";
+      if (onUpload) xhr.upload.onprogress = (e) => e.lengthComputable && onUpload(e.loaded / e.total);
+      xhr.onload = async () => {
+        if (xhr.status >= 200 && xhr.status < 300) return resolve({ xhr });
+        reject(await httpError(xhr));
+      };
+      xhr.onerror = () => reject(new Error("Cannot reach the server. Is it still running?"));
+      xhr.onabort = () => reject(Object.assign(new Error("aborted"), { aborted: true }));
+    });
+    xhr.send(form);
+    return { xhr, promise };
+  }
+
+  async function httpError(xhr) {
+    let detail = "";
+    try {
+      const body = xhr.responseType === "json" ? xhr.response : JSON.parse(await xhr.response.text());
+      detail = body && body.detail ? String(body.detail) : "";
+    } catch (_) { /* not JSON: keep the generic text below */ }
+    const retry = xhr.getResponseHeader("Retry-After");
+    const text = {
+      400: "This file could not be read as an image",
+      413: "This photo is too large for this server",
+      415: "This file type is not supported",
+      422: "A setting was not accepted",
+      501: "Not available on this server",
+      503: `The server is busy${retry ? `; try again in ${retry} s` : ""}`,
+      504: "The photo took too long to process",
+    }[xhr.status] || `The server answered ${xhr.status}`;
+    const err = new Error(detail && !text.includes(detail) ? `${text}: ${detail}` : text);
+    err.status = xhr.status;
+    return err;
+  }
+
+  // ---- status, errors -------------------------------------------------------------------
+
+  function showStatus(text, fraction = null) {
+    el.status.hidden = false;
+    el.statusText.textContent = text;
+    if (fraction === null) el.progress.removeAttribute("value");  // indeterminate
+    else el.progress.value = Math.round(fraction * 100);
+  }
+  const hideStatus = () => { el.status.hidden = true; };
+  function showError(err) {
+    if (err && err.aborted) return;
+    el.error.textContent = err instanceof Error ? err.message : String(err);
+    el.error.hidden = false;
+  }
+  const clearError = () => { el.error.hidden = true; el.error.textContent = ""; };
+
+  // ---- analysis -------------------------------------------------------------------------
+
+  function describe(info) {
+    const a = info.analysis;
+    el.name.textContent = info.name || "photo";
+    el.size.textContent = `${info.width} × ${info.height} · ${info.megapixels} MP · ${info.format}`;
+    const mean = Math.round(a.mean_luminance * 255);
+    el.bright.textContent = `${mean}/255 mean${a.is_low_light ? " · low light" : ""}`;
+    const sigma = a.noise_sigma * 255;
+    const level = sigma < 2 ? "low" : sigma < 6 ? "moderate" : "high";
+    el.noise.textContent = `${level} (σ ${sigma.toFixed(1)}/255)`;
+    el.light.textContent = `${a.light} (${Math.round(a.light_confidence * 100)}% sure)`;
+  }
+
+  function setSliders(values) {
+    for (const s of sliders) {
+      const v = values[s.id === "brightness" ? "target_brightness" : s.id];
+      if (typeof v === "number") s.input.value = String(v);
+      s.out.textContent = `${Number(s.input.value).toFixed(2)}`;
+    }
+  }
+
+  function optionsForm(file, preview) {
+    const form = new FormData();
+    form.append("file", file, preview ? "preview.jpg" : file.name);
+    for (const s of sliders) form.append(s.id, s.input.value);
+    if (preview) {
+      form.append("preview_max_side", String(PREVIEW_SIDE));
+      form.append("format", "jpg");
+      form.append("quality", "90");
+    }
+    return form;
+  }
+
+  // ---- choosing a photo -----------------------------------------------------------------
+
+  async function pick(file) {
+    if (!file) return;
+    clearError();
+    if (state.maxUploadMb && file.size > state.maxUploadMb * 1024 * 1024) {
+      showError(new Error(`This photo is ${(file.size / 1048576).toFixed(1)} MB; ` +
+        `the server accepts up to ${state.maxUploadMb} MB.`));
+      return;
+    }
+    state.file = file;
+    state.previewBlob = null;
+    document.body.classList.add("has-photo");
+    showStatus("Uploading and measuring…", 0);
+    const form = new FormData();
+    form.append("file", file, file.name);
+    form.append("preview_max_side", String(PREVIEW_SIDE));
+    try {
+      const { xhr } = await send("/v1/analyse", form, {
+        json: true,
+        onUpload: (f) => showStatus(f < 1 ? "Uploading…" : "Measuring…", f < 1 ? f : null),
+      }).promise;
+      const info = xhr.response;
+      state.info = info;
+      describe(info);
+      setSliders(info.would_use);
+      el.before.src = info.preview;
+      state.previewBlob = dataUrlToBlob(info.preview);
+      el.work.hidden = false;
+      await preview();
+    } catch (err) {
+      hideStatus();
+      showError(err);
+    }
+  }
+
+  // fetch() of a data: URL is blocked by the page's Content-Security-Policy; decode it here.
+  function dataUrlToBlob(url) {
+    const [head, b64] = url.split(",");
+    const bin = atob(b64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return new Blob([bytes], { type: head.slice(5).split(";")[0] });
+  }
+
+  // ---- previews -------------------------------------------------------------------------
+
+  async function preview() {
+    if (!state.previewBlob) return;
+    if (state.previewXhr) state.previewXhr.abort();  // only the latest settings matter
+    el.busy.hidden = false;
+    const req = send("/v1/enhance", optionsForm(state.previewBlob, true));
+    state.previewXhr = req.xhr;
+    try {
+      const { xhr } = await req.promise;
+      if (state.afterUrl) URL.revokeObjectURL(state.afterUrl);
+      state.afterUrl = URL.createObjectURL(xhr.response);
+      el.after.src = state.afterUrl;
+      const stats = JSON.parse(xhr.getResponseHeader("X-Lumos-Stats") || "{}");
+      el.used.textContent = stats.timings_s
+        ? `Preview ${stats.width} × ${stats.height} in ${sum(stats.timings_s).toFixed(2)} s`
+        : "";
+      clearError();
+      hideStatus();
+    } catch (err) {
+      if (!err.aborted) { hideStatus(); showError(err); }
+    } finally {
+      if (state.previewXhr === req.xhr) { state.previewXhr = null; el.busy.hidden = true; }
+    }
+  }
+  const sum = (obj) => Object.values(obj).reduce((a, b) => a + b, 0);
+
+  function schedule() {
+    clearTimeout(state.timer);
+    state.timer = setTimeout(preview, DEBOUNCE_MS);
+  }
+
+  // ---- download -------------------------------------------------------------------------
+
+  async function download() {
+    if (!state.file) return;
+    clearError();
+    el.download.disabled = true;
+    showStatus("Uploading…", 0);
+    try {
+      const { xhr } = await send("/v1/enhance", optionsForm(state.file, false), {
+        onUpload: (f) => showStatus(f < 1 ? "Uploading…" : "Enhancing at full resolution…",
+          f < 1 ? f : null),
+      }).promise;
+      const cd = xhr.getResponseHeader("Content-Disposition") || "";
+      const match = /filename="([^"]+)"/.exec(cd);
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(xhr.response);
+      a.download = match ? match[1] : "lumos.jpg";
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+      showStatus(`Saved ${a.download}`, 1);
+      setTimeout(hideStatus, 2500);
+    } catch (err) {
+      hideStatus();
+      showError(err);
+    } finally {
+      el.download.disabled = false;
+    }
+  }
+
+  // ---- comparison slider (mouse, touch, keyboard) ---------------------------------------
+
+  function setSplit(percent) {
+    const p = Math.max(0, Math.min(100, percent));
+    el.after.style.clipPath = `inset(0 0 0 ${p}%)`;
+    el.divider.style.left = `${p}%`;
+    el.divider.setAttribute("aria-valuenow", String(Math.round(p)));
+  }
+  function splitAt(clientX) {
+    const r = el.compare.getBoundingClientRect();
+    setSplit(((clientX - r.left) / r.width) * 100);
+  }
+
+  let dragging = false;
+  if (window.PointerEvent) {
+    el.compare.addEventListener("pointerdown", (e) => {
+      e.preventDefault();  // no native image drag or text selection while comparing
+      dragging = true;
+      el.compare.setPointerCapture(e.pointerId);
+      splitAt(e.clientX);
+    });
+    el.compare.addEventListener("pointermove", (e) => dragging && splitAt(e.clientX));
+    const stop = () => { dragging = false; };
+    el.compare.addEventListener("pointerup", stop);
+    el.compare.addEventListener("pointercancel", stop);
+  } else {  // old mobile browsers: touch events
+    el.compare.addEventListener("touchstart", (e) => splitAt(e.touches[0].clientX), { passive: true });
+    el.compare.addEventListener("touchmove", (e) => splitAt(e.touches[0].clientX), { passive: true });
+    el.compare.addEventListener("mousedown", (e) => { dragging = true; splitAt(e.clientX); });
+    window.addEventListener("mousemove", (e) => dragging && splitAt(e.clientX));
+    window.addEventListener("mouseup", () => { dragging = false; });
+  }
+  el.compare.addEventListener("dragstart", (e) => e.preventDefault());
+  el.divider.addEventListener("keydown", (e) => {
+    const now = Number(el.divider.getAttribute("aria-valuenow"));
+    const step = e.shiftKey ? 10 : 2;
+    if (e.key === "ArrowLeft") setSplit(now - step);
+    else if (e.key === "ArrowRight") setSplit(now + step);
+    else return;
+    e.preventDefault();
+  });
+
+  // ---- wiring ---------------------------------------------------------------------------
+
+  el.file.addEventListener("change", () => pick(el.file.files[0]));
+  for (const type of ["dragenter", "dragover"]) {
+    el.drop.addEventListener(type, (e) => { e.preventDefault(); el.drop.classList.add("over"); });
+  }
+  for (const type of ["dragleave", "drop"]) {
+    el.drop.addEventListener(type, (e) => { e.preventDefault(); el.drop.classList.remove("over"); });
+  }
+  el.drop.addEventListener("drop", (e) => pick(e.dataTransfer.files[0]));
+  // A photo dropped anywhere else must not make the browser navigate away from the page.
+  window.addEventListener("dragover", (e) => e.preventDefault());
+  window.addEventListener("drop", (e) => e.preventDefault());
+
+  for (const s of sliders) {
+    s.input.addEventListener("input", () => {
+      s.out.textContent = Number(s.input.value).toFixed(2);
+      schedule();
+    });
+  }
+  el.auto.addEventListener("click", () => {
+    if (!state.info) return;
+    setSliders(state.info.would_use);
+    schedule();
+  });
+  el.download.addEventListener("click", download);
+  el.another.addEventListener("click", () => { el.file.value = ""; el.file.click(); });
+
+  setSplit(50);
+  fetch("/healthz").then((r) => r.json()).then((h) => {
+    state.maxUploadMb = h.max_upload_mb;
+    el.limits.textContent = `Up to ${h.max_upload_mb} MB and ${h.max_megapixels} megapixels.`;
+  }).catch(() => { /* the page still works without the limits line */ });
+})();

@@ -1,0 +1,122 @@
+"""Uploads on disk: a private working folder, generated names, counted bytes.
+
+No name or path a client sends ever reaches the file system: every upload is
+stored as ``<workspace>/<random>/input`` and the client's file name is only
+used, sanitised, in the ``Content-Disposition`` of the reply. Each request
+gets its own folder that is removed when the request ends, whatever happens.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+
+from fastapi import UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from .errors import UploadTooLargeError
+from .limits import TimeoutExceededError
+
+__all__ = ["Workspace", "download_name", "save_upload"]
+
+_CHUNK = 1024 * 1024
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class Workspace:
+    """The server's private temporary folder (mode 0700), one subfolder per request or job.
+
+    Parameters
+    ----------
+    parent : Path or None
+        Where to create it; default: the system temp folder.
+    """
+
+    def __init__(self, parent: Path | None = None) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="lumos-server-", dir=parent))
+
+    def new_dir(self) -> Path:
+        """A fresh, empty, private subfolder with a random name."""
+        path = self.root / secrets.token_hex(8)
+        path.mkdir(mode=0o700)
+        return path
+
+    @asynccontextmanager
+    async def request_dir(self) -> AsyncIterator[Path]:
+        """A subfolder that is removed when the block ends, also on errors."""
+        path: Path | None = self.new_dir()
+        try:
+            yield path
+        except TimeoutExceededError as exc:
+            # The worker may still be writing here: remove the folder once it stops,
+            # not now (a file created after rmtree's listing would be left behind).
+            if exc.future is not None and not exc.future.done():
+                doomed = path
+                exc.future.add_done_callback(lambda _: shutil.rmtree(doomed, True))
+                path = None
+            raise
+        finally:
+            if path is not None:
+                await run_in_threadpool(shutil.rmtree, path, True)
+
+    def is_empty(self) -> bool:
+        """Whether no request or job holds files (used by tests and ``/healthz``)."""
+        with suppress(FileNotFoundError):
+            return not any(self.root.iterdir())
+        return True
+
+    def close(self) -> None:
+        """Remove the whole folder (server shutdown)."""
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+async def save_upload(upload: UploadFile, dest: Path, max_bytes: int) -> int:
+    """Copy an upload to ``dest`` in chunks, refusing it once it passes ``max_bytes``.
+
+    The request-body limit of :mod:`lumos.server.app` already stops oversized
+    bodies; this count is the per-file limit (a batch request may carry
+    several files) and does not trust any size the client declared.
+
+    Raises
+    ------
+    UploadTooLargeError
+        More than ``max_bytes`` bytes (the partial file is removed).
+    """
+    total = 0
+    try:
+        with open(dest, "xb") as out:  # "x": never follow or reuse an existing name
+            while chunk := await upload.read(_CHUNK):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise UploadTooLargeError(max_bytes)
+                await run_in_threadpool(out.write, chunk)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(dest)
+        raise
+    return total
+
+
+def download_name(client_name: str | None, suffix: str, tag: str = "_lumos") -> str:
+    """``<stem>_lumos<suffix>`` from the client's file name, safe for a header.
+
+    Only the last path component is kept (both ``/`` and ``\\`` separate), anything
+    outside ``[A-Za-z0-9._-]`` becomes ``_``, and the stem is capped at 80 characters.
+
+    Examples
+    --------
+    >>> download_name("../../etc/night shot.JPG", ".jpg")
+    'night_shot_lumos.jpg'
+    >>> download_name(None, ".png")
+    'image_lumos.png'
+    """
+    base = re.split(r"[/\\]", client_name or "")[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
+    stem = _SAFE.sub("_", stem).strip("._-")[:80] or "image"
+    return f"{stem}{tag}{suffix}"

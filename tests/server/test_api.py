@@ -1,0 +1,213 @@
+"""``POST /v1/enhance`` and ``/v1/analyse``: round trips, metadata, errors, cleanup."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import CAMERA, decode, encode, icc_bytes, mean_luma, png_bomb, state_of
+
+
+def _post(client, data: bytes, name: str = "night.jpg", **fields: str):  # type: ignore[no-untyped-def]
+    return client.post("/v1/enhance", files={"file": (name, data)}, data=fields)
+
+
+@pytest.mark.parametrize(("fixture", "fmt", "mime", "ext"), [
+    ("jpeg", "JPEG", "image/jpeg", "jpg"),
+    ("png", "PNG", "image/png", "png"),
+])  # fmt: skip
+def test_round_trip_keeps_format_exif_and_icc(client, request, fixture, fmt, mime, ext):
+    data = request.getfixturevalue(fixture)
+    r = _post(client, data, name=f"dark.{ext}")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == mime
+    assert r.headers["content-disposition"] == f'attachment; filename="dark_lumos.{ext}"'
+    out = decode(r.content)
+    assert out.format == fmt
+    assert out.size == decode(data).size
+    assert out.getexif()[0x0110] == CAMERA
+    assert out.info.get("icc_profile") == icc_bytes()
+    assert mean_luma(out) > mean_luma(decode(data)) + 20
+
+
+def test_stats_header_reports_analysis_and_strengths(client, jpeg):
+    r = _post(client, jpeg, denoise="0.7", detail="0.2", brightness="auto")
+    stats = json.loads(r.headers["x-lumos-stats"])
+    assert stats["denoise"] == pytest.approx(0.7)
+    assert stats["detail"] == pytest.approx(0.2)
+    assert {"noise_sigma", "light", "mean_luminance"} <= set(stats["analysis"])
+    assert stats["format"] == "JPEG" and stats["preview"] is False
+
+
+def test_format_and_preview_options(client, jpeg):
+    r = _post(client, jpeg, format="png", preview_max_side="64")
+    assert r.status_code == 200, r.text
+    out = decode(r.content)
+    assert out.format == "PNG" and max(out.size) == 64
+    assert r.headers["content-disposition"].endswith('_lumos.png"')
+    stats = json.loads(r.headers["x-lumos-stats"])
+    assert stats["preview"] is True and stats["source_width"] == 128
+
+
+def test_client_path_never_reaches_the_name(client, jpeg):
+    r = _post(client, jpeg, name="../../etc/passwd\\evil name.JPG")
+    assert r.headers["content-disposition"] == 'attachment; filename="evil_name_lumos.jpg"'
+
+
+@pytest.mark.parametrize(("fields", "words"), [
+    ({"denoise": "3"}, "denoise: must be between 0 and 1"),
+    ({"detail": "lots"}, "detail: expected 'auto' or a number"),
+    ({"brightness": "0.99"}, "brightness"),
+    ({"model": "magic"}, "unknown model 'magic'"),
+    ({"format": "gif"}, "format must be one of"),
+    ({"quality": "0"}, "quality"),
+])  # fmt: skip
+def test_bad_option_is_422_with_a_message(client, jpeg, fields, words):
+    r = _post(client, jpeg, **fields)
+    assert r.status_code == 422
+    assert words in r.json()["detail"]
+    assert "\n" not in r.json()["detail"]
+
+
+def test_missing_file_is_422_one_line(client):
+    r = client.post("/v1/enhance", data={"denoise": "0.5"})
+    assert r.status_code == 422
+    assert r.json() == {"detail": "file: Field required"}
+
+
+def test_text_file_is_415(client):
+    r = _post(client, b"just some text, not a photo\n" * 10, name="photo.jpg")
+    assert r.status_code == 415
+    assert "not an image" in r.json()["detail"]
+
+
+def test_corrupt_jpeg_is_400(client, jpeg):
+    r = _post(client, jpeg[: len(jpeg) // 3])
+    assert r.status_code == 400
+    assert "corrupt" in r.json()["detail"]
+
+
+def test_decompression_bomb_is_413_without_decoding(client, monkeypatch):
+    def must_not_run(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the bomb was handed to a worker")
+
+    monkeypatch.setattr("lumos.server.routes_enhance.enhance_file", must_not_run)
+    bomb = png_bomb()
+    assert len(bomb) < 200
+    r = _post(client, bomb, name="bomb.png")
+    assert r.status_code == 413
+    detail = r.json()["detail"]
+    assert "50000x50000" in detail and "100 MP" in detail
+    assert "/tmp" not in detail and "input" not in detail  # no server path in the message
+
+
+def test_oversize_upload_is_413_by_content_length(make_client):
+    with make_client(max_upload_mb=0.01) as client:
+        r = _post(client, b"\xff\xd8\xff" + b"\0" * 20_000)
+        assert r.status_code == 413
+        assert "limit of 0.01 MB" in r.json()["detail"]
+        assert state_of(client).workspace.is_empty()
+
+
+def test_oversize_upload_without_length_is_counted(make_client):
+    """A chunked body declares no size: the bytes are counted as they arrive."""
+    boundary = "lumosboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    chunks = [head] + [b"\xff" * 4096] * 10 + [f"\r\n--{boundary}--\r\n".encode()]
+    with make_client(max_upload_mb=0.01) as client:
+        r = client.post(
+            "/v1/enhance",
+            content=iter(chunks),
+            headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+        )
+        assert r.status_code == 413
+        assert state_of(client).workspace.is_empty()
+
+
+def test_internal_error_is_500_without_traceback(make_client, jpeg, monkeypatch):
+    def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("secret detail at /srv/private/path")
+
+    monkeypatch.setattr("lumos.server.routes_enhance.enhance_file", boom)
+    with make_client(raise_server_exceptions=False) as client:
+        r = _post(client, jpeg)
+        assert r.status_code == 500
+        assert r.json() == {"detail": "internal server error"}
+        assert state_of(client).workspace.is_empty()
+
+
+def test_temp_folder_is_empty_after_requests(client, jpeg, png):
+    _post(client, jpeg)
+    _post(client, png, name="a.png", format="webp")
+    _post(client, b"not an image at all", name="x.txt")
+    _post(client, jpeg, denoise="9")
+    client.post("/v1/analyse", files={"file": ("a.jpg", jpeg)})
+    assert state_of(client).workspace.is_empty()
+
+
+def test_analyse_reports_noise_light_and_preview(client, jpeg):
+    r = client.post(
+        "/v1/analyse", files={"file": ("C:\\x\\dark.jpg", jpeg)}, data={"preview_max_side": "32"}
+    )
+    assert r.status_code == 200, r.text
+    info = r.json()
+    assert info["name"] == "dark"
+    assert info["width"] == 128 and info["format"] == "JPEG"
+    assert info["analysis"]["light"] in ("uniform", "uneven")
+    assert info["analysis"]["is_low_light"] is True
+    assert set(info["would_use"]) == {"denoise", "detail", "target_brightness"}
+    assert info["exif"]["model"] == CAMERA
+    assert info["preview"].startswith("data:image/jpeg;base64,")
+    assert "file" not in info  # the server's temp path is not leaked
+
+
+def test_report_is_501_without_a_renderer(client, jpeg, monkeypatch):
+    monkeypatch.setattr("lumos.server.report_bridge._NAMES", ("no_such_renderer",))
+    r = _post(client, jpeg, report="true")
+    assert r.status_code == 501
+    assert "report" in r.json()["detail"]
+
+
+def test_report_uses_lumos_report_when_present(client, jpeg, monkeypatch):
+    import importlib.machinery
+    import sys
+    import types
+
+    seen = {}
+
+    def render_html(path, **options):  # type: ignore[no-untyped-def]
+        seen.update(options, exists=path.exists())
+        return "<html><body>report</body></html>"
+
+    fake = types.ModuleType("lumos.report")
+    fake.__spec__ = importlib.machinery.ModuleSpec("lumos.report", None)
+    fake.render_html = render_html  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "lumos.report", fake)
+    r = _post(client, jpeg, report="true", denoise="0.4")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/html")
+    assert seen["exists"] and seen["denoise"] == pytest.approx(0.4)
+
+
+def test_webp_output(client):
+    r = _post(client, encode("PNG"), name="x.png", format="webp", quality="80")
+    assert r.status_code == 200
+    assert decode(r.content).format == "WEBP"
+
+
+def test_report_with_the_real_lumos_report(client, jpeg):
+    from lumos.server.report_bridge import ReportUnavailableError, report_function
+
+    try:
+        report_function()
+    except ReportUnavailableError as exc:
+        pytest.skip(str(exc))
+    r = _post(client, jpeg, report="true")
+    assert r.status_code == 200, r.text
+    assert r.text.lstrip().lower().startswith("<!doctype html")
+    assert "'unsafe-inline'" in r.headers["content-security-policy"]
+    assert state_of(client).workspace.is_empty()

@@ -1,0 +1,204 @@
+"""The web page in a real browser: upload, compare, tune, download (Playwright + Chromium).
+
+Skipped unless the ``playwright`` package and Debian's ``/usr/bin/chromium`` are
+installed (no browser is downloaded). ``LUMOS_SCREENSHOTS=1`` also writes
+``docs/screenshots/page-desktop.png`` and ``page-phone.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFilter
+
+from .conftest import mean_luma
+
+CHROMIUM = "/usr/bin/chromium"
+if not shutil.which(CHROMIUM):
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")
+uvicorn = pytest.importorskip("uvicorn", reason="needs the 'server' extra")
+
+from lumos.server import ServerSettings, create_app  # noqa: E402
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def dark_scene(path: Path, w: int = 960, h: int = 640) -> Path:
+    """A dim room lit by one lamp: shapes to compare, strong noise in the shadows."""
+    img = Image.new("RGB", (w, h), (14, 12, 10))
+    d = ImageDraw.Draw(img)
+    d.rectangle([0, int(h * 0.7), w, h], fill=(22, 17, 12))  # floor
+    d.rectangle([int(w * 0.08), int(h * 0.25), int(w * 0.33), int(h * 0.72)], fill=(30, 18, 14))
+    d.rectangle([int(w * 0.42), int(h * 0.15), int(w * 0.62), int(h * 0.45)], fill=(16, 22, 30))
+    d.ellipse([int(w * 0.7), int(h * 0.3), int(w * 0.9), int(h * 0.62)], fill=(26, 30, 18))
+    for i in range(12):  # books on a shelf
+        x = int(w * 0.44) + i * int(w * 0.015)
+        d.rectangle([x, int(h * 0.5), x + int(w * 0.012), int(h * 0.66)],
+                    fill=(20 + 5 * (i % 3), 14 + 4 * (i % 4), 12 + 6 * (i % 2)))  # fmt: skip
+    d.ellipse([int(w * 0.78), int(h * 0.08), int(w * 0.84), int(h * 0.17)], fill=(120, 100, 60))
+    img = img.filter(ImageFilter.GaussianBlur(1.2))
+    rng = np.random.default_rng(7)
+    arr = np.asarray(img, dtype=np.float32)
+    yy, xx = np.mgrid[0:h, 0:w]
+    glow = 40 * np.exp(-(((xx - 0.81 * w) / (0.3 * w)) ** 2 + ((yy - 0.12 * h) / (0.4 * h)) ** 2))
+    arr = arr + glow[..., None] * np.array([1.0, 0.8, 0.5]) + rng.normal(0, 5, arr.shape)
+    Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(path, quality=92)
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory) -> Iterator[str]:
+    """A real uvicorn server on a free loopback port, in a background thread."""
+    app = create_app(ServerSettings(temp_dir=tmp_path_factory.mktemp("work")))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    end = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > end or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(20)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, url: str, width: int, height: int, phone: bool = False):  # type: ignore[no-untyped-def]
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        accept_downloads=True,
+        is_mobile=phone,
+        has_touch=phone,
+        device_scale_factor=2 if phone else 1,
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url + "/")
+    return context, page, errors
+
+
+def _after_src(page) -> str:  # type: ignore[no-untyped-def]
+    return page.eval_on_selector("#after", "img => img.complete && img.naturalWidth ? img.src : ''")
+
+
+def _upload(page, photo: Path) -> None:  # type: ignore[no-untyped-def]
+    page.set_input_files("#file", str(photo))
+    page.wait_for_selector("#work", state="visible", timeout=30_000)
+    page.wait_for_function(
+        "() => { const i = document.getElementById('after');"
+        " return i.src.startsWith('blob:') && i.complete && i.naturalWidth > 0; }",
+        timeout=30_000,
+    )
+    page.wait_for_selector("#busy", state="hidden", timeout=30_000)
+
+
+def test_upload_compare_tune_download(browser, server_url, tmp_path):
+    photo = dark_scene(tmp_path / "dark room.jpg")
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        _upload(page, photo)
+        assert "uneven" in page.text_content("#a-light") or "uniform" in page.text_content(
+            "#a-light"
+        )
+        assert "/255" in page.text_content("#a-noise")
+
+        # Drag the comparison divider to a quarter of the width.
+        box = page.locator("#compare").bounding_box()
+        y = box["y"] + box["height"] / 2
+        page.mouse.move(box["x"] + box["width"] / 2, y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.25, y, steps=5)
+        page.mouse.up()
+        assert abs(int(page.get_attribute("#divider", "aria-valuenow")) - 25) <= 2
+        assert page.eval_on_selector("#after", "i => i.style.clipPath") == "inset(0px 0px 0px 25%)"
+
+        # A new denoise value gives a new preview.
+        first = _after_src(page)
+        page.fill("#denoise", "0.95")
+        assert page.text_content("#denoise-out") == "0.95"
+        page.wait_for_function(
+            "(old) => { const i = document.getElementById('after');"
+            " return i.src !== old && i.complete && i.naturalWidth > 0; }",
+            arg=first,
+            timeout=30_000,
+        )
+
+        if os.environ.get("LUMOS_SCREENSHOTS") == "1":
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "page-desktop.png"))
+        with page.expect_download(timeout=60_000) as info:
+            page.click("#download")
+        download = info.value
+        assert download.suggested_filename == "dark_room_lumos.jpg"
+        saved = tmp_path / "downloaded.jpg"
+        download.save_as(saved)
+        with Image.open(saved) as out, Image.open(photo) as src:
+            assert out.format == "JPEG" and out.size == src.size
+            assert mean_luma(out) > mean_luma(src) + 30
+        page.wait_for_selector("#error", state="hidden")
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_phone_layout_and_error_message(browser, server_url, tmp_path):
+    photo = dark_scene(tmp_path / "phone.jpg", 640, 960)
+    context, page, errors = _open(browser, server_url, 390, 844, phone=True)
+    try:
+        # A file that is not an image: the page shows the server's 415 message.
+        bad = tmp_path / "notes.jpg"
+        bad.write_text("not a photo at all\n" * 20)
+        page.set_input_files("#file", str(bad))
+        page.wait_for_selector("#error", state="visible", timeout=30_000)
+        assert "not supported" in page.text_content("#error")
+        errors.clear()  # the browser logs the failed request as a console error
+
+        _upload(page, photo)
+        assert page.locator("#error").is_hidden()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, "the page scrolls sideways on a phone"
+        # Tap near the left edge of the comparison: the divider follows.
+        box = page.locator("#compare").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2)
+        assert abs(int(page.get_attribute("#divider", "aria-valuenow")) - 30) <= 2
+        if os.environ.get("LUMOS_SCREENSHOTS") == "1":
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "page-phone.png"), full_page=True)
+        assert errors == []
+    finally:
+        context.close()

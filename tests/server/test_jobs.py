@@ -1,0 +1,100 @@
+"""Batch jobs: create, poll, download one file or a zip, expiry and shutdown cleanup."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+
+from .conftest import CAMERA, decode, encode, state_of
+
+
+def _poll(client, job_id: str, timeout: float = 30.0) -> dict:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout
+    while True:
+        status = client.get(f"/v1/jobs/{job_id}").json()
+        if status["status"] in ("done", "failed") or time.monotonic() > end:
+            return status
+        time.sleep(0.05)
+
+
+def _create(client, jpeg: bytes, **fields: str):  # type: ignore[no-untyped-def]
+    files = [
+        ("files", ("one.jpg", jpeg)),
+        ("files", ("two.png", encode("PNG"))),
+        ("files", ("notes.txt", b"not an image, just words" * 8)),
+    ]
+    return client.post("/v1/jobs", files=files, data=fields)
+
+
+def test_job_create_poll_download_zip(client, jpeg):
+    r = _create(client, jpeg, denoise="0.5")
+    assert r.status_code == 202, r.text
+    created = r.json()
+    assert created["total"] == 3 and created["status_url"] == f"/v1/jobs/{created['id']}"
+    status = _poll(client, created["id"])
+    assert status["status"] == "done"
+    assert (status["done"], status["total"], status["failed"]) == (3, 3, 1)
+    one, two, notes = status["files"]
+    assert (one["name"], one["status"]) == ("one_lumos.jpg", "done")
+    assert (two["name"], two["status"]) == ("two_lumos.png", "done")
+    assert notes["status"] == "failed" and "not an image" in notes["error"]
+    assert one["stats"]["denoise"] == 0.5
+
+    r = client.get(one["url"])
+    assert r.status_code == 200
+    assert 'filename="one_lumos.jpg"' in r.headers["content-disposition"]
+    image = decode(r.content)
+    assert image.format == "JPEG" and image.getexif()[0x0110] == CAMERA
+
+    assert client.get(f"/v1/jobs/{created['id']}/files/2").status_code == 409
+    assert client.get(f"/v1/jobs/{created['id']}/files/9").status_code == 404
+
+    r = client.get(status["zip_url"])
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        assert sorted(zf.namelist()) == ["one_lumos.jpg", "two_lumos.png"]
+        assert decode(zf.read("two_lumos.png")).format == "PNG"
+
+
+def test_job_output_format_and_duplicate_names(client, jpeg):
+    files = [("files", ("a.jpg", jpeg)), ("files", ("a.jpg", jpeg))]
+    job = client.post("/v1/jobs", files=files, data={"format": "webp"}).json()
+    status = _poll(client, job["id"])
+    assert [f["name"] for f in status["files"]] == ["a_lumos.webp", "a_lumos.webp"]
+    with zipfile.ZipFile(io.BytesIO(client.get(status["zip_url"]).content)) as zf:
+        assert sorted(zf.namelist()) == ["a_lumos-2.webp", "a_lumos.webp"]
+
+
+def test_unknown_job_is_404(client):
+    r = client.get("/v1/jobs/nope")
+    assert r.status_code == 404
+    assert "no such job" in r.json()["detail"]
+
+
+def test_job_limits(make_client, jpeg):
+    with make_client(max_job_files=2) as client:
+        r = _create(client, jpeg)
+        assert r.status_code == 422 and "at most 2" in r.json()["detail"]
+        r = client.post("/v1/jobs", files=[("files", ("a.jpg", jpeg))], data={"denoise": "2"})
+        assert r.status_code == 422
+        assert state_of(client).workspace.is_empty()
+
+
+def test_jobs_expire_and_their_files_are_removed(make_client, jpeg):
+    with make_client(job_ttl_s=0.5) as client:
+        job = client.post("/v1/jobs", files=[("files", ("a.jpg", jpeg))]).json()
+        assert _poll(client, job["id"])["status"] == "done"
+        assert not state_of(client).workspace.is_empty()
+        time.sleep(0.6)
+        assert client.get(f"/v1/jobs/{job['id']}").status_code == 404
+        assert state_of(client).workspace.is_empty()
+
+
+def test_shutdown_removes_everything(make_client, jpeg):
+    with make_client() as client:
+        job = client.post("/v1/jobs", files=[("files", ("a.jpg", jpeg))]).json()
+        _poll(client, job["id"])
+        root = state_of(client).workspace.root
+        assert root.exists()
+    assert not root.exists()

@@ -1,0 +1,112 @@
+"""Concurrency, the bounded queue (503 + Retry-After) and the per-request timeout (504)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from lumos.server.limits import Cancelled, Limiter, QueueFullError
+from lumos.server.processing import enhance_file
+
+from .conftest import state_of
+
+
+def _wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.01)
+
+
+def test_queue_full_is_503_with_retry_after(make_client, jpeg, monkeypatch):
+    release = threading.Event()
+
+    def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
+        release.wait(10)
+        return enhance_file(*args, **kwargs)
+
+    monkeypatch.setattr("lumos.server.routes_enhance.enhance_file", slow)
+    with make_client(concurrency=1, queue=0, retry_after_s=7) as client:
+        results: list[int] = []
+        first = threading.Thread(
+            target=lambda: results.append(
+                client.post("/v1/enhance", files={"file": ("a.jpg", jpeg)}).status_code
+            )
+        )
+        first.start()
+        _wait_for(lambda: state_of(client).limiter.admitted == 1)
+        r = client.post("/v1/enhance", files={"file": ("b.jpg", jpeg)})
+        assert r.status_code == 503
+        assert r.headers["retry-after"] == "7"
+        assert "busy" in r.json()["detail"]
+        assert client.get("/healthz").status_code == 200  # the event loop is not blocked
+        release.set()
+        first.join(20)
+        assert results == [200]
+        assert state_of(client).limiter.admitted == 0
+        assert state_of(client).workspace.is_empty()
+
+
+def test_concurrent_requests_within_capacity_all_succeed(make_client, jpeg):
+    with make_client(concurrency=2, queue=4) as client:
+        codes: list[int] = []
+        threads = [
+            threading.Thread(
+                target=lambda: codes.append(
+                    client.post(
+                        "/v1/enhance",
+                        files={"file": ("a.jpg", jpeg)},
+                        data={"preview_max_side": "64"},
+                    ).status_code
+                )
+            )
+            for _ in range(6)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert sorted(codes) == [200] * 6
+
+
+def test_timeout_is_504_and_the_work_is_stopped(make_client, jpeg, monkeypatch):
+    stopped = threading.Event()
+
+    def stuck(src, out_dir, params, token):  # type: ignore[no-untyped-def]
+        (out_dir / "partial").write_bytes(b"x")
+        for _ in range(500):
+            time.sleep(0.01)
+            if token.cancelled:
+                stopped.set()
+                raise Cancelled()
+        raise AssertionError("never cancelled")
+
+    monkeypatch.setattr("lumos.server.routes_enhance.enhance_file", stuck)
+    with make_client(timeout_s=0.3) as client:
+        r = client.post("/v1/enhance", files={"file": ("a.jpg", jpeg)})
+        assert r.status_code == 504
+        assert "too long" in r.json()["detail"]
+        assert stopped.wait(5)
+        _wait_for(lambda: state_of(client).limiter.admitted == 0)
+        # The folder is removed once the worker has really stopped.
+        _wait_for(state_of(client).workspace.is_empty)
+
+
+def test_limiter_admits_concurrency_plus_queue():
+    limiter = Limiter(concurrency=1, queue=1)
+    gate = threading.Event()
+    try:
+        a, _ = limiter.submit(lambda tok: gate.wait(5))
+        b, _ = limiter.submit(lambda tok: gate.wait(5))
+        with pytest.raises(QueueFullError):
+            limiter.submit(lambda tok: None)
+        c, _ = limiter.submit(lambda tok: "batch", admit=False)  # batch work waits instead
+        gate.set()
+        assert c.result(5) == "batch" and a.result(5) and b.result(5)
+        _wait_for(lambda: limiter.admitted == 0)
+    finally:
+        gate.set()
+        limiter.shutdown()

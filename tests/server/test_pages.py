@@ -1,0 +1,116 @@
+"""The page, the offline docs, static assets, ``/healthz``, CORS and the ``serve`` command."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+import pytest
+
+from lumos.cli import serve
+from lumos.errors import MissingExtraError
+from lumos.server.routes_page import STATIC_DIR
+
+EXTERNAL = re.compile(r"https?://|//cdn|//fonts\.")
+
+
+def test_healthz(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok" and body["running_or_queued"] == 0
+    assert body["capacity"] == 10 and body["max_upload_mb"] == 50
+
+
+def test_page_has_no_external_urls(client):
+    r = client.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert 'id="file"' in r.text and 'id="compare"' in r.text
+    for name in ("app.js", "app.css"):
+        asset = client.get(f"/static/{name}")
+        assert asset.status_code == 200
+        assert not EXTERNAL.search(asset.text), name
+    assert not EXTERNAL.search(r.text)
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+
+
+def test_docs_are_offline(client):
+    r = client.get("/docs")
+    assert r.status_code == 200
+    assert not EXTERNAL.search(r.text)
+    for name in ("docs.js", "docs.css"):
+        assert not EXTERNAL.search(client.get(f"/static/{name}").text)
+    spec = client.get("/openapi.json").json()
+    assert {"/v1/enhance", "/v1/analyse", "/v1/jobs", "/v1/jobs/{job_id}", "/healthz"} <= set(
+        spec["paths"]
+    )
+    assert client.get("/redoc").status_code == 404
+
+
+def test_static_is_an_allow_list(client):
+    assert client.get("/static/index.html").status_code == 404
+    assert client.get("/static/..%2F__init__.py").status_code == 404
+    assert client.get("/static/nope.js").status_code == 404
+
+
+def test_every_static_file_is_served_or_a_page():
+    names = {p.name for p in STATIC_DIR.iterdir()}
+    assert names == {
+        "index.html", "docs.html", "app.js", "app.css", "docs.js", "docs.css", "favicon.svg"
+    }  # fmt: skip
+
+
+def test_cors_off_by_default(client):
+    r = client.get("/healthz", headers={"Origin": "https://example.org"})
+    assert "access-control-allow-origin" not in r.headers
+
+
+def test_cors_with_an_origin(make_client):
+    with make_client(cors_origins=("https://photos.example",)) as client:
+        r = client.options(
+            "/v1/enhance",
+            headers={
+                "Origin": "https://photos.example",
+                "Access-Control-Request-Method": "POST",
+            },
+        )
+        assert r.headers["access-control-allow-origin"] == "https://photos.example"
+        r = client.get("/healthz", headers={"Origin": "https://other.example"})
+        assert "access-control-allow-origin" not in r.headers
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    serve.add_parser(parser.add_subparsers())
+    return parser.parse_args(["serve", *argv])
+
+
+def test_serve_options_become_settings():
+    origins = ["--cors-origin", "https://a.example", "--cors-origin", "https://b.example"]
+    args = _args(
+        "--concurrency", "3", "--queue", "0", "--max-upload-mb", "5", "--timeout", "9", *origins
+    )
+    settings = serve.settings_from_args(args)
+    assert (settings.concurrency, settings.queue, settings.max_upload_mb) == (3, 0, 5)
+    assert settings.timeout_s == 9 and settings.cors_origins == (
+        "https://a.example",
+        "https://b.example",
+    )
+    assert (args.host, args.port) == ("127.0.0.1", 8000)
+
+
+def test_serve_runs_uvicorn(monkeypatch, capsys):
+    import uvicorn
+
+    calls = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.update(kw, app=app))
+    assert serve.run(_args("--port", "8765")) == 0
+    assert calls["host"] == "127.0.0.1" and calls["port"] == 8765
+    assert "http://127.0.0.1:8765/" in capsys.readouterr().out
+
+
+def test_serve_without_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    with pytest.raises(MissingExtraError, match=r"lumos\[server\]"):
+        serve.run(_args())
