@@ -179,7 +179,9 @@ def main() -> None:
         for dname, items in sets.items():
             for mname, fn in meths.items():
                 out_dir = tmp / "out" / dname / mname.replace(" ", "_")
-                results[(dname, mname)] = evaluate(fn, items, save_to=out_dir)
+                results[(dname, mname)] = evaluate(
+                    fn, items, save_to=out_dir, downstream=dname.startswith("lol")
+                )
                 saved[f"{dname}/{mname}"] = out_dir
                 m = results[(dname, mname)].mean
                 print(
