@@ -6,13 +6,15 @@ PIP    := $(PY) -m pip
 SAMPLE := src/lumos/samples/dark_room.jpg
 DEMO_OUT := out/demo
 
-.PHONY: help demo test lint format bench bench-speed bench-lol train sample clean
+.PHONY: help demo test lint format bench bench-speed bench-lol train report sample clean
 
 help:
 	@echo "make demo    - set up .venv and enhance the bundled dark photo"
 	@echo "make test    - set up .venv with dev extras, run ruff and pytest"
 	@echo "make lint    - ruff check + format check"
-	@echo "make bench   - speed and LOL-v1 quality benchmarks (needs ../shared/data)"
+	@echo "make bench   - speed table + docs/benchmarks.md (needs ../shared/data)"
+	@echo "make train   - train LumosNet from scratch (resumable) and install its weights"
+	@echo "make report  - regenerate docs/sample_report.html for the bundled photo"
 	@echo "make clean   - remove .venv, caches and outputs"
 
 # The stamp files re-run pip only when pyproject.toml changes.
@@ -62,6 +64,10 @@ bench-lol: $(VENV)/.base.stamp
 # Train LumosNet from scratch (resumable) and install the exported ONNX weights.
 train: $(VENV)/.dev.stamp
 	$(PY) -m lumos.train --data ../shared/data --out runs/lumosnet --steps 15000 --threads 2 --install
+
+# The sample explain report in docs/ (for the bundled photo).
+report: $(VENV)/.dev.stamp
+	$(VENV)/bin/lumos explain $(SAMPLE) -o docs/sample_report.html --overwrite
 
 sample: $(VENV)/.base.stamp
 	$(PY) scripts/make_sample.py $(SAMPLE)
