@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=TrainConfig.threads)
     ap.add_argument("--seed", type=int, default=TrainConfig.seed)
     ap.add_argument("--eval-every", type=int, default=TrainConfig.eval_every)
+    ap.add_argument("--local-width", type=int, default=TrainConfig.local_width)
+    ap.add_argument("--local-depth", type=int, default=TrainConfig.local_depth)
+    ap.add_argument("--ssim-weight", type=float, default=TrainConfig.ssim_weight)
     ap.add_argument("--limit-images", type=int, default=None, help="use few images (smoke test)")
     ap.add_argument("--export-only", action="store_true", help="skip training; export --out")
     ap.add_argument("--install", action="store_true", help="copy the ONNX files into the package")
@@ -54,10 +57,17 @@ def main(argv: list[str] | None = None) -> int:
         threads=args.threads,
         seed=args.seed,
         eval_every=args.eval_every,
+        local_width=args.local_width,
+        local_depth=args.local_depth,
+        ssim_weight=args.ssim_weight,
         checkpoint_every=min(500, args.steps),
         limit_images=args.limit_images,
     )
     out = Path(cfg.out_dir)
+    if args.export_only and (out / "config.json").is_file():
+        # The architecture is the run's own, whatever the defaults are now.
+        saved = json.loads((out / "config.json").read_text())
+        cfg = TrainConfig(**{**saved, "data_root": cfg.data_root, "out_dir": cfg.out_dir})
     sources = load_sources(Path(cfg.data_root), limit=cfg.limit_images)
     if args.export_only:
         weights = out / "ema.pt"

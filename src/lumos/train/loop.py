@@ -37,6 +37,7 @@ class TrainConfig:
     global_width: int = 32
     local_width: int = 32
     local_depth: int = 4
+    ssim_weight: float = 0.25
     eval_every: int = 1000
     checkpoint_every: int = 500
     limit_images: int | None = None  # small runs (the smoke test)
@@ -56,7 +57,9 @@ def _ssim_luma(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return s.mean()
 
 
-def loss_fn(refined: torch.Tensor, bright: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def loss_fn(
+    refined: torch.Tensor, bright: torch.Tensor, target: torch.Tensor, ssim_weight: float = 0.25
+) -> torch.Tensor:
     """L1 + structure on the output; the brightening alone is judged after a blur.
 
     The blur keeps the global branch responsible for brightness and colour only
@@ -66,7 +69,7 @@ def loss_fn(refined: torch.Tensor, bright: torch.Tensor, target: torch.Tensor) -
     blur_t = F.avg_pool2d(target, 8)
     return (
         F.l1_loss(refined, target)
-        + 0.25 * (1.0 - _ssim_luma(refined, target))
+        + ssim_weight * (1.0 - _ssim_luma(refined, target))
         + 0.5 * F.l1_loss(blur_b, blur_t)
     )
 
@@ -143,7 +146,7 @@ def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
                 g["lr"] = lr_at(step)
             dark, proxy, sigma, target = (_to_t(x) for x in sampler.batch(cfg.batch))
             refined, bright, _ = net(dark, proxy, sigma)
-            loss = loss_fn(refined, bright, target)
+            loss = loss_fn(refined, bright, target, cfg.ssim_weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
