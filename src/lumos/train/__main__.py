@@ -74,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         weights = train(cfg, sources)
     net = LumosNet(cfg.global_width, cfg.local_width, cfg.local_depth)
-    net.load_state_dict(torch.load(weights, weights_only=True))
+    if not weights.exists() and (out / "last.pt").exists():
+        # A run stopped early: export the EMA weights of its last checkpoint.
+        net.load_state_dict(torch.load(out / "last.pt", weights_only=False)["ema"])
+    else:
+        net.load_state_dict(torch.load(weights, weights_only=True))
     net.eval()
     g_path, l_path = export_onnx(net, out / "onnx")
     diff = parity(net, g_path, l_path)
