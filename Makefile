@@ -49,6 +49,7 @@ format: $(VENV)/.dev.stamp
 # Benchmarks read ../shared/data (beside the repo) and write docs/benchmarks.md.
 bench: $(VENV)/.bench.stamp
 	$(PY) bench/speed.py | tee docs/speed.md
+	$(PY) bench/speed.py --model lumosnet | tee -a docs/speed.md
 	$(PY) bench/report.py
 
 $(VENV)/.bench.stamp: $(VENV)/.base.stamp

@@ -87,6 +87,17 @@ def main() -> None:
         "| model | eval15 PSNR | eval15 SSIM | eval15 GT-mean PSNR (labelled) | eval15 NIQE "
         "| our485 held-out PSNR | SSIM | s/MP (0.24 MP) |"
     )
+    (_, net_e15, _), (_, cls_e15, _) = rows
+    if net_e15["ssim"] < cls_e15["ssim"] or net_e15["niqe"] > cls_e15["niqe"]:
+        status = (
+            "**Experimental, not the default.** Its PSNR is "
+            f"{net_e15['psnr'] - cls_e15['psnr']:+.2f} dB against the classical pipeline, but "
+            f"its outputs keep more noise (SSIM {net_e15['ssim']:.3f} vs {cls_e15['ssim']:.3f}, "
+            f"NIQE {net_e15['niqe']:.2f} vs {cls_e15['niqe']:.2f}): the local denoising net is "
+            "too small and too briefly trained for LOL's real noise. Try it: `--model lumosnet`."
+        )
+    else:
+        status = "Better than the classical pipeline on every eval15 measure above."
     card = f"""# LumosNet model card
 
 Weights: `global.onnx` + `local.onnx` ({size_kb:.0f} kB together;
@@ -129,9 +140,11 @@ cosine decay, EMA {cfg["ema"]}. Steps done: {last["step"]}; wall time
 
 Published eval15 PSNR without GT-mean: Retinexformer 25.2, MIRNet 24.1, HVI-CIDNet 23.8, LIME 16.8.
 
-## Limits
-Trained on CPU for a short time on few real pairs; judge it on your photos with
-`lumos eval --unpaired` and the contact sheets in `docs/benchmarks.md`.
+## Status and limits
+{status}
+Trained on CPU for under an hour on few real pairs. Speed and memory at 3 and
+12 MP: `docs/speed.md` (`bench/speed.py --model lumosnet`). Judge it on your photos
+with `lumos eval --unpaired` and the contact sheets in `docs/benchmarks.md`.
 """
     (WEIGHTS_DIR / "CARD.md").write_text(card)
     print(card)
