@@ -170,3 +170,14 @@ def test_enhance_with_report(photo: Path, tmp_path: Path) -> None:
     html = (out / "photo_explain.html").read_text()
     assert html.startswith("<!DOCTYPE html>") or "<html" in html[:200]
     assert "data:image/" in html
+
+
+def test_shipped_learned_model_runs(photo: Path, tmp_path: Path) -> None:
+    from lumos.models import available_models
+
+    if "lumosnet" not in available_models():
+        pytest.skip("LumosNet weights are not installed")
+    out = tmp_path / "o"
+    assert main(["enhance", str(photo), "-o", str(out), "--model", "lumosnet", "-q"]) == 0
+    with Image.open(out / "photo.jpg") as im:
+        assert np.asarray(im).mean() > np.asarray(Image.open(photo)).mean() + 20
