@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from lumos.config import EnhanceOptions  # noqa: E402
 from lumos.data import DarkenParams, darken  # noqa: E402
+from lumos.errors import OptionError  # noqa: E402
 from lumos.eval.audit import audit_pairs  # noqa: E402
 from lumos.eval.baselines import BASELINES  # noqa: E402
 from lumos.eval.harness import Summary, evaluate, find_images, find_pairs  # noqa: E402
@@ -51,6 +52,10 @@ def lumos_method(model: str, **kw: float) -> Callable[[np.ndarray], np.ndarray]:
 def methods() -> dict[str, Callable[[np.ndarray], np.ndarray]]:
     out: dict[str, Callable[[np.ndarray], np.ndarray]] = dict(BASELINES)
     for m in available_models():
+        try:
+            EnhanceOptions(model=m)
+        except OptionError:
+            continue  # needs a user-supplied checkpoint (e.g. the seed models)
         out[f"lumos {m}"] = lumos_method(m)
     return out
 
