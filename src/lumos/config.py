@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 
 from .errors import OptionError
 
-__all__ = ["DEFAULT_MAX_MEGAPIXELS", "EnhanceOptions", "TilingOptions"]
+__all__ = ["DEFAULT_MAX_MEGAPIXELS", "LIGHT_CHOICES", "EnhanceOptions", "TilingOptions"]
 
 DEFAULT_MAX_MEGAPIXELS = 200.0
+LIGHT_CHOICES = ("auto", "uniform", "uneven")
+"""Values of ``--light``: follow the classifier, or force one brightening strategy."""
 
 
 def _check_unit(name: str, value: float | None) -> None:
@@ -56,6 +58,13 @@ class EnhanceOptions:
         Refuse larger images (judged from the header, before decoding).
     tiling : TilingOptions
         Tile size for bounded memory.
+    light : {"auto", "uniform", "uneven"}
+        Brightening strategy: ``"uniform"`` one global curve, ``"uneven"`` the
+        local (illumination-map) strategy, ``"auto"`` what the light
+        classifier (:func:`lumos.light.classify_light`) says.
+    weights : str or None
+        Weights file or folder of a model whose weights the user supplies
+        (``mirnet``: a ``.pth`` file, ``alen``: a folder); ``None`` for the others.
     """
 
     model: str = "classical"
@@ -64,14 +73,24 @@ class EnhanceOptions:
     brightness: float | None = None
     max_megapixels: float = DEFAULT_MAX_MEGAPIXELS
     tiling: TilingOptions = field(default_factory=TilingOptions)
+    light: str = "auto"
+    weights: str | None = None
 
     def __post_init__(self) -> None:
-        from .models import available_models  # late: models import the enhancers
+        from .models import available_models, needs_weights  # late: models import the enhancers
 
         if self.model not in available_models():
             raise OptionError(
                 f"unknown model {self.model!r}; choose one of: {', '.join(available_models())}"
             )
+        if self.light not in LIGHT_CHOICES:
+            raise OptionError(
+                f"--light must be one of {', '.join(LIGHT_CHOICES)}, got {self.light!r}"
+            )
+        if needs_weights(self.model) and not self.weights:
+            raise OptionError(f"--model {self.model} needs --weights (the published checkpoint)")
+        if self.weights is not None and not needs_weights(self.model):
+            raise OptionError(f"--weights is only for models run from user files, not {self.model}")
         _check_unit("denoise", self.denoise)
         _check_unit("detail", self.detail)
         if self.brightness is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -118,11 +118,16 @@ def run_pipeline(
     analysis: Analysis = analyse(rgb)
     timings["analyse"] = time.perf_counter() - t0
 
-    enhancer = get_enhancer(options.model)
+    enhancer = get_enhancer(options.model, options.weights)
+    # --light uniform|uneven overrides the classifier's verdict for the enhancer
+    # only; the result still reports what was measured.
+    routed = analysis
+    if options.light != "auto":
+        routed = replace(analysis, light=options.light, light_confidence=1.0)
     t0 = time.perf_counter()
     plan = enhancer.prepare(
         rgb,
-        analysis,
+        routed,
         denoise=options.denoise,
         detail=options.detail,
         brightness=options.brightness,

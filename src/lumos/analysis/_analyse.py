@@ -21,10 +21,9 @@ sources right next to almost black areas. The score adds both cues:
 ``+ 8 * hot_fraction`` where ``hot_fraction`` is the share of the proxy that is
 near-clipped *and* within a few pixels of a very dark area.
 
-The threshold (3.5) sits between the two populations (dim but evenly lit
-rooms of the LOL set score 0.7-3.4; night streets and lamp-lit rooms of the
-LIME/DICM sets 3.8-5.5) and the confidence grows with the distance from it.
-A learned classifier can replace this later.
+The score is kept (the classical pipeline scales some strengths by it), but
+the ``light`` verdict and its confidence now come from the learned classifier
+of :mod:`lumos.light`, which uses this score as one of its features.
 """
 
 from __future__ import annotations
@@ -37,15 +36,13 @@ import cv2
 import numpy as np
 
 from .._types import FloatImage
+from ..light import classify_light
 from ._noise import estimate_noise
 
 __all__ = ["Analysis", "analyse", "make_proxy"]
 
 _LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
 PROXY_SIDE = 512
-UNEVEN_THRESHOLD = 3.5
-"""Score (in stops, roughly) above which the light is called uneven."""
-_UNEVEN_SCALE = 1.0
 LOW_LIGHT_MEAN = 0.25
 """Mean luma below which a photo counts as low-light."""
 
@@ -81,7 +78,7 @@ class Analysis:
     light : {"uniform", "uneven"}
         Whether the scene light is even or comes from local sources.
     light_confidence : float
-        In [0.5, 1]; 0.5 = a coin toss.
+        In [0.5, 1]; 0.5 = a coin toss (the classifier's probability of ``light``).
     uneven_score : float
         The score behind ``light`` (see the module docstring).
     is_low_light : bool
@@ -169,8 +166,9 @@ def analyse(rgb: FloatImage) -> Analysis:
     dark = float(np.mean(sample @ _LUMA < 0.05))
     sigma, sigma_rgb = estimate_noise(rgb)
     score = _light_score(proxy)
-    light: Literal["uniform", "uneven"] = "uneven" if score > UNEVEN_THRESHOLD else "uniform"
-    conf = 0.5 + 0.5 * math.tanh(abs(score - UNEVEN_THRESHOLD) / _UNEVEN_SCALE)
+    decision = classify_light(proxy)
+    light: Literal["uniform", "uneven"] = decision.label
+    conf = decision.confidence
     return Analysis(
         width=w,
         height=h,

@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import EnhanceOptions, TilingOptions
+from ..config import LIGHT_CHOICES, EnhanceOptions, TilingOptions
 from ..errors import LumosError, OptionError
 from ..io import DecodedImage, read_image, write_image
 from ..models import available_models
@@ -68,6 +68,19 @@ def add_pipeline_options(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="auto|MEAN",
         help="target mean brightness 0.05..0.95 (default: auto)",
+    )
+    p.add_argument(
+        "--light",
+        choices=LIGHT_CHOICES,
+        default="auto",
+        help="brightening strategy: one global curve (uniform), local illumination "
+        "(uneven), or what the light classifier says (auto, the default)",
+    )
+    p.add_argument(
+        "--weights",
+        metavar="PATH",
+        default=None,
+        help="checkpoint for --model mirnet (a .pth file) or alen (a folder of .pt files)",
     )
     _options.add_max_megapixels(p)
     p.add_argument(
@@ -189,6 +202,8 @@ def options_from_args(args: argparse.Namespace) -> EnhanceOptions:
         brightness=args.brightness,
         max_megapixels=args.max_megapixels,
         tiling=TilingOptions(tile=args.tile),
+        light=getattr(args, "light", "auto"),
+        weights=getattr(args, "weights", None),
     )
 
 

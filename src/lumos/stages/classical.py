@@ -2,10 +2,18 @@
 
 ``prepare`` makes every global decision on small images:
 
+* the brightening strategy, routed by ``analysis.light`` (the light
+  classifier's verdict, or ``--light``): *uneven* light gets the local
+  strategy, an edge-aware illumination map so that lamps and dark corners get
+  different gains; *uniform* light gets one global curve (the map collapses to
+  each pixel's own brightness), which keeps local contrast and cannot halo;
 * the illumination coefficients ``A, B`` on a proxy (long side 512 px);
 * the tone curve, fitted so the output mean luma hits the target, as a LUT;
 * the chroma-denoising coefficients on a quarter-resolution copy of the photo,
-  brightened with the same ``A, B`` and curve.
+  brightened with the same ``A, B`` and curve;
+* a colour step separate from luminance (ALEN's per-channel idea): per-channel
+  gains that remove a colour cast, applied so that each pixel keeps the luma
+  the tone curve gave it.
 
 ``process_region`` then needs only pointwise work plus two small local filters
 (luma denoise, detail), whose footprint bounds ``plan.halo``; every low-res map
@@ -45,7 +53,14 @@ from .denoise import (
 )
 from .detail import sharpen_luma
 
-__all__ = ["ClassicalEnhancer", "auto_strengths", "auto_target"]
+__all__ = [
+    "ClassicalEnhancer",
+    "apply_colour",
+    "auto_strengths",
+    "auto_target",
+    "cast_gains",
+    "locality",
+]
 
 PROXY_SIDE = 512
 _LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
@@ -61,9 +76,12 @@ SATURATION = 0.9
 """Chroma scale after brightening."""
 CONTRAST = 0.85
 """Luma contrast around the target mean after brightening."""
-WB_STRENGTH = 0.5
-WB_THRESHOLD = 0.1
-"""Luma contrast around the target mean after brightening."""
+WB_STRENGTH = 0.7
+"""Share of an agreed cast that is removed (at full push)."""
+WB_THRESHOLD = 0.06
+"""Cast (log gain of the worst channel) below which colours are left alone."""
+UNIFORM_LOCALITY = 0.5
+"""Locality of the uniform strategy: 0 = one global curve, 1 = the full local map."""
 _CHROMA_NOISE = 1.3
 """Chroma (R - Y, B - Y) noise std relative to luma noise std (independent channels)."""
 _RESIDUAL_NOISE = 0.5
@@ -71,8 +89,19 @@ _RESIDUAL_NOISE = 0.5
 
 
 def uneven_weight(analysis: Analysis) -> float:
-    """0 for evenly lit scenes (uneven score <= 3), 1 from a score of 6 (a lamp at night)."""
+    """How strongly the uneven-light adjustments apply, in [0, 1].
+
+    0 when the light is routed as uniform; otherwise from the uneven score:
+    0 up to a score of 3, 1 from a score of 6 (a lamp at night).
+    """
+    if analysis.light == "uniform":
+        return 0.0
     return float(np.clip((analysis.uneven_score - 3.0) / 3.0, 0.0, 1.0))
+
+
+def locality(analysis: Analysis) -> float:
+    """How local the illumination map is: 1 for uneven light, :data:`UNIFORM_LOCALITY` else."""
+    return 1.0 if analysis.light == "uneven" else UNIFORM_LOCALITY
 
 
 def auto_target(analysis: Analysis) -> float:
@@ -120,6 +149,23 @@ def cast_gains(rgb: FloatImage, *, strength: float, threshold: float) -> np.ndar
     g = np.exp(w * logg)
     g /= g.dot(_LUMA)
     return g.astype(np.float32)
+
+
+def apply_colour(rgb: FloatImage, gains: np.ndarray) -> FloatImage:
+    """Multiply R, G, B by ``gains`` and give every pixel back its luma.
+
+    The colour step must not undo the tone curve: a blue gain on a dark blue
+    sky would brighten it. Rescaling each pixel to its luma before the gains
+    changes only its chromaticity, the way ALEN corrects colour per channel
+    separately from its luminance network.
+    """
+    if np.allclose(gains, 1.0):
+        return rgb
+    y0 = rgb @ _LUMA
+    out = rgb * gains.astype(np.float32)
+    y1 = out @ _LUMA
+    scale = np.where(y1 > 1e-6, y0 / np.maximum(y1, 1e-6), 1.0).astype(np.float32)
+    return (out * scale[..., None]).astype(np.float32)
 
 
 def auto_strengths(noise_after_gain: float) -> tuple[float, float]:
@@ -172,6 +218,11 @@ class ClassicalEnhancer:
         proxy = make_proxy(image, PROXY_SIDE)
         radius = max(2, round(max(proxy.shape[:2]) * ILLUM_RADIUS_FRAC))
         a, b = illumination_coefficients(proxy, radius=radius)
+        # Routing: blend the local map towards the pixel's own brightness
+        # (A = 1, B = 0), which turns the gain into one global curve.
+        loc = np.float32(locality(analysis))
+        a = (loc * a + (1.0 - loc)).astype(np.float32)
+        b = (loc * b).astype(np.float32)
         log_l = illumination(log_max(proxy), a, b)
         target = auto_target(analysis) if brightness is None else float(brightness)
         # Under local light the darkest areas are meant to be dark (night sky):
@@ -194,7 +245,7 @@ class ClassicalEnhancer:
         # without one, so a well-exposed photo keeps its look.
         push = float(np.clip(np.log2(target / max(analysis.mean_luminance, 1e-4)) / 2, 0, 1))
         wb = cast_gains(bright_low, strength=WB_STRENGTH * push, threshold=WB_THRESHOLD)
-        bright_low = bright_low * wb
+        bright_low = apply_colour(bright_low, wb)
 
         sigma = float(analysis.noise_sigma)
         noise_after = sigma * float(np.median(gain_low))
@@ -216,6 +267,8 @@ class ClassicalEnhancer:
             "curve": {"k": curve.k, "gamma": curve.gamma, "max_gain": curve.max_gain},
             "illum_radius": radius,
             "wb": wb,
+            "light": analysis.light,
+            "locality": float(loc),
             # Softer contrast suits dim, evenly lit rooms, not night scenes with
             # black skies (it would turn them into fog).
             "contrast": 1.0 - (1.0 - CONTRAST) * push * (1.0 - uw),
@@ -237,7 +290,7 @@ class ClassicalEnhancer:
         ab = sample_lowres(p["illum_ab"], region, full)
         log_l = illumination(log_max(tile), ab[..., 0], ab[..., 1])
         bright, gain = apply_gain(tile, log_l, p["gain_lut"])
-        bright *= p["wb"]
+        bright = apply_colour(bright, p["wb"])
         sigma = gain * np.float32(p["sigma"])
 
         y, c_full = split_chroma(bright)
