@@ -285,6 +285,24 @@ def write_markdown(results, sets, sheets, trade, audits, seconds, quick) -> None
         lines.append(f"| {dname} ({len(items)}) | " + " | ".join(cells) + " |")
     lines += [
         "",
+        "## Downstream: does it help machines? SIFT + RANSAC homography inliers vs reference",
+        "",
+        "Matches between the enhanced low image and its reference should go up (the idea of",
+        "exposure correction before 3-D reconstruction). Mean inliers per image: input -> output.",
+        "",
+        "| dataset | " + " | ".join(meths) + " |",
+        "|---|" + "---|" * len(meths),
+    ]
+    for dname in sets:
+        if not dname.startswith("lol"):
+            continue
+        cells = []
+        for m in meths:
+            mean = results[(dname, m)].mean
+            cells.append(f"{mean.get('inliers_input', 0):.0f} → {mean.get('inliers', 0):.0f}")
+        lines.append(f"| {dname} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
         "## Speed (s per megapixel, on these small images; see bench/speed.py for 12 MP)",
         "",
         "| dataset | " + " | ".join(meths) + " |",
