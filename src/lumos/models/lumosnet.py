@@ -21,6 +21,7 @@ from .._types import FloatImage, Region
 from ..analysis import Analysis
 from ..enhancer import Plan, TileOutput
 from ..errors import ModelError
+from ..stages._filters import sample_lowres
 from ..stages.classical import auto_strengths
 from ..stages.detail import footprint as detail_footprint
 from ..stages.detail import sharpen_luma
@@ -77,22 +78,6 @@ class _Sessions:
             return cls._cache[folder]
 
 
-def _sample_maps(coeffs: np.ndarray, full_shape: tuple[int, int], region: Region) -> np.ndarray:
-    """Bilinearly upsample (h2, w2, C) maps at the full-resolution pixels of ``region``.
-
-    Matches ``F.interpolate(..., mode="bilinear", align_corners=False)`` evaluated
-    on the whole image, so every tile sees exactly the values of a whole-frame run.
-    """
-    h2, w2 = coeffs.shape[:2]
-    height, width = full_shape
-    y0, y1, x0, x1 = region
-    ys = ((np.arange(y0, y1, dtype=np.float32) + 0.5) * (h2 / height) - 0.5).clip(0, h2 - 1)
-    xs = ((np.arange(x0, x1, dtype=np.float32) + 0.5) * (w2 / width) - 0.5).clip(0, w2 - 1)
-    map_x = np.broadcast_to(xs[None, :], (y1 - y0, x1 - x0)).astype(np.float32)
-    map_y = np.broadcast_to(ys[:, None], (y1 - y0, x1 - x0)).astype(np.float32)
-    return cv2.remap(coeffs, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-
-
 class LumosNetEnhancer:
     """The learned enhancer (``--model lumosnet``)."""
 
@@ -145,7 +130,7 @@ class LumosNetEnhancer:
 
     @staticmethod
     def _mean_after_gain(proxy: np.ndarray, coeffs: np.ndarray) -> float:
-        full = _sample_maps(coeffs, proxy.shape[:2], (0, proxy.shape[0], 0, proxy.shape[1]))
+        full = sample_lowres(coeffs, (0, proxy.shape[0], 0, proxy.shape[1]), proxy.shape[:2])
         bright, _ = _apply_gain(proxy, full)
         return float((bright @ _LUMA).mean())
 
@@ -159,7 +144,7 @@ class LumosNetEnhancer:
     ) -> TileOutput:
         _, l_sess = _Sessions.get(self.weights)
         p = plan.params
-        maps = _sample_maps(p["coeffs"], p["full_shape"], region)
+        maps = sample_lowres(p["coeffs"], region, p["full_shape"])
         bright, gain = _apply_gain(tile, maps)
         # The FFDNet-style knob: the network denoises as much as the map says.
         # denoise=0.5 is the trained operating point (the measured noise).

@@ -99,7 +99,7 @@ def sample_lowres(maps: np.ndarray, region: Region, full_shape: tuple[int, int])
 
     Parameters
     ----------
-    maps : (m, n) or (m, n, C) float32 ndarray, C <= 4
+    maps : (m, n) or (m, n, C) float32 ndarray
         Maps covering the whole image at low resolution.
     region : (y0, y1, x0, x1)
         Full-resolution window, end-exclusive.
