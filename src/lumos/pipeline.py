@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ._color import LUMA
 from ._types import FloatImage, FloatMap, ProgressFn
 from .analysis import Analysis, analyse
 from .config import EnhanceOptions
@@ -77,7 +78,7 @@ class PipelineResult:
 def _luma_mean(rgb: FloatImage) -> float:
     # Subsample: a mean over every 4th pixel is exact enough and 16x cheaper.
     sub = rgb[::4, ::4]
-    return float(np.mean(sub @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)))
+    return float(np.mean(sub @ LUMA))
 
 
 def run_pipeline(

@@ -35,13 +35,13 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
+from .._color import LUMA as _LUMA
 from .._types import FloatImage
 from ..light import classify_light
 from ._noise import estimate_noise
 
 __all__ = ["Analysis", "analyse", "make_proxy"]
 
-_LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
 PROXY_SIDE = 512
 LOW_LIGHT_MEAN = 0.25
 """Mean luma below which a photo counts as low-light."""

@@ -27,11 +27,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .._color import LUMA as _LUMA
 from .._types import FloatImage, FloatMap
 
 __all__ = ["estimate_noise", "noise_map"]
 
-_LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
 # For |x| with x ~ N(0, s^2), the mean of the smallest 80 % of values is 0.5586 s.
 _TRIM = 0.8
 _TRIM_MEAN = 0.5586

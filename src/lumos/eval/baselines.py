@@ -12,6 +12,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from .._color import LUMA
 from .._types import FloatImage
 from ..errors import OptionError
 
@@ -25,7 +26,7 @@ def identity(rgb: FloatImage) -> FloatImage:
 
 def gamma_curve(rgb: FloatImage, *, target: float = 0.45) -> FloatImage:
     """One global power curve ``x ** g`` with ``g`` chosen so the mean luma becomes ``target``."""
-    luma = rgb @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    luma = rgb @ LUMA
     mean = float(np.clip(luma.mean(), 1e-4, 0.99))
     g = np.log(target) / np.log(mean)
     return np.power(np.clip(rgb, 0, 1), np.float32(g)).astype(np.float32)

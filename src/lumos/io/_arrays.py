@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._color import LUMA
 from .._types import FloatImage, FloatMap
 from ..errors import InputError
 from ._meta import DecodedImage, ImageMeta, clean_dpi, normalize_exif
@@ -25,8 +26,6 @@ __all__ = [
     "to_float",
 ]
 
-LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
-"""Rec. 709 weights used to turn RGB back into greyscale."""
 
 _BAND_ROWS = 256
 _DTYPES = ("uint8", "uint16", "float32", "float64")

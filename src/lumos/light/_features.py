@@ -46,6 +46,7 @@ import math
 import cv2
 import numpy as np
 
+from .._color import LUMA as _LUMA
 from .._types import FloatImage
 
 __all__ = ["FEATURE_NAMES", "PROXY_SIDE", "light_features"]
@@ -64,7 +65,6 @@ FEATURE_NAMES = (
     "uneven_score",
 )
 
-_LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
 _EPS = 1.0 / 512.0  # below an 8-bit step: keeps log2 finite in black areas
 _GRID = 4
 _FLOOR = 3.0 / 255.0  # median-relative features: ignore differences within the noise floor

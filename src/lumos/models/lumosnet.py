@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import cv2
 import numpy as np
 
+from .._color import LUMA as _LUMA
 from .._types import FloatImage, Region
 from ..analysis import Analysis
 from ..enhancer import Plan, TileOutput
@@ -32,7 +33,6 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "lumosnet"
 PROXY_FACTOR = 4
 PROXY_MAX_SIDE = 512
 LOG_GAIN_MIN, LOG_GAIN_MAX = -1.0, 5.0
-_LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
 # The local network's receptive field is 12 px, the detail stage's a few more;
 # the rest is room for the cross-fade.
 _HALO = 24 + detail_footprint()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .._color import LUMA as _LUMA
 from .._types import FloatImage, FloatMap
 from ..analysis import estimate_noise, make_proxy
 
@@ -41,7 +42,6 @@ __all__ = [
     "to_uint8",
 ]
 
-_LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
 EDGE_PERCENTILE = 90.0
 """Pixels whose smoothed gradient is above this percentile form the edge mask."""
 _EDGE_SMOOTH = 2.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .._color import LUMA as LUMA709
 from .._types import FloatImage, FloatMap, Region
 
 __all__ = [
@@ -19,8 +20,6 @@ __all__ = [
     "luma",
     "sample_lowres",
 ]
-
-LUMA709 = np.array([0.2126, 0.7152, 0.0722], np.float32)
 
 
 def luma(rgb: FloatImage) -> FloatMap:

@@ -28,6 +28,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from .._color import LUMA as _LUMA
 from .._types import FloatImage, Region
 from ..analysis import Analysis, make_proxy
 from ..enhancer import Plan, TileOutput
@@ -63,7 +64,6 @@ __all__ = [
 ]
 
 PROXY_SIDE = 512
-_LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
 ILLUM_RADIUS_FRAC = 1 / 32
 """Illumination smoothing radius as a fraction of the proxy's long side."""
 AUTO_TARGET = 0.45
