@@ -82,6 +82,7 @@ def _to_t(x: np.ndarray) -> torch.Tensor:
 def evaluate(net: LumosNet, pairs: list[tuple[str, np.ndarray, np.ndarray]]) -> float:
     """Mean PSNR (8-bit, no GT-mean) on whole validation images."""
     from ..analysis import estimate_noise
+    from ..eval.metrics import psnr
 
     psnrs = []
     for _, low_u8, high_u8 in pairs:
@@ -96,10 +97,7 @@ def evaluate(net: LumosNet, pairs: list[tuple[str, np.ndarray, np.ndarray]]) -> 
             _to_t(proxy.transpose(2, 0, 1)[None].copy()),
             torch.tensor([sigma]),
         )
-        pred = np.round(out[0].numpy().transpose(1, 2, 0) * 255) / 255
-        ref = np.round(high * 255) / 255
-        mse = float(np.mean((pred - ref) ** 2))
-        psnrs.append(10 * math.log10(1.0 / max(mse, 1e-10)))
+        psnrs.append(psnr(out[0].numpy().transpose(1, 2, 0), high))
     return float(np.mean(psnrs)) if psnrs else float("nan")
 
 
