@@ -162,8 +162,6 @@ def enhance_file(
             workers=workers,
             progress=None if bar is None else (lambda d, t: bar.update(d, t)),
         )
-        if bar is not None:
-            bar.clear()
         out = DecodedImage(rgb=result.rgb, alpha=result.alpha, meta=decoded.meta)
         job.output.parent.mkdir(parents=True, exist_ok=True)
         write_image(
