@@ -234,6 +234,17 @@ def main() -> None:
     print(f"wrote {DOCS / 'benchmarks.md'}")
 
 
+def method_table(
+    results: dict, meths: list[str], rows: list[tuple[str, str]], cell: Callable[[dict], str]
+) -> list[str]:
+    """A Markdown table: one row per (label, dataset), one column per method."""
+    lines = ["| dataset | " + " | ".join(meths) + " |", "|---|" + "---|" * len(meths)]
+    for label, dname in rows:
+        cells = [cell(results[(dname, m)].mean) for m in meths]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def write_markdown(results, sets, sheets, trade, audits, seconds, quick) -> None:
     meths = sorted({m for _, m in results}, key=lambda m: (m.startswith("lumos"), m))
     lines = [
@@ -251,17 +262,14 @@ def write_markdown(results, sets, sheets, trade, audits, seconds, quick) -> None
         "",
         "## Paired sets: PSNR / SSIM (plain), GT-mean PSNR (labelled, comparison only)",
         "",
-        "| dataset | " + " | ".join(meths) + " |",
-        "|---|" + "---|" * len(meths),
     ]
-    for dname, items in sets.items():
-        if items[0][1] is None:
-            continue
-        cells = []
-        for m in meths:
-            s = results[(dname, m)].mean
-            cells.append(f"{s['psnr']:.2f} / {s['ssim']:.3f} (gt-mean {s['psnr_gt_mean']:.2f})")
-        lines.append(f"| {dname} ({len(items)}) | " + " | ".join(cells) + " |")
+    paired = [(f"{d} ({len(items)})", d) for d, items in sets.items() if items[0][1] is not None]
+    lines += method_table(
+        results,
+        meths,
+        paired,
+        lambda s: f"{s['psnr']:.2f} / {s['ssim']:.3f} (gt-mean {s['psnr_gt_mean']:.2f})",
+    )
     lines += [
         "",
         "Published LOL-v1 eval15 PSNR without GT-mean, for reference: Retinexformer 25.2, "
@@ -271,18 +279,16 @@ def write_markdown(results, sets, sheets, trade, audits, seconds, quick) -> None
         "",
         "NIQE (lower is more natural) · residual noise (/255) · clipped % · colour cast (ΔE)",
         "",
-        "| dataset | " + " | ".join(meths) + " |",
-        "|---|" + "---|" * len(meths),
     ]
-    for dname, items in sets.items():
-        cells = []
-        for m in meths:
-            s = results[(dname, m)].mean
-            cells.append(
-                f"{fmt(s.get('niqe'), '.2f')} · {s['residual_noise'] * 255:.2f} · "
-                f"{s['clipped_fraction'] * 100:.1f} · {s['colour_cast']:.1f}"
-            )
-        lines.append(f"| {dname} ({len(items)}) | " + " | ".join(cells) + " |")
+    lines += method_table(
+        results,
+        meths,
+        [(f"{d} ({len(items)})", d) for d, items in sets.items()],
+        lambda s: (
+            f"{fmt(s.get('niqe'), '.2f')} · {s['residual_noise'] * 255:.2f} · "
+            f"{s['clipped_fraction'] * 100:.1f} · {s['colour_cast']:.1f}"
+        ),
+    )
     lines += [
         "",
         "## Downstream: does it help machines? SIFT + RANSAC homography inliers vs reference",
@@ -290,27 +296,21 @@ def write_markdown(results, sets, sheets, trade, audits, seconds, quick) -> None
         "Matches between the enhanced low image and its reference should go up (the idea of",
         "exposure correction before 3-D reconstruction). Mean inliers per image: input -> output.",
         "",
-        "| dataset | " + " | ".join(meths) + " |",
-        "|---|" + "---|" * len(meths),
     ]
-    for dname in sets:
-        if not dname.startswith("lol"):
-            continue
-        cells = []
-        for m in meths:
-            mean = results[(dname, m)].mean
-            cells.append(f"{mean.get('inliers_input', 0):.0f} → {mean.get('inliers', 0):.0f}")
-        lines.append(f"| {dname} | " + " | ".join(cells) + " |")
+    lines += method_table(
+        results,
+        meths,
+        [(d, d) for d in sets if d.startswith("lol")],
+        lambda s: f"{s.get('inliers_input', 0):.0f} → {s.get('inliers', 0):.0f}",
+    )
     lines += [
         "",
         "## Speed (s per megapixel, on these small images; see bench/speed.py for 12 MP)",
         "",
-        "| dataset | " + " | ".join(meths) + " |",
-        "|---|" + "---|" * len(meths),
     ]
-    for dname in sets:
-        cells = [f"{results[(dname, m)].mean['seconds_per_mp']:.3f}" for m in meths]
-        lines.append(f"| {dname} | " + " | ".join(cells) + " |")
+    lines += method_table(
+        results, meths, [(d, d) for d in sets], lambda s: f"{s['seconds_per_mp']:.3f}"
+    )
     lines += [
         "",
         "## Noise vs detail: `--denoise` from 0 to 1 on LOL-v1 eval15",
