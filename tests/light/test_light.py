@@ -11,7 +11,15 @@ import pytest
 
 from lumos.config import EnhanceOptions, TilingOptions
 from lumos.errors import OptionError
-from lumos.light import FEATURE_NAMES, classify_light, fit_logistic, light_features
+from lumos.light import (
+    FEATURE_NAMES,
+    StumpModel,
+    classify_light,
+    fit_logistic,
+    fit_stumps,
+    light_features,
+    load_model,
+)
 from lumos.light._classifier import WEIGHTS_PATH
 from lumos.pipeline import run_pipeline
 from lumos.stages.classical import UNIFORM_LOCALITY
@@ -47,6 +55,13 @@ def test_flat_frame_spans_no_stops() -> None:
     assert f["bimodality"] == 0.0
 
 
+@pytest.mark.parametrize("shape", [(1, 1, 3), (1, 40, 3), (40, 1, 3), (3, 5, 3)])
+def test_tiny_and_one_pixel_wide_images_give_finite_features(shape: tuple[int, ...]) -> None:
+    img = np.random.default_rng(0).random(shape, dtype=np.float32) * 0.3
+    assert np.all(np.isfinite(light_features(img)))
+    assert classify_light(img).label in ("uniform", "uneven")
+
+
 def test_features_reject_a_grey_image() -> None:
     with pytest.raises(ValueError, match="expected an"):
         light_features(np.zeros((8, 8), np.float32))
@@ -69,12 +84,54 @@ def test_fit_logistic_separates_separable_data() -> None:
     assert m.weights.shape == (3,)
 
 
+def test_fit_stumps_learns_a_threshold_a_line_cannot() -> None:
+    # Uneven when feature 0 is far from zero on either side: no single linear cut.
+    rng = np.random.default_rng(1)
+    x = rng.normal(0, 1, (300, 2))
+    y = (np.abs(x[:, 0]) > 1.0).astype(float)
+    m = fit_stumps(x, y, rounds=60, learning_rate=0.3)
+    assert ((m.p_uneven(x) >= 0.5) == y).mean() > 0.95
+    assert set(m.feature.tolist()) <= {0, 1}
+    assert m.p_uneven(x[0]).shape == ()
+
+
+def test_stump_model_round_trips_through_json(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    x = rng.normal(0, 1, (80, len(FEATURE_NAMES)))
+    y = (x[:, 3] > 0).astype(float)
+    m = fit_stumps(x, y, rounds=10)
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps({"model": m.to_dict(), "record": {}}))
+    back = load_model.__wrapped__(path)
+    assert isinstance(back, StumpModel)
+    np.testing.assert_allclose(back.p_uneven(x), m.p_uneven(x))
+
+
 def test_shipped_weights_carry_their_fitting_record() -> None:
     data = json.loads(WEIGHTS_PATH.read_text())
     assert tuple(data["model"]["features"]) == FEATURE_NAMES
-    test = data["record"]["test"]
-    assert {"all", "dicm", "lime", "sci", "lol", "synthetic"} <= set(test)
+    rec = data["record"]
+    test = rec["test"]
+    assert {"all", "real", "dicm", "lime", "sci", "lol", "synthetic"} <= set(test)
     assert test["all"]["accuracy"] >= 0.8
+    (cm_uniform, cm_uneven) = test["all"]["confusion"]
+    assert sum(cm_uniform) + sum(cm_uneven) == test["all"]["n"]
+    # The shipped configuration is the cross-validation winner, chosen on training data.
+    assert rec["chosen"] in rec["cv_results"]
+    best = max(r["cv_balanced"] for r in rec["cv_results"].values())
+    assert rec["cv_results"][rec["chosen"]]["cv_balanced"] == best
+
+
+def test_features_are_cheap_on_an_analysis_proxy() -> None:
+    import time
+
+    img = _street_lamp(384, 512)
+    light_features(img)
+    t0 = time.perf_counter()
+    for _ in range(5):
+        classify_light(img)
+    # Budget 20 ms; a generous bound here so a loaded CI machine does not flake.
+    assert (time.perf_counter() - t0) / 5 < 0.1
 
 
 def test_real_labels_are_complete_and_explained() -> None:

@@ -33,6 +33,38 @@ a fixed distance whatever the exposure:
     luma: a sizeable lit area or bright sky next to a dim majority.
 ``uneven_score``
     The earlier hand-set rule of :mod:`lumos.analysis`, kept as one more input.
+``spread_fine``, ``spread_coarse``
+    ``spread`` with the map smoothed at 1/32 and at 1/4 of the frame: a lamp
+    pool survives the fine scale only, a lit half of the frame the coarse one.
+``surface_stops``, ``surface_r2``
+    A quadratic surface fitted (least squares) to the mean log2 luma of a
+    12 x 12 grid: its standard deviation in stops, and the share of the grid's
+    variance it explains. Light falls off smoothly over the frame (gradients,
+    pools, vignettes, a bright sky half), albedo does not, so a large share
+    explained by a smooth surface points at the light.
+``top_bottom``, ``left_right``, ``centre_surround``
+    Differences of mean log2 luma, in stops, between the halves of the frame
+    and between its central quarter and the rest: backlight (sky above a dark
+    foreground), a window at one side, a spotlit subject.
+``lowfreq_share``
+    Share of the variance of log2 luma left after smoothing at 1/16 of the
+    frame (the illumination's share of the log-image variance in Retinex terms).
+``light_concentration``
+    Share of the smoothed (linear) light that falls on the brightest tenth of
+    the frame: about 0.1-0.2 under even light, much more when a few pools or
+    lamps carry most of it.
+``clip_share``
+    Square root of the share of near-clipped pixels (max(R, G, B) >= 0.95),
+    whether or not next to darkness.
+``shadow_stops``
+    log2(median / p10) of luma: how far the darker tenth falls below the
+    typical pixel (deep unlit areas under uneven light).
+``deep_dark``, ``deep_bright``
+    Share of the frame whose smoothed log illumination lies more than 2 stops
+    below / above its median.
+``illum_bimodality``
+    Otsu separability of the smoothed log illumination itself (lit pool vs
+    unlit surroundings at the scale of light, not of texture).
 
 The median-relative features use a floor of a few 8-bit steps, so that a very
 dark but evenly lit room (LOL) does not look uneven through its quantisation
@@ -63,6 +95,20 @@ FEATURE_NAMES = (
     "peak_stops",
     "bright_share",
     "uneven_score",
+    "spread_fine",
+    "spread_coarse",
+    "surface_stops",
+    "surface_r2",
+    "top_bottom",
+    "left_right",
+    "centre_surround",
+    "lowfreq_share",
+    "light_concentration",
+    "clip_share",
+    "shadow_stops",
+    "deep_dark",
+    "deep_bright",
+    "illum_bimodality",
 )
 
 _EPS = 1.0 / 512.0  # below an 8-bit step: keeps log2 finite in black areas
@@ -108,6 +154,56 @@ def _hot_dark(proxy: FloatImage, mx: np.ndarray, luma: np.ndarray) -> float:
     return math.sqrt(float(np.mean(hot & near_dark)))
 
 
+def _smooth(img: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur; for wide kernels on a 4x smaller copy (the result is smooth anyway)."""
+    if sigma < 12.0 or min(img.shape[:2]) < 16:
+        return cv2.GaussianBlur(img, (0, 0), max(1.0, sigma))
+    h, w = img.shape[:2]
+    small = cv2.resize(img, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigma / 4.0)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _log_spread(illum: np.ndarray) -> tuple[float, np.ndarray]:
+    """p95 - p5 of the floored log2 of a smoothed light map ``illum``, and that log map."""
+    # Floor at a quarter of the median light: in a very dark, evenly lit room
+    # the black objects sit at the quantisation floor and would add stops of
+    # "spread" that are albedo and noise, not light.
+    floor = max(_EPS, 0.25 * float(np.median(illum)))
+    log_illum = np.log2(illum + floor)
+    lo, hi = np.percentile(log_illum, [5.0, 95.0])
+    return float(hi - lo), log_illum
+
+
+def _surface(log_luma: np.ndarray) -> tuple[float, float]:
+    """Std (stops) and explained share of a quadratic surface fitted to a grid of cell means."""
+    cells = cv2.resize(log_luma, (_SURFACE_GRID, _SURFACE_GRID), interpolation=cv2.INTER_AREA)
+    values = cells.astype(np.float64).ravel()
+    fit = _SURFACE_BASIS @ np.linalg.lstsq(_SURFACE_BASIS, values, rcond=None)[0]
+    total = float(values.var())
+    if total < 1e-9:
+        return 0.0, 0.0
+    return float(fit.std()), float(np.clip(1.0 - np.mean((values - fit) ** 2) / total, 0.0, 1.0))
+
+
+def _surface_basis(n: int) -> np.ndarray:
+    yy, xx = np.mgrid[0:n, 0:n] / (n - 1) * 2.0 - 1.0
+    terms = [np.ones_like(xx), xx, yy, xx * yy, xx**2, yy**2]
+    return np.stack(terms, axis=-1).reshape(-1, len(terms))
+
+
+_SURFACE_GRID = 12
+_SURFACE_BASIS = _surface_basis(_SURFACE_GRID)
+
+
+def _halves(log_luma: np.ndarray, cut: int, *, axis: int) -> float:
+    """|mean before ``cut`` - mean after| along ``axis``, in stops (0 for a 1-pixel side)."""
+    if cut < 1:
+        return 0.0
+    a, b = np.split(log_luma, [cut], axis=axis)
+    return abs(float(a.mean()) - float(b.mean()))
+
+
 def _legacy_score(spread_natural: float, hot_fraction: float) -> float:
     return spread_natural + 8.0 * min(hot_fraction, 0.25)
 
@@ -122,7 +218,7 @@ def light_features(rgb: FloatImage) -> np.ndarray:
 
     Returns
     -------
-    (8,) float64 ndarray
+    (len(FEATURE_NAMES),) float64 ndarray
 
     Examples
     --------
@@ -136,15 +232,10 @@ def light_features(rgb: FloatImage) -> np.ndarray:
     h, w = proxy.shape[:2]
     mx = proxy.max(axis=2)
     luma = proxy @ _LUMA
-    sigma = max(1.0, max(h, w) / 16.0)
+    side = max(h, w)
+    sigma = max(1.0, side / 16.0)
     illum = cv2.GaussianBlur(mx, (0, 0), sigma)
-    # Floor at a quarter of the median light: in a very dark, evenly lit room
-    # the black objects sit at the quantisation floor and would add stops of
-    # "spread" that are albedo and noise, not light.
-    floor = max(_EPS, 0.25 * float(np.median(illum)))
-    log_illum = np.log2(illum + floor)
-    lo, hi = np.percentile(log_illum, [5.0, 95.0])
-    spread = float(hi - lo)
+    spread, log_illum = _log_spread(illum)
 
     hot_frac = _hot_dark(proxy, mx, luma)
 
@@ -169,4 +260,26 @@ def light_features(rgb: FloatImage) -> np.ndarray:
     lo_l, hi_l = np.percentile(illum, [5.0, 95.0])
     legacy = _legacy_score(math.log2((hi_l + 1e-3) / (lo_l + 1e-3)), hot_frac**2)
     feats = [spread, hot_frac, grid_std, bimodality, dark_share, peak_stops, bright_share, legacy]
+
+    feats.append(_log_spread(_smooth(mx, side / 32.0))[0])
+    feats.append(_log_spread(_smooth(mx, side / 4.0))[0])
+    feats.extend(_surface(log_luma))
+    feats.append(_halves(log_luma, h // 2, axis=0))
+    feats.append(_halves(log_luma, w // 2, axis=1))
+    inner = log_luma[h // 4 : h - h // 4, w // 4 : w - w // 4]
+    rest = (float(log_luma.sum()) - float(inner.sum())) / max(1, log_luma.size - inner.size)
+    feats.append(abs(float(inner.mean()) - rest) if inner.size else 0.0)
+    var = float(log_luma.var())
+    low = _smooth(log_luma, sigma)
+    feats.append(float(low.var()) / var if var > 1e-9 else 0.0)
+    flat = np.sort(illum.ravel())[::-1]
+    top = flat[: max(1, flat.size // 10)]
+    feats.append(float(top.sum()) / max(float(flat.sum()), 1e-9))
+    feats.append(math.sqrt(float(np.mean(mx >= 0.95))))
+    p10 = float(np.percentile(luma, 10.0))
+    feats.append(math.log2((med + _FLOOR) / (p10 + _FLOOR)))
+    mid = float(np.median(log_illum))
+    feats.append(float(np.mean(log_illum < mid - 2.0)))
+    feats.append(float(np.mean(log_illum > mid + 2.0)))
+    feats.append(_otsu_separability(log_illum.ravel()))
     return np.array(feats, np.float64)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis import noise_map
+from ..analysis import Analysis, noise_map
 from ..api import load, make_options
 from ..config import EnhanceOptions
 from ..enhancer import Plan
@@ -78,6 +78,17 @@ def _options(options: EnhanceOptions | Mapping[str, Any] | None) -> EnhanceOptio
     if isinstance(options, EnhanceOptions):
         return options
     return make_options(**dict(options))
+
+
+def _routed(analysis: Analysis, light: str) -> Analysis:
+    """The analysis the enhancer decided on: ``--light`` overrides the verdict.
+
+    The same override as :func:`lumos.pipeline.run_pipeline`, so that every
+    sweep cell is brightened with the strategy of the real run.
+    """
+    if light == "auto":
+        return analysis
+    return replace(analysis, light=light, light_confidence=1.0)
 
 
 def _stride(rgb: np.ndarray) -> np.ndarray:
@@ -242,8 +253,8 @@ def build_report(
     if with_sweep:
         cells = sweep(
             rgb,
-            res.analysis,
-            get_enhancer(opts.model),
+            _routed(res.analysis, opts.light),
+            get_enhancer(opts.model, opts.weights),
             flat_box=boxes["dark_flat"],
             edge_box=boxes["edge"],
             chosen=(res.plan.denoise, res.plan.detail),
@@ -265,6 +276,7 @@ def build_report(
             "denoise": opts.denoise,
             "detail": opts.detail,
             "brightness": opts.brightness,
+            "light": opts.light,
         },
         denoise=float(res.plan.denoise),
         detail=float(res.plan.detail),

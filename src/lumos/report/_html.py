@@ -75,9 +75,16 @@ mean brightness {_l(out.mean_luminance)}, noise {_n(out.noise_sigma)}
 </div>"""
 
 
+def _confidence(a: dict, forced: str) -> str:
+    if forced == "auto":
+        return f"{a['light_confidence']:.0%} confident"
+    return f"forced by --light (the classifier said {a['light']}, {a['light_confidence']:.0%})"
+
+
 def _analysis(r: ExplainReport) -> str:
     a = r.analysis
-    light = a["light"]
+    forced = r.options.get("light", "auto")
+    light = a["light"] if forced == "auto" else forced
     light_text = (
         "light falls fairly evenly across the scene, so one global brightening curve fits"
         if light == "uniform"
@@ -94,8 +101,9 @@ def _analysis(r: ExplainReport) -> str:
         ("noise σ (R, G, B)", ", ".join(f"{v * 255:.2f}" for v in a["noise_sigma_rgb"])),
         (
             "light",
-            f"{light} (confidence {a['light_confidence']:.0%}, score "
-            f"{a['uneven_score']:.2f}; above 3.5 = uneven)",
+            f"{a['light']} (confidence {a['light_confidence']:.0%}, score "
+            f"{a['uneven_score']:.2f}; above 3.5 = uneven)"
+            + ("" if forced == "auto" else f"; routed {forced} by --light"),
         ),
         ("mean linear luminance", f"{r.input_exposure['mean_linear_luminance']:.4f}"),
         ("crushed black (≤ 2/255)", f"{r.input_exposure['crushed_fraction'] * 100:.1f}%"),
@@ -106,7 +114,7 @@ def _analysis(r: ExplainReport) -> str:
 <p class="lead">The same numbers <code>lumos info</code> prints for this photo.</p>
 <div class="grid2">
 <div class="card"><p class="verdict">{escape(light.capitalize())} light,
-{a["light_confidence"]:.0%} confident: {escape(light_text)}.</p>
+{_confidence(a, forced)}: {escape(light_text)}.</p>
 <table class="kv">{table}</table></div>
 <figure>{_img(png_uri(_plots.histogram_png(r)), "brightness histogram")}
 <figcaption><b>Brightness histogram.</b> Your photo is packed into the dark end; the result
@@ -138,13 +146,18 @@ def _box(x: int, title: str, lines: list[str], *, accent: bool = False) -> str:
     )
 
 
+def _routed_light(r: ExplainReport) -> str:
+    forced = r.options.get("light", "auto")
+    return r.analysis["light"] if forced == "auto" else f"{forced} (forced)"
+
+
 def _workflow(r: ExplainReport) -> str:
     a = r.analysis
     learned = r.model != "classical"
     model = f"{r.model} (learned, ONNX)" if learned else "classical (no neural network)"
     boxes = [
         ("Input", [f"{r.width}×{r.height}", f"mean {_l(a['mean_luminance'])}"]),
-        ("Analyse", [f"noise {_n(a['noise_sigma'])}", f"{a['light']} light"]),
+        ("Analyse", [f"noise {_n(a['noise_sigma'])}", f"{_routed_light(r)} light"]),
         ("Brighten", ["Retinex gain", f"target {_l(r.target_brightness)}"]),
         ("Denoise", ["noise-matched", f"strength {r.denoise:.2f}"]),
         ("Detail", ["noise-gated", f"strength {r.detail:.2f}"]),
