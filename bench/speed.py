@@ -6,7 +6,9 @@ saved as a JPEG; the timing covers read, analyse, enhance and write, as a user
 would see it.
 
 Usage: python bench/speed.py [--sizes 0.24 3 12 24] [--model classical] [--repeat 1]
-Prints a Markdown table.
+                            [--scale 1|2|4] [--upscaler auto|learned|classical]
+Prints a Markdown table; with ``--scale`` the sizes are the *input* sizes and an
+``upscale s`` column shows the enlargement's share of ``enhance s``.
 """
 
 from __future__ import annotations
@@ -33,11 +35,13 @@ from lumos.io import read_image, write_image, DecodedImage
 from lumos.pipeline import run_pipeline
 t_import = time.perf_counter() - t0
 src, dst, model = sys.argv[1], sys.argv[2], sys.argv[3]
+scale, upscaler = int(sys.argv[4]), sys.argv[5]
 t0 = time.perf_counter()
 img = read_image(src)
 t_read = time.perf_counter() - t0
 t0 = time.perf_counter()
-res = run_pipeline(img.rgb, EnhanceOptions(model=model), alpha=img.alpha)
+opts = EnhanceOptions(model=model, scale=scale, upscaler=upscaler)
+res = run_pipeline(img.rgb, opts, alpha=img.alpha)
 t_enh = time.perf_counter() - t0
 t0 = time.perf_counter()
 write_image(DecodedImage(res.rgb, res.alpha, img.meta), dst, overwrite=True)
@@ -60,10 +64,10 @@ def make_input(megapixels: float, path: Path, seed: int = 0) -> tuple[int, int]:
     return w, h
 
 
-def run_one(src: Path, dst: Path, model: str) -> dict:
+def run_one(src: Path, dst: Path, model: str, scale: int = 1, upscaler: str = "auto") -> dict:
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(src), str(dst), model],
+        [sys.executable, "-c", _CHILD, str(src), str(dst), model, str(scale), upscaler],
         capture_output=True,
         text=True,
         env=env,
@@ -79,23 +83,33 @@ def main() -> None:
     ap.add_argument("--sizes", type=float, nargs="+", default=[0.24, 3, 12, 24])
     ap.add_argument("--model", default="classical")
     ap.add_argument("--repeat", type=int, default=1, help="runs per size; the fastest is shown")
+    ap.add_argument("--scale", type=int, choices=(1, 2, 4), default=1, help="enlarge x2 or x4")
+    ap.add_argument("--upscaler", default="auto", choices=("auto", "learned", "classical"))
     args = ap.parse_args()
 
-    print(f"lumos speed benchmark: model={args.model}, {os.cpu_count()} CPU cores\n")
-    print("| size | MP | read s | enhance s | write s | total s | s/MP | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|---|")
+    sr = args.scale > 1
+    title = f"model={args.model}" + (f", scale={args.scale}, upscaler={args.upscaler}" * sr)
+    print(f"lumos speed benchmark: {title}, {os.cpu_count()} CPU cores\n")
+    extra = " out MP | upscale s |" if sr else ""
+    print(f"| size | MP |{extra} read s | enhance s | write s | total s | s/MP | peak RSS MB |")
+    print("|---|---|" + "---|---|" * sr + "---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for mp in args.sizes:
             src = Path(tmp) / f"in_{mp}.jpg"
             w, h = make_input(mp, src)
             runs = [
-                run_one(src, Path(tmp) / f"out_{mp}.jpg", args.model) for _ in range(args.repeat)
+                run_one(src, Path(tmp) / f"out_{mp}.jpg", args.model, args.scale, args.upscaler)
+                for _ in range(args.repeat)
             ]
             best = min(runs, key=lambda r: r["read"] + r["enhance"] + r["write"])
             total = best["read"] + best["enhance"] + best["write"]
             real_mp = w * h / 1e6
+            cols = ""
+            if sr:
+                up = best["timings"].get("upscale", 0.0)
+                cols = f" {real_mp * args.scale**2:.2f} | {up:.2f} |"
             print(
-                f"| {w}x{h} | {real_mp:.2f} | {best['read']:.2f} | {best['enhance']:.2f} | "
+                f"| {w}x{h} | {real_mp:.2f} |{cols} {best['read']:.2f} | {best['enhance']:.2f} | "
                 f"{best['write']:.2f} | {total:.2f} | {total / real_mp:.3f} | "
                 f"{max(r['rss_mb'] for r in runs):.0f} |",
                 flush=True,

@@ -118,7 +118,8 @@ def enhance(
         Tiles processed at once.
     **options
         ``model``, ``denoise``, ``detail``, ``brightness``, ``tile``,
-        ``max_megapixels``: see :class:`lumos.config.EnhanceOptions`.
+        ``max_megapixels``, ``scale`` (1, 2, 4: enlarge the result) and
+        ``upscaler``: see :class:`lumos.config.EnhanceOptions`.
 
     Returns
     -------

@@ -6,11 +6,22 @@ from dataclasses import dataclass, field
 
 from .errors import OptionError
 
-__all__ = ["DEFAULT_MAX_MEGAPIXELS", "LIGHT_CHOICES", "EnhanceOptions", "TilingOptions"]
+__all__ = [
+    "DEFAULT_MAX_MEGAPIXELS",
+    "LIGHT_CHOICES",
+    "SCALE_CHOICES",
+    "UPSCALER_CHOICES",
+    "EnhanceOptions",
+    "TilingOptions",
+]
 
 DEFAULT_MAX_MEGAPIXELS = 200.0
 LIGHT_CHOICES = ("auto", "uniform", "uneven")
 """Values of ``--light``: follow the classifier, or force one brightening strategy."""
+SCALE_CHOICES = (1, 2, 4)
+"""Values of ``--scale``: enlarge the enhanced photo this many times per side."""
+UPSCALER_CHOICES = ("auto", "learned", "classical")
+"""Values of ``--upscaler``: ``auto`` is the learned net when installed (see ``stages.upscale``)."""
 
 
 def _check_unit(name: str, value: float | None) -> None:
@@ -65,6 +76,12 @@ class EnhanceOptions:
     weights : str or None
         Weights file or folder of a model whose weights the user supplies
         (``mirnet``: a ``.pth`` file, ``alen``: a folder); ``None`` for the others.
+    scale : {1, 2, 4}
+        Enlarge the enhanced photo this many times per side (the output has
+        ``scale**2`` times the pixels, which must stay within ``max_megapixels``).
+    upscaler : {"auto", "learned", "classical"}
+        How to enlarge: the learned net (LumosSR), Lanczos with noise-gated
+        sharpening, or the net when its weights are installed.
     """
 
     model: str = "classical"
@@ -75,6 +92,8 @@ class EnhanceOptions:
     tiling: TilingOptions = field(default_factory=TilingOptions)
     light: str = "auto"
     weights: str | None = None
+    scale: int = 1
+    upscaler: str = "auto"
 
     def __post_init__(self) -> None:
         from .models import available_models, needs_weights  # late: models import the enhancers
@@ -102,3 +121,10 @@ class EnhanceOptions:
         m = self.max_megapixels
         if isinstance(m, bool) or not isinstance(m, (int, float)) or m <= 0:
             raise OptionError(f"--max-megapixels must be a positive number, got {m!r}")
+        sc = self.scale
+        if isinstance(sc, bool) or not isinstance(sc, int) or sc not in SCALE_CHOICES:
+            raise OptionError(f"--scale must be 1, 2 or 4, got {sc!r}")
+        if self.upscaler not in UPSCALER_CHOICES:
+            raise OptionError(
+                f"--upscaler must be one of {', '.join(UPSCALER_CHOICES)}, got {self.upscaler!r}"
+            )

@@ -11,6 +11,10 @@ ramps across their common boundary. The ramps of two neighbours sum to one, so a
 function whose output does not depend on the tile (the usual case when ``halo``
 covers its footprint) is reproduced exactly, and one that differs slightly near
 tile edges is faded rather than cut.
+
+Enlarging functions (the upscaler) return arrays ``scale`` times the tile's
+size; every input region then maps to the output region ``scale`` times it, and
+the ramps are laid out on the output grid (``run_tiled(..., scale=2)``).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from .enhancer import TileOutput
 __all__ = ["Tile", "plan_tiles", "run_tiled"]
 
 TileFn = Callable[[FloatImage, Region], TileOutput]
-"""``fn(padded_tile, padded_region) -> TileOutput`` with the same height and width."""
+"""``fn(padded_tile, padded_region) -> TileOutput``; arrays the tile's size (or ``scale`` x it)."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,7 @@ def run_tiled(
     keep_intermediates: bool = False,
     workers: int = 1,
     progress: ProgressFn | None = None,
+    scale: int = 1,
 ) -> TileOutput:
     """Apply ``fn`` tile by tile and blend the results into full-size arrays.
 
@@ -176,6 +181,10 @@ def run_tiled(
         Tiles processed concurrently (threads).
     progress : callable, optional
         ``progress(done, total)`` after each tile.
+    scale : int
+        Size factor of ``fn``'s final image over its input tile (1, or 2 and 4
+        for an upscaler). Each returned array may be at the tile's size or
+        ``scale`` times it; it is assembled at the matching full size.
 
     Returns
     -------
@@ -193,29 +202,45 @@ def run_tiled(
         return out
 
     acc: dict[str, np.ndarray] = {}
-    weight = np.zeros((height, width), dtype=np.float32)
+    factor_of: dict[str, int] = {}
+    weights: dict[int, np.ndarray] = {}
     for done, (t, res) in enumerate(_iter_results(fn, image, tiles, workers), start=1):
-        py0, _, px0, _ = t.padded
-        ky0, ky1, kx0, kx1 = t.keep
-        wy = _ramp(ky0, ky1, t.core[0], t.core[1], height, blend)
-        wx = _ramp(kx0, kx1, t.core[2], t.core[3], width, blend)
-        w2 = wy[:, None] * wx[None, :]
-        weight[ky0:ky1, kx0:kx1] += w2
         arrays = {"image": res.image}
         if keep_intermediates:
             arrays.update(res.intermediates)
+        padded_h = t.padded[1] - t.padded[0]
+        blended: set[int] = set()
         for name, arr in arrays.items():
+            f = 1 if arr.shape[0] == padded_h else scale
+            if arr.shape[0] != padded_h * f:
+                raise ValueError(
+                    f"tile output {name!r} has height {arr.shape[0]}; "
+                    f"expected {padded_h} or {padded_h * scale}"
+                )
+            py0, _, px0, _ = (v * f for v in t.padded)
+            ky0, ky1, kx0, kx1 = (v * f for v in t.keep)
+            wy = _ramp(ky0, ky1, t.core[0] * f, t.core[1] * f, height * f, blend * f)
+            wx = _ramp(kx0, kx1, t.core[2] * f, t.core[3] * f, width * f, blend * f)
+            w2 = wy[:, None] * wx[None, :]
+            if f not in weights:
+                weights[f] = np.zeros((height * f, width * f), dtype=np.float32)
+            if f not in blended:
+                weights[f][ky0:ky1, kx0:kx1] += w2
+                blended.add(f)
             part = arr[ky0 - py0 : ky1 - py0, kx0 - px0 : kx1 - px0]
             if name not in acc:
-                acc[name] = np.zeros((height, width, *arr.shape[2:]), dtype=np.float32)
+                acc[name] = np.zeros((height * f, width * f, *arr.shape[2:]), dtype=np.float32)
+                factor_of[name] = f
             w = w2 if part.ndim == 2 else w2[:, :, None]
             acc[name][ky0:ky1, kx0:kx1] += part * w
         if progress is not None:
             progress(done, total)
 
     # The weights already sum to one everywhere; dividing guards against rounding.
-    np.maximum(weight, 1e-6, out=weight)
-    for arr in acc.values():
+    for weight in weights.values():
+        np.maximum(weight, 1e-6, out=weight)
+    for name, arr in acc.items():
+        weight = weights[factor_of[name]]
         if arr.ndim == 3:
             arr /= weight[:, :, None]
         else:

@@ -72,6 +72,13 @@ def int_range(lo: int, hi: int):
     return parse
 
 
+def scale(text: str) -> int:
+    """``--scale``: 1, 2 or 4."""
+    if text.strip() not in ("1", "2", "4"):
+        raise argparse.ArgumentTypeError(f"must be 1, 2 or 4, got {text!r}")
+    return int(text)
+
+
 def tile_size(text: str) -> int:
     try:
         value = int(text)

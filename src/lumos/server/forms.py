@@ -48,6 +48,12 @@ def enhance_form(
         str | None,
         Form(description="downscale so the long side is at most this many pixels first"),
     ] = None,
+    scale: Annotated[
+        str | None, Form(description="enlarge the result 1, 2 or 4 times per side (1)")
+    ] = None,
+    upscaler: Annotated[
+        str | None, Form(description="auto | learned | classical: how --scale enlarges (auto)")
+    ] = None,
 ) -> EnhanceParams:
     """FastAPI dependency: the form fields of an enhance request as :class:`EnhanceParams`.
 
@@ -59,6 +65,8 @@ def enhance_form(
         denoise=parse_field("denoise", _options.unit_or_auto, denoise),
         detail=parse_field("detail", _options.unit_or_auto, detail),
         brightness=parse_field("brightness", _options.brightness, brightness),
+        scale=parse_field("scale", _options.scale, scale) or 1,
+        upscaler=(upscaler or "").strip() or "auto",
     )
     q = parse_field("quality", _options.int_range(1, 100), quality)
     side = parse_field("preview_max_side", _options.int_range(16, 8192), preview_max_side)

@@ -115,6 +115,9 @@
       form.append("preview_max_side", String(PREVIEW_SIDE));
       form.append("format", "jpg");
       form.append("quality", "90");
+    } else {
+      // Enlarging is for the full-resolution download only; previews show the look.
+      form.append("scale", $("scale").value);
     }
     return form;
   }
