@@ -64,7 +64,8 @@ bench-lol: $(VENV)/.base.stamp
 
 # Train LumosNet from scratch (resumable) and install the exported ONNX weights.
 train: $(VENV)/.dev.stamp
-	$(PY) -m lumos.train --data ../shared/data --out runs/lumosnet --steps 15000 --threads 2 --install
+	$(PY) -m lumos.train --data ../shared/data --out runs/lumosnet --steps 6000 --threads 1 --install
+	$(PY) scripts/model_card.py
 
 # The sample explain report in docs/ (for the bundled photo).
 report: $(VENV)/.dev.stamp

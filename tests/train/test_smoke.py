@@ -44,7 +44,7 @@ def test_short_training_run_exports_a_working_model(tmp_path: Path) -> None:
         "4",
         "--batch",
         "2",
-        "--patch",
+        "--size",
         "32",
         "--threads",
         "1",
@@ -56,6 +56,7 @@ def test_short_training_run_exports_a_working_model(tmp_path: Path) -> None:
     assert log[0].startswith("step,loss") and log[-1].startswith("4,")
     record = json.loads((out / "record.json").read_text())
     assert record["onnx_parity_max_abs"] < 1e-3
+    assert set(record["val_our485_heldout_proxy"]) == {"psnr", "brightness_error"}
     # Resume: more steps continue from the checkpoint instead of starting over.
     assert main([*argv[:5], "6", *argv[6:]]) == 0
     assert (out / "log.csv").read_text().splitlines()[-1].startswith("6,")

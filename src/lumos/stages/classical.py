@@ -60,6 +60,9 @@ __all__ = [
     "auto_strengths",
     "auto_target",
     "cast_gains",
+    "chroma_model",
+    "exposure_need",
+    "finish_region",
     "locality",
 ]
 
@@ -104,6 +107,17 @@ def locality(analysis: Analysis) -> float:
     return 1.0 if analysis.light == "uneven" else UNIFORM_LOCALITY
 
 
+def exposure_need(mean_luminance: float, fade: tuple[float, float] = (0.13, 0.25)) -> float:
+    """How much a photo needs brightening at all: 1 below ``fade[0]``, 0 above ``fade[1]``.
+
+    Scenes with large dark areas average ~0.3 even when well exposed, so by
+    default the fade ends below that; both enhancers use it to leave such
+    photos alone.
+    """
+    lo, hi = fade
+    return float(np.clip((hi - mean_luminance) / (hi - lo), 0.0, 1.0))
+
+
 def auto_target(analysis: Analysis) -> float:
     """Target mean luma: :data:`AUTO_TARGET` for dark photos, the photo's own for bright ones.
 
@@ -112,7 +126,7 @@ def auto_target(analysis: Analysis) -> float:
     brightened.
     """
     m = analysis.mean_luminance
-    w = float(np.clip((0.25 - m) / 0.12, 0.0, 1.0))
+    w = exposure_need(m)
     # Scenes lit by local sources (a lamp at night) should stay night scenes:
     # aim lower the more uneven the light, down to 0.3 at a score of 6.
     t = AUTO_TARGET - UNEVEN_TARGET_DROP * uneven_weight(analysis)
@@ -196,6 +210,63 @@ def _protect_highlights(out: FloatImage, original: FloatImage) -> FloatImage:
     return np.clip(np.where(over, rolled, out), 0.0, 1.0).astype(np.float32)
 
 
+def chroma_model(
+    bright_low: FloatImage, gain_low: np.ndarray, sigma: float, *, strength: float
+) -> np.ndarray:
+    """Chroma-denoising coefficients from a quarter-resolution brightened copy.
+
+    ``gain_low`` is the per-pixel (or per-channel) gain that brightened it and
+    ``sigma`` the noise of the dark input; returns the (h, w, 4) float32 map
+    that :func:`finish_region` samples as ``plan.params["chroma_ab"]``.
+    """
+    if gain_low.ndim == 3:
+        gain_low = gain_low @ _LUMA
+    # Area-averaging by CHROMA_SCALE divides white noise by CHROMA_SCALE; real
+    # noise is spatially correlated (demosaicing, JPEG), so assume half of that.
+    sigma_low = gain_low * np.float32(sigma * 2.0 / CHROMA_SCALE)
+    ca, cb = chroma_coefficients(bright_low, sigma_low, strength=strength)
+    return np.ascontiguousarray(np.concatenate([ca, cb], axis=-1), np.float32)
+
+
+def finish_region(
+    tile: FloatImage, bright: FloatImage, gain: np.ndarray, plan: Plan, region: Region
+) -> tuple[FloatImage, FloatImage]:
+    """Denoise, sharpen and roll off highlights of one brightened tile.
+
+    Shared by every enhancer that brightens first and then needs noise-aware
+    finishing (classical, LumosNet). ``gain`` is what brightened ``tile`` into
+    ``bright`` (per pixel, or per pixel and channel): the noise of ``bright``
+    is the input's noise times that gain. ``plan.params`` must hold ``shape``,
+    ``sigma`` and ``chroma_ab`` (from :func:`chroma_model`); ``contrast`` and
+    ``saturation`` are optional. Returns (final, denoised-before-detail).
+    """
+    p = plan.params
+    if gain.ndim == 3:
+        gain = gain @ _LUMA
+    sigma = gain * np.float32(p["sigma"])
+    y, c_full = split_chroma(bright)
+    y_dn = denoise_luma(y, sigma, strength=plan.denoise)
+    if plan.denoise > 0.0:
+        cab = sample_lowres(p["chroma_ab"], region, p["shape"])
+        chroma = apply_chroma(y_dn, cab[..., :2], cab[..., 2:])
+        # Put back chroma detail the low-res model misses, where it stands
+        # well above the noise (all of it on a clean photo).
+        chroma = restore_chroma_detail(
+            chroma, c_full, sigma * np.float32(_CHROMA_NOISE), strength=plan.denoise
+        )
+    else:
+        chroma = c_full
+    denoised = to_rgb(y_dn, chroma)
+    y_out = sharpen_luma(y_dn, sigma * np.float32(_RESIDUAL_NOISE), amount=plan.detail)
+    contrast, saturation = p.get("contrast", 1.0), p.get("saturation", 1.0)
+    if contrast != 1.0:
+        t = np.float32(plan.target_brightness)
+        y_out = t + np.float32(contrast) * (y_out - t)
+    if saturation != 1.0:
+        chroma = chroma * np.float32(saturation)
+    return _protect_highlights(to_rgb(y_out, chroma), tile), denoised
+
+
 class ClassicalEnhancer:
     """Retinex brightening, noise-aware luma/chroma denoising, gated sharpening."""
 
@@ -252,16 +323,13 @@ class ClassicalEnhancer:
         auto_dn, auto_dt = auto_strengths(noise_after)
         dn = auto_dn if denoise is None else float(denoise)
         dt = auto_dt if detail is None else float(detail)
-        # Area-averaging by CHROMA_SCALE divides white noise by CHROMA_SCALE; real
-        # noise is spatially correlated (demosaicing, JPEG), so assume half of that.
-        sigma_low = gain_low * np.float32(sigma * 2.0 / CHROMA_SCALE)
-        ca, cb = chroma_coefficients(bright_low, sigma_low, strength=dn)
+        chroma_ab = chroma_model(bright_low, gain_low, sigma, strength=dn)
 
         halo = 2 * (2 * LUMA_RADIUS + _detail.footprint()) + 2
         params: dict[str, Any] = {
             "shape": (h, w),
             "illum_ab": np.ascontiguousarray(np.dstack([a, b]), np.float32),
-            "chroma_ab": np.ascontiguousarray(np.concatenate([ca, cb], axis=-1), np.float32),
+            "chroma_ab": chroma_ab,
             "gain_lut": lut,
             "sigma": sigma,
             "curve": {"k": curve.k, "gamma": curve.gamma, "max_gain": curve.max_gain},
@@ -286,35 +354,16 @@ class ClassicalEnhancer:
     ) -> TileOutput:
         """Enhance one tile; only ``tile``, ``plan`` and ``region`` are used."""
         p = plan.params
-        full = p["shape"]
-        ab = sample_lowres(p["illum_ab"], region, full)
+        ab = sample_lowres(p["illum_ab"], region, p["shape"])
         log_l = illumination(log_max(tile), ab[..., 0], ab[..., 1])
         bright, gain = apply_gain(tile, log_l, p["gain_lut"])
         bright = apply_colour(bright, p["wb"])
-        sigma = gain * np.float32(p["sigma"])
-
-        y, c_full = split_chroma(bright)
-        y_dn = denoise_luma(y, sigma, strength=plan.denoise)
-        if plan.denoise > 0.0:
-            cab = sample_lowres(p["chroma_ab"], region, full)
-            chroma = apply_chroma(y_dn, cab[..., :2], cab[..., 2:])
-            # Put back chroma detail the low-res model misses, where it stands
-            # well above the noise (all of it on a clean photo).
-            chroma = restore_chroma_detail(
-                chroma, c_full, sigma * np.float32(_CHROMA_NOISE), strength=plan.denoise
-            )
-        else:
-            chroma = c_full
-        y_out = sharpen_luma(y_dn, sigma * np.float32(_RESIDUAL_NOISE), amount=plan.detail)
-        t = np.float32(plan.target_brightness)
-        y_out = t + np.float32(p["contrast"]) * (y_out - t)
-        chroma = chroma * np.float32(p["saturation"])
-        out = _protect_highlights(to_rgb(y_out, chroma), tile)
+        out, denoised = finish_region(tile, bright, gain, plan, region)
 
         inter: dict[str, Any] = {}
         if keep_intermediates:
             inter["illumination"] = np.exp(log_l) - np.float32(LOG_OFFSET)
             inter["brightened"] = np.clip(bright, 0.0, 1.0)
-            inter["denoised"] = np.clip(to_rgb(y_dn, chroma), 0.0, 1.0)
+            inter["denoised"] = np.clip(denoised, 0.0, 1.0)
             inter["detail"] = out
         return TileOutput(image=out.astype(np.float32, copy=False), intermediates=inter)

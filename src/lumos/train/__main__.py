@@ -4,7 +4,7 @@ Examples
 --------
 Full run (what ``make train`` does; resumable: run again to continue)::
 
-    python -m lumos.train --data ../shared/data --out runs/lumosnet --steps 20000
+    python -m lumos.train --data ../shared/data --out runs/lumosnet --steps 6000
 
 Export a run's EMA weights into the package::
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from .archs import LumosNet
+from .archs import GlobalNet
 from .dataset import load_sources
 from .export import export_onnx, parity
 from .loop import TrainConfig, evaluate, train
@@ -36,13 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=TrainConfig.out_dir, help="run folder (checkpoints, log)")
     ap.add_argument("--steps", type=int, default=TrainConfig.steps)
     ap.add_argument("--batch", type=int, default=TrainConfig.batch)
-    ap.add_argument("--patch", type=int, default=TrainConfig.patch)
+    ap.add_argument("--size", type=int, default=TrainConfig.size, help="proxy side in training")
     ap.add_argument("--threads", type=int, default=TrainConfig.threads)
     ap.add_argument("--seed", type=int, default=TrainConfig.seed)
     ap.add_argument("--eval-every", type=int, default=TrainConfig.eval_every)
-    ap.add_argument("--local-width", type=int, default=TrainConfig.local_width)
-    ap.add_argument("--local-depth", type=int, default=TrainConfig.local_depth)
-    ap.add_argument("--ssim-weight", type=float, default=TrainConfig.ssim_weight)
+    ap.add_argument("--width", type=int, default=TrainConfig.width)
     ap.add_argument("--limit-images", type=int, default=None, help="use few images (smoke test)")
     ap.add_argument("--export-only", action="store_true", help="skip training; export --out")
     ap.add_argument("--install", action="store_true", help="copy the ONNX files into the package")
@@ -53,14 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         out_dir=args.out,
         steps=args.steps,
         batch=args.batch,
-        patch=args.patch,
+        size=args.size,
         threads=args.threads,
         seed=args.seed,
         eval_every=args.eval_every,
-        local_width=args.local_width,
-        local_depth=args.local_depth,
-        ssim_weight=args.ssim_weight,
-        checkpoint_every=min(500, args.steps),
+        width=args.width,
+        checkpoint_every=min(TrainConfig.checkpoint_every, args.steps),
         limit_images=args.limit_images,
     )
     out = Path(cfg.out_dir)
@@ -73,24 +69,21 @@ def main(argv: list[str] | None = None) -> int:
         weights = out / "ema.pt"
     else:
         weights = train(cfg, sources)
-    net = LumosNet(cfg.global_width, cfg.local_width, cfg.local_depth)
+    net = GlobalNet(cfg.width)
     if not weights.exists() and (out / "last.pt").exists():
         # A run stopped early: export the EMA weights of its last checkpoint.
         net.load_state_dict(torch.load(out / "last.pt", weights_only=False)["ema"])
     else:
         net.load_state_dict(torch.load(weights, weights_only=True))
     net.eval()
-    g_path, l_path = export_onnx(net, out / "onnx")
-    diff = parity(net, g_path, l_path)
+    onnx_path = export_onnx(net, out / "onnx")
+    diff = parity(net, onnx_path)
     val = evaluate(net, sources.real_val)
     record = {
         "config": asdict(cfg),
-        "val_psnr_our485_heldout": round(val, 3),
+        "val_our485_heldout_proxy": {k: round(v, 4) for k, v in val.items()},
         "onnx_parity_max_abs": diff,
-        "params": {
-            "global": sum(p.numel() for p in net.global_net.parameters()),
-            "local": sum(p.numel() for p in net.local_net.parameters()),
-        },
+        "params": sum(p.numel() for p in net.parameters()),
     }
     (out / "record.json").write_text(json.dumps(record, indent=2))
     print(json.dumps(record, indent=2))
@@ -99,8 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.install:
         PACKAGE_WEIGHTS.mkdir(parents=True, exist_ok=True)
-        for p in (g_path, l_path):
-            shutil.copy2(p, PACKAGE_WEIGHTS / p.name)
+        shutil.copy2(onnx_path, PACKAGE_WEIGHTS / onnx_path.name)
         shutil.copy2(out / "record.json", PACKAGE_WEIGHTS / "record.json")
         shutil.copy2(out / "log.csv", PACKAGE_WEIGHTS / "log.csv")
         print(f"installed into {PACKAGE_WEIGHTS}")

@@ -1,4 +1,4 @@
-"""Training pairs: synthetic dark photos made from clean images, plus real LOL pairs.
+"""Training scenes: synthetic dark photos made from clean images, real LOL pairs, good photos.
 
 The real pairs of ``lol_v1_our485_subset`` are split by file name into train and
 validation (a fixed list below). ``lol_v1_eval15`` is the test set and is never
@@ -13,11 +13,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..analysis import estimate_noise
 from ..data import darken, sample_params
 from ..models.lumosnet import make_proxy
 
-__all__ = ["VAL_LOL", "PairSampler", "Sources", "load_sources", "make_proxy"]
+__all__ = ["VAL_LOL", "SceneSampler", "Sources", "load_sources", "make_proxy"]
 
 # 10 of the 50 real LOL training scenes, held out for validation.
 VAL_LOL = ("5", "97", "188", "342", "490", "573", "637", "684", "739", "787")
@@ -64,19 +63,27 @@ def load_sources(data_root: Path, *, limit: int | None = None) -> Sources:
     return Sources(clean, real_train, real_val)
 
 
-class PairSampler:
-    """Draws random (dark, proxy, sigma, target) training samples.
+class SceneSampler:
+    """Draws whole-scene training samples at the global network's proxy scale.
+
+    The network decides brightness and colour for a whole photo, so it trains
+    on whole scenes (a random 60-100% crop, resized to ``size`` x ``size``
+    like the proxy it sees at inference), not on patches. Three kinds:
+
+    * real LOL pairs (``real_fraction``): the low image and its reference;
+    * synthetic dark photos made by :mod:`lumos.data` from clean images
+      (darkened and noised at full resolution, then area-resized like a proxy,
+      so the proxy's noise is the real one averaged);
+    * identity samples (``identity_fraction``): a clean, well-exposed image
+      whose target is itself, so that a good photo is left alone.
 
     Parameters
     ----------
     sources : Sources
-    patch : int
-        Side of the square training patch (even).
-    real_fraction : float
-        Share of samples that are real LOL pairs (the rest synthetic).
-    scene_fraction : float
-        Share of samples that show a whole image resized to the patch, so the
-        global network also learns scene-level decisions.
+    size : int
+        Side of the square proxy.
+    real_fraction, identity_fraction : float
+        Shares of the samples; the rest are synthetic.
     seed : int
     """
 
@@ -84,58 +91,54 @@ class PairSampler:
         self,
         sources: Sources,
         *,
-        patch: int = 160,
-        real_fraction: float = 0.3,
-        scene_fraction: float = 0.25,
+        size: int = 128,
+        real_fraction: float = 0.5,
+        identity_fraction: float = 0.15,
         seed: int = 0,
     ) -> None:
         self.sources = sources
-        self.patch = patch
+        self.size = size
         self.real_fraction = real_fraction if sources.real_train else 0.0
-        self.scene_fraction = scene_fraction
+        self.identity_fraction = identity_fraction
         self.rng = np.random.default_rng(seed)
 
-    def _crop(self, *images: np.ndarray) -> list[np.ndarray]:
-        rng, p = self.rng, self.patch
+    def _crop(self, *images: np.ndarray) -> tuple[slice, slice]:
         h, w = images[0].shape[:2]
-        if rng.random() < self.scene_fraction:
-            return [cv2.resize(im, (p, p), interpolation=cv2.INTER_AREA) for im in images]
-        scale = rng.uniform(max(p / min(h, w), 0.5), 1.0)
-        if scale < 0.999:
-            size = (max(p, round(w * scale)), max(p, round(h * scale)))
-            images = tuple(cv2.resize(im, size, interpolation=cv2.INTER_AREA) for im in images)
-            h, w = images[0].shape[:2]
-        y, x = int(rng.integers(0, h - p + 1)), int(rng.integers(0, w - p + 1))
-        out = [im[y : y + p, x : x + p] for im in images]
-        k = int(rng.integers(0, 4))
-        flip = rng.random() < 0.5
-        out = [np.rot90(im, k) for im in out]
-        if flip:
-            out = [im[:, ::-1] for im in out]
-        return [np.ascontiguousarray(im) for im in out]
+        s = self.rng.uniform(0.6, 1.0)
+        ch, cw = max(8, int(h * s)), max(8, int(w * s))
+        y, x = int(self.rng.integers(0, h - ch + 1)), int(self.rng.integers(0, w - cw + 1))
+        return slice(y, y + ch), slice(x, x + cw)
 
-    def sample(self) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
-        """One sample: dark (p,p,3), proxy, sigma of the dark input, target (p,p,3); float32."""
+    def _to_proxy(self, image: np.ndarray, flip: bool) -> np.ndarray:
+        out = cv2.resize(image, (self.size, self.size), interpolation=cv2.INTER_AREA)
+        return np.ascontiguousarray(out[:, ::-1] if flip else out)
+
+    def sample(self) -> tuple[np.ndarray, np.ndarray]:
+        """One (dark proxy, target proxy) pair, float32 (size, size, 3)."""
         rng = self.rng
-        if rng.random() < self.real_fraction:
+        u = rng.random()
+        if u < self.real_fraction:
             low, high = self.sources.real_train[int(rng.integers(len(self.sources.real_train)))]
-            dark_u8, target_u8 = self._crop(low, high)
-            dark = dark_u8.astype(np.float32) / 255
+            ys, xs = self._crop(low)
+            dark = low[ys, xs].astype(np.float32) / 255
+            target = high[ys, xs].astype(np.float32) / 255
         else:
             clean = self.sources.clean[int(rng.integers(len(self.sources.clean)))]
-            (target_u8,) = self._crop(clean)
-            params = sample_params(rng)
-            dark = darken(target_u8.astype(np.float32) / 255, params, seed=int(rng.integers(2**31)))
-        target = target_u8.astype(np.float32) / 255
-        sigma = float(estimate_noise(dark)[0])
-        return dark, make_proxy(dark), sigma, target
+            ys, xs = self._crop(clean)
+            target = clean[ys, xs].astype(np.float32) / 255
+            if u < self.real_fraction + self.identity_fraction:
+                dark = target
+            else:
+                params = sample_params(rng)
+                dark = darken(target, params, seed=int(rng.integers(2**31)))
+        flip = bool(rng.random() < 0.5)
+        return self._to_proxy(dark, flip), self._to_proxy(target, flip)
 
-    def batch(self, size: int) -> tuple[np.ndarray, ...]:
-        """A batch in NCHW float32: dark, proxy, sigma (N,), target."""
-        samples = [self.sample() for _ in range(size)]
-        dark, proxy, sigma, target = zip(*samples, strict=True)
+    def batch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """A batch in NCHW float32: dark proxies, target proxies."""
+        dark, target = zip(*(self.sample() for _ in range(size)), strict=True)
+        return _nchw(dark), _nchw(target)
 
-        def nchw(xs: tuple[np.ndarray, ...]) -> np.ndarray:
-            return np.ascontiguousarray(np.stack(xs).transpose(0, 3, 1, 2))
 
-        return nchw(dark), nchw(proxy), np.asarray(sigma, np.float32), nchw(target)
+def _nchw(xs: tuple[np.ndarray, ...]) -> np.ndarray:
+    return np.ascontiguousarray(np.stack(xs).transpose(0, 3, 1, 2))

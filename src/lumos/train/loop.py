@@ -13,8 +13,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .archs import LumosNet, luma
-from .dataset import PairSampler, Sources, make_proxy
+from .._color import LUMA
+from .archs import GlobalNet, apply_gain, luma
+from .dataset import SceneSampler, Sources, make_proxy
 
 __all__ = ["TrainConfig", "evaluate", "train"]
 
@@ -25,80 +26,63 @@ class TrainConfig:
 
     data_root: str = "../shared/data"
     out_dir: str = "runs/lumosnet"
-    steps: int = 20000
-    batch: int = 8
-    patch: int = 160
+    steps: int = 6000
+    batch: int = 16
+    size: int = 128
     lr: float = 2e-3
     weight_decay: float = 1e-4
-    ema: float = 0.999
+    ema: float = 0.995
     seed: int = 0
-    threads: int = 2
-    real_fraction: float = 0.3
-    global_width: int = 32
-    local_width: int = 32
-    local_depth: int = 4
-    ssim_weight: float = 0.25
-    eval_every: int = 1000
-    checkpoint_every: int = 500
+    threads: int = 1
+    real_fraction: float = 0.5
+    identity_fraction: float = 0.2
+    width: int = 32
+    brightness_weight: float = 0.5
+    eval_every: int = 250
+    checkpoint_every: int = 250
     limit_images: int | None = None  # small runs (the smoke test)
 
 
-def _ssim_luma(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Mean SSIM of the luma of two batches (7x7 box windows; a loss, not a metric)."""
-    ya, yb = luma(a), luma(b)
-    mu_a, mu_b = F.avg_pool2d(ya, 7, 1), F.avg_pool2d(yb, 7, 1)
-    var_a = F.avg_pool2d(ya * ya, 7, 1) - mu_a**2
-    var_b = F.avg_pool2d(yb * yb, 7, 1) - mu_b**2
-    cov = F.avg_pool2d(ya * yb, 7, 1) - mu_a * mu_b
-    c1, c2 = 0.01**2, 0.03**2
-    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / (
-        (mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2)
-    )
-    return s.mean()
+def loss_fn(bright: torch.Tensor, target: torch.Tensor, brightness_weight: float) -> torch.Tensor:
+    """L1 after a 4x4 blur, plus the error of the mean brightness.
 
-
-def loss_fn(
-    refined: torch.Tensor, bright: torch.Tensor, target: torch.Tensor, ssim_weight: float = 0.25
-) -> torch.Tensor:
-    """L1 + structure on the output; the brightening alone is judged after a blur.
-
-    The blur keeps the global branch responsible for brightness and colour only
-    (the noise in ``bright`` is the local branch's job).
+    The blur leaves the noise out of the judgement (a gain cannot remove it;
+    the denoiser does), and the mean term weighs what PSNR punishes most: a
+    whole scene a few percent too dark or too bright.
     """
-    blur_b = F.avg_pool2d(bright, 8)
-    blur_t = F.avg_pool2d(target, 8)
-    return (
-        F.l1_loss(refined, target)
-        + ssim_weight * (1.0 - _ssim_luma(refined, target))
-        + 0.5 * F.l1_loss(blur_b, blur_t)
-    )
+    blur = F.l1_loss(F.avg_pool2d(bright, 4), F.avg_pool2d(target, 4))
+    mean = (luma(bright).mean(dim=(2, 3)) - luma(target).mean(dim=(2, 3))).abs().mean()
+    return blur + brightness_weight * mean
 
 
 def _to_t(x: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(x)
 
 
+def brighten(net: GlobalNet, proxy: torch.Tensor) -> torch.Tensor:
+    """The proxy brightened by the network's own coefficient maps."""
+    coeffs = F.interpolate(net(proxy), size=proxy.shape[2:], mode="bilinear", align_corners=False)
+    return apply_gain(proxy, coeffs)[0]
+
+
 @torch.no_grad()
-def evaluate(net: LumosNet, pairs: list[tuple[str, np.ndarray, np.ndarray]]) -> float:
-    """Mean PSNR (8-bit, no GT-mean) on whole validation images."""
-    from ..analysis import estimate_noise
+def evaluate(net: GlobalNet, pairs: list[tuple[str, np.ndarray, np.ndarray]]) -> dict[str, float]:
+    """On whole validation scenes at proxy scale: PSNR and mean-brightness error."""
     from ..eval.metrics import psnr
 
-    psnrs = []
+    net = net.eval()
+    psnrs, errors = [], []
     for _, low_u8, high_u8 in pairs:
-        low = low_u8.astype(np.float32) / 255
-        h, w = low.shape[:2]
-        low = low[: h - h % 2, : w - w % 2]
-        high = high_u8[: h - h % 2, : w - w % 2].astype(np.float32) / 255
-        proxy = make_proxy(low)
-        sigma = np.float32(estimate_noise(low)[0])
-        out, _, _ = net(
-            _to_t(low.transpose(2, 0, 1)[None].copy()),
-            _to_t(proxy.transpose(2, 0, 1)[None].copy()),
-            torch.tensor([sigma]),
-        )
-        psnrs.append(psnr(out[0].numpy().transpose(1, 2, 0), high))
-    return float(np.mean(psnrs)) if psnrs else float("nan")
+        proxy = make_proxy(low_u8.astype(np.float32) / 255)
+        ref = make_proxy(high_u8.astype(np.float32) / 255)
+        out = brighten(net, _to_t(proxy.transpose(2, 0, 1)[None].copy()))
+        out_np = out[0].numpy().transpose(1, 2, 0)
+        psnrs.append(psnr(out_np, ref))
+        errors.append(abs(float(out_np.dot(LUMA).mean() - ref.dot(LUMA).mean())))
+    net.train()
+    if not psnrs:
+        return {"psnr": float("nan"), "brightness_error": float("nan")}
+    return {"psnr": float(np.mean(psnrs)), "brightness_error": float(np.mean(errors))}
 
 
 def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
@@ -109,8 +93,8 @@ def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
 
-    net = LumosNet(cfg.global_width, cfg.local_width, cfg.local_depth)
-    ema = LumosNet(cfg.global_width, cfg.local_width, cfg.local_depth)
+    net = GlobalNet(cfg.width)
+    ema = GlobalNet(cfg.width)
     ema.load_state_dict(net.state_dict())
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     start, elapsed = 0, 0.0
@@ -123,12 +107,16 @@ def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
         start, elapsed = ckpt["step"], ckpt.get("elapsed", 0.0)
         log(f"resumed at step {start}")
     # The sampler is re-seeded from the step so a resumed run sees new samples.
-    sampler = PairSampler(
-        sources, patch=cfg.patch, real_fraction=cfg.real_fraction, seed=cfg.seed + start
+    sampler = SceneSampler(
+        sources,
+        size=cfg.size,
+        real_fraction=cfg.real_fraction,
+        identity_fraction=cfg.identity_fraction,
+        seed=cfg.seed + start,
     )
 
     def lr_at(step: int) -> float:
-        warm = min(1.0, (step + 1) / 200)
+        warm = min(1.0, (step + 1) / 100)
         return cfg.lr * warm * 0.5 * (1 + math.cos(math.pi * min(1.0, step / cfg.steps)))
 
     log_file = out / "log.csv"
@@ -136,15 +124,14 @@ def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
     with log_file.open("a", newline="") as fh:
         writer = csv.writer(fh)
         if new_log:
-            writer.writerow(["step", "loss", "val_psnr", "lr", "elapsed_s"])
+            writer.writerow(["step", "loss", "val_psnr", "val_brightness_error", "lr", "elapsed_s"])
         t0 = time.perf_counter()
         running = 0.0
         for step in range(start, cfg.steps):
             for g in opt.param_groups:
                 g["lr"] = lr_at(step)
-            dark, proxy, sigma, target = (_to_t(x) for x in sampler.batch(cfg.batch))
-            refined, bright, _ = net(dark, proxy, sigma)
-            loss = loss_fn(refined, bright, target, cfg.ssim_weight)
+            dark, target = (_to_t(x) for x in sampler.batch(cfg.batch))
+            loss = loss_fn(brighten(net, dark), target, cfg.brightness_weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -156,16 +143,26 @@ def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
             running = 0.98 * running + 0.02 * value if step > start else value
             done = step + 1
             last = done == cfg.steps
-            val = float("nan")
+            val = {"psnr": float("nan"), "brightness_error": float("nan")}
             if done % cfg.eval_every == 0 or last:
                 val = evaluate(ema, sources.real_val)
-            if done % 50 == 0 or last or not math.isnan(val):
+            if done % 50 == 0 or last or not math.isnan(val["psnr"]):
                 now = elapsed + time.perf_counter() - t0
                 writer.writerow(
-                    [done, f"{running:.5f}", f"{val:.3f}", f"{lr_at(step):.2e}", f"{now:.0f}"]
+                    [
+                        done,
+                        f"{running:.5f}",
+                        f"{val['psnr']:.3f}",
+                        f"{val['brightness_error']:.4f}",
+                        f"{lr_at(step):.2e}",
+                        f"{now:.0f}",
+                    ]
                 )
                 fh.flush()
-                log(f"step {done}/{cfg.steps} loss {running:.4f} val {val:.2f} dB {now:.0f}s")
+                log(
+                    f"step {done}/{cfg.steps} loss {running:.4f} val {val['psnr']:.2f} dB"
+                    f" |dY| {val['brightness_error']:.4f} {now:.0f}s"
+                )
             if done % cfg.checkpoint_every == 0 or last:
                 now = elapsed + time.perf_counter() - t0
                 tmp = out / "last.pt.tmp"
