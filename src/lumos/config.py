@@ -50,6 +50,12 @@ class TilingOptions:
             raise OptionError(f"--tile must be 0 (no tiling) or at least 64, got {self.tile}")
 
 
+def _default_model() -> str:
+    from .models import default_model  # late: models import the enhancers
+
+    return default_model()
+
+
 @dataclass(frozen=True)
 class EnhanceOptions:
     """Options of :func:`lumos.enhance`, mirrored one-to-one by the CLI.
@@ -57,8 +63,9 @@ class EnhanceOptions:
     Parameters
     ----------
     model : str
-        Which enhancer runs: ``"classical"`` (no network) or an installed
-        learned model (see :func:`lumos.models.available_models`).
+        Which enhancer runs: ``"lumosnet"`` (the learned model, the default),
+        ``"classical"`` (no network) or another of
+        :func:`lumos.models.available_models`.
     denoise : float or None
         Denoise strength in [0, 1]; ``None`` chooses it from the measured noise.
     detail : float or None
@@ -84,7 +91,7 @@ class EnhanceOptions:
         sharpening, or the net when its weights are installed.
     """
 
-    model: str = "classical"
+    model: str = field(default_factory=_default_model)
     denoise: float | None = None
     detail: float | None = None
     brightness: float | None = None

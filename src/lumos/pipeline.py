@@ -24,7 +24,13 @@ from .errors import ImageTooLargeError
 from .models import get_enhancer
 from .tiling import run_tiled
 
-__all__ = ["PipelineResult", "check_output_size", "default_workers", "run_pipeline"]
+__all__ = [
+    "PipelineResult",
+    "check_output_size",
+    "default_workers",
+    "route_light",
+    "run_pipeline",
+]
 
 
 def default_workers() -> int:
@@ -93,6 +99,13 @@ def _luma_mean(rgb: FloatImage) -> float:
     # Subsample: a mean over every 4th pixel is exact enough and 16x cheaper.
     sub = rgb[::4, ::4]
     return float(np.mean(sub @ LUMA))
+
+
+def route_light(analysis: Analysis, light: str) -> Analysis:
+    """The analysis the enhancer decides on: ``light`` other than "auto" overrides the verdict."""
+    if light == "auto":
+        return analysis
+    return replace(analysis, light=light, light_confidence=1.0, light_forced=True)
 
 
 UPSCALE_TILE = 256
@@ -200,9 +213,7 @@ def run_pipeline(
     enhancer = get_enhancer(options.model, options.weights)
     # --light uniform|uneven overrides the classifier's verdict for the enhancer
     # only; the result still reports what was measured.
-    routed = analysis
-    if options.light != "auto":
-        routed = replace(analysis, light=options.light, light_confidence=1.0)
+    routed = route_light(analysis, options.light)
     t0 = time.perf_counter()
     plan = enhancer.prepare(
         rgb,

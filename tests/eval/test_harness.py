@@ -36,7 +36,9 @@ def test_eval_pairs_reports_plain_and_labelled_gt_mean(tmp_path: Path, capsys) -
     assert "PSNR" in text and "gt-mean" in text and text.count(".png") == 3
     data = json.loads(out_json.read_text())
     mean = data["mean"]
-    assert mean["psnr"] < mean["psnr_gt_mean"] + 1e-6  # rescaling can only help
+    # Both scores are reported and sane (GT-mean rescaling usually, not always,
+    # helps: matching means is not the least-squares scale).
+    assert mean["psnr"] > 10 and mean["psnr_gt_mean"] > 15
     assert 0 < mean["ssim"] <= 1 and mean["seconds_per_mp"] > 0
 
 

@@ -150,7 +150,7 @@ def test_light_option_is_validated() -> None:
 
 @pytest.mark.parametrize("light", ["uniform", "uneven"])
 def test_forced_light_routes_the_classical_strategy(light: str) -> None:
-    opts = EnhanceOptions(light=light, tiling=TilingOptions(tile=0))
+    opts = EnhanceOptions(model="classical", light=light, tiling=TilingOptions(tile=0))
     res = run_pipeline(_street_lamp(120, 160), opts)
     assert res.plan.params["light"] == light
     assert res.plan.params["locality"] == (1.0 if light == "uneven" else UNIFORM_LOCALITY)
@@ -164,7 +164,7 @@ def test_uniform_strategy_is_closer_to_a_global_curve() -> None:
     img = _room(0.05, 96, 128)
     ab = {}
     for light in ("uniform", "uneven"):
-        opts = EnhanceOptions(light=light, detail=0.0, denoise=0.0)
+        opts = EnhanceOptions(model="classical", light=light, detail=0.0, denoise=0.0)
         ab[light] = run_pipeline(img, opts).plan.params["illum_ab"]
     expected_a = UNIFORM_LOCALITY * ab["uneven"][..., 0] + (1 - UNIFORM_LOCALITY)
     np.testing.assert_allclose(ab["uniform"][..., 0], expected_a, atol=1e-5)

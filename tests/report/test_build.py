@@ -59,7 +59,8 @@ def test_sweep_is_the_real_pipeline(report: ExplainReport, dark_png: Path) -> No
     assert col[-1].sharpness > col[0].sharpness
 
 
-def test_enhance_crop_matches_full_run() -> None:
+@pytest.mark.parametrize("model", ["classical", "lumosnet"])
+def test_enhance_crop_matches_full_run(model: str) -> None:
     from lumos.analysis import analyse
     from lumos.config import EnhanceOptions
     from lumos.io import image_from_array
@@ -67,8 +68,8 @@ def test_enhance_crop_matches_full_run() -> None:
     from lumos.pipeline import run_pipeline
 
     rgb = image_from_array(dark_scene(seed=3))[0].rgb
-    full = run_pipeline(rgb, EnhanceOptions(denoise=0.7, detail=0.3))
-    enh = get_enhancer("classical")
+    full = run_pipeline(rgb, EnhanceOptions(model=model, denoise=0.7, detail=0.3))
+    enh = get_enhancer(model)
     plan = enh.prepare(rgb, analyse(rgb), denoise=0.7, detail=0.3, brightness=None)
     crop = enhance_crop(rgb, enh, plan, (50, 130, 60, 200))
     np.testing.assert_allclose(crop, full.rgb[50:130, 60:200], atol=2e-5)

@@ -159,7 +159,7 @@ def test_analyse_reports_noise_light_and_preview(client, jpeg):
     assert info["width"] == 128 and info["format"] == "JPEG"
     assert info["analysis"]["light"] in ("uniform", "uneven")
     assert info["analysis"]["is_low_light"] is True
-    assert set(info["would_use"]) == {"denoise", "detail", "target_brightness"}
+    assert set(info["would_use"]) == {"model", "denoise", "detail", "target_brightness"}
     assert info["exif"]["model"] == CAMERA
     assert info["preview"].startswith("data:image/jpeg;base64,")
     assert "file" not in info  # the server's temp path is not leaked

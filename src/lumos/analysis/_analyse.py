@@ -83,6 +83,8 @@ class Analysis:
         The score behind ``light`` (see the module docstring).
     is_low_light : bool
         Mean luma below :data:`LOW_LIGHT_MEAN`.
+    light_forced : bool
+        ``light`` was set by the user (``--light``), not measured.
     """
 
     width: int
@@ -99,6 +101,7 @@ class Analysis:
     light_confidence: float
     uneven_score: float
     is_low_light: bool
+    light_forced: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (floats rounded to 5 decimals, tuple as list)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..config import LIGHT_CHOICES, UPSCALER_CHOICES, EnhanceOptions, TilingOptions
 from ..errors import LumosError, OptionError
 from ..io import DecodedImage, read_image, write_image
-from ..models import available_models
+from ..models import available_models, default_model
 from ..pipeline import default_workers, run_pipeline
 from . import _options
 from ._files import SUFFIX_FOR_FORMAT, Job, collect_inputs, plan_outputs
@@ -47,7 +47,10 @@ _LARGE_MEGAPIXELS = 4.0
 def add_pipeline_options(p: argparse.ArgumentParser) -> None:
     """Options that steer the pipeline; shared by ``enhance`` and ``eval``."""
     p.add_argument(
-        "--model", choices=available_models(), default="classical", help="enhancer to use"
+        "--model",
+        choices=available_models(),
+        default=default_model(),
+        help="enhancer to use (default: %(default)s; classical: no network, no learned weights)",
     )
     p.add_argument(
         "--denoise",

@@ -11,7 +11,7 @@ from typing import Any
 from ..analysis import analyse
 from ..config import DEFAULT_MAX_MEGAPIXELS
 from ..io import ImageMeta, read_image
-from ..models import get_enhancer
+from ..models import default_model, get_enhancer
 from . import _options
 
 __all__ = ["add_parser", "describe", "run"]
@@ -76,7 +76,8 @@ def describe(path: Path, *, max_megapixels: float = DEFAULT_MAX_MEGAPIXELS) -> d
     decoded = read_image(path, max_megapixels=max_megapixels)
     meta: ImageMeta = decoded.meta
     analysis = analyse(decoded.rgb)
-    plan = get_enhancer("classical").prepare(
+    model = default_model()
+    plan = get_enhancer(model).prepare(
         decoded.rgb, analysis, denoise=None, detail=None, brightness=None
     )
     return {
@@ -93,6 +94,7 @@ def describe(path: Path, *, max_megapixels: float = DEFAULT_MAX_MEGAPIXELS) -> d
         "dpi": list(meta.dpi) if meta.dpi else None,
         "analysis": analysis.to_dict(),
         "would_use": {
+            "model": model,
             "denoise": round(plan.denoise, 3),
             "detail": round(plan.detail, 3),
             "target_brightness": round(plan.target_brightness, 3),
@@ -101,7 +103,7 @@ def describe(path: Path, *, max_megapixels: float = DEFAULT_MAX_MEGAPIXELS) -> d
 
 
 def _format_text(d: dict[str, Any]) -> str:
-    a = d["analysis"]
+    a, w = d["analysis"], d["would_use"]
     exif = d["exif"]
     exif_text = ", ".join(f"{k}={v}" for k, v in exif.items()) if exif else "none"
     lines = [
@@ -122,9 +124,8 @@ def _format_text(d: dict[str, Any]) -> str:
         f"noise         sigma {a['noise_sigma'] * 255:.2f}/255 (luma)",
         f"light         {a['light']} (confidence {a['light_confidence']:.0%})",
         "",
-        f"lumos would   denoise {d['would_use']['denoise']:.2f}, detail "
-        f"{d['would_use']['detail']:.2f}, target brightness "
-        f"{d['would_use']['target_brightness'] * 255:.0f}/255",
+        f"lumos would   use {w['model']}: denoise {w['denoise']:.2f}, detail {w['detail']:.2f}, "
+        f"target brightness {w['target_brightness'] * 255:.0f}/255",
     ]
     return "\n".join(lines)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..enhancer import Enhancer
 from ..errors import OptionError
 
-__all__ = ["available_models", "get_enhancer", "needs_weights"]
+__all__ = ["available_models", "default_model", "get_enhancer", "needs_weights"]
 
 
 def _classical() -> Enhancer:
@@ -59,6 +59,11 @@ _REGISTRY: dict[str, Callable[[], Enhancer]] = {
     "lumosnet": _lumosnet,
 }
 _INSTALLED: dict[str, Callable[[], bool]] = {"lumosnet": _lumosnet_installed}
+
+
+def default_model() -> str:
+    """What runs without ``--model``: LumosNet, or classical where its weights are missing."""
+    return "lumosnet" if _lumosnet_installed() else "classical"
 
 
 def available_models() -> tuple[str, ...]:

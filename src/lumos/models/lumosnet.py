@@ -49,6 +49,8 @@ Later than the classical fade because real LOL lows reach 0.21. Measured on
 the v1 weights (PSNR): LOL held-out 22.24 / cc15 real noise 30.08 / Kodak24
 vs itself 34.98, against 21.33 / 31.41 / 35.04 for (0.13, 0.25) and
 22.26 / 25.77 / 27.86 with no fade."""
+HIGHLIGHT_FADE = (0.6, 0.95)
+"""Brightest-channel values over which the per-channel gains become one neutral gain."""
 # The finishing filters' footprint (luma denoise + detail), as in the classical pipeline.
 _FINISH_HALO = 2 * (2 * LUMA_RADIUS + detail_footprint()) + 2
 
@@ -115,11 +117,21 @@ class LumosNetEnhancer:
         coeffs = session.run(None, {"proxy": proxy.transpose(2, 0, 1)[None].copy()})[0][0]
         coeffs = np.ascontiguousarray(coeffs.transpose(1, 2, 0))  # (h2, w2, 6)
         proxy_scale = max(image.shape[0] / proxy.shape[0], image.shape[1] / proxy.shape[1])
-        if brightness is None:
-            # A well-exposed photo stays as it is: fade the maps toward zero
-            # (gain 1) the way the classical target fades, so "auto" never
-            # restyles a good photo even where the network would.
-            coeffs *= np.float32(exposure_need(analysis.mean_luminance, EXPOSED_FADE))
+        # A well-exposed photo stays as it is: fade the maps toward zero (gain 1)
+        # the way the classical target fades, so the network never restyles a
+        # good photo. A chosen brightness then only changes its exposure, and
+        # choosing the auto value reproduces auto exactly (the web page's sliders
+        # always send one).
+        coeffs *= np.float32(exposure_need(analysis.mean_luminance, EXPOSED_FADE))
+        # The maps' locality is the network's own call (it learned uneven light
+        # from synthetic light fields): the light classifier calls most LOL
+        # scenes "uniform", yet one global curve there costs 1.6 dB. Only a
+        # forced --light uniform flattens the maps into one tone curve.
+        light = "learned"
+        if analysis.light_forced:
+            light = analysis.light
+            if light == "uniform":
+                coeffs[:] = coeffs.mean(axis=(0, 1))
         predicted = _mean_after_gain(proxy, coeffs)
         if brightness is not None:
             # Shift every log-gain by one constant until the proxy hits the target:
@@ -153,6 +165,8 @@ class LumosNetEnhancer:
                 "shape": (h, w),
                 "sigma": sigma,
                 "guide_sigma": guide_sigma,
+                "light": light,
+                "locality": 0.0 if light == "uniform" else 1.0,
                 "chroma_ab": chroma_model(bright_low, gain_low, sigma, strength=dn),
             },
         )
@@ -181,7 +195,8 @@ class LumosNetEnhancer:
 
 def _mean_after_gain(proxy: np.ndarray, coeffs: np.ndarray) -> float:
     full = sample_lowres(coeffs, (0, proxy.shape[0], 0, proxy.shape[1]), proxy.shape[:2])
-    bright, _ = _apply_gain(proxy, full, 0.0)  # as in training: the proxy pixel itself
+    # As in training: the proxy pixel itself is the guide.
+    bright, _ = _apply_gain(proxy, full, 0.0)
     return float((bright @ _LUMA).mean())
 
 
@@ -201,5 +216,17 @@ def _apply_gain(
         y = cv2.GaussianBlur(y, (0, 0), guide_sigma, borderType=cv2.BORDER_REFLECT)
     guide = np.log(y + np.float32(GUIDE_EPS))
     log_gain = maps[..., :3] * guide[..., None] + maps[..., 3:]
+    # Highlights keep their hue: where the photo is already near white, the
+    # per-channel gains fade to one neutral gain that cannot push the
+    # brightest channel past 1 (the network's colour correction, learned on
+    # dim surfaces, turned a lamp's white core cyan).
+    peak = image.max(axis=-1)
+    if guide_sigma > 0.3:
+        peak = cv2.GaussianBlur(peak, (0, 0), guide_sigma, borderType=cv2.BORDER_REFLECT)
+    near_white = np.clip((peak - HIGHLIGHT_FADE[0]) / (HIGHLIGHT_FADE[1] - HIGHLIGHT_FADE[0]), 0, 1)
+    neutral = np.minimum(
+        np.maximum(log_gain @ _LUMA, 0.0), -np.log(np.maximum(peak, np.float32(1e-3)))
+    )
+    log_gain += near_white[..., None] * (neutral[..., None] - log_gain)
     gain = np.exp(np.clip(log_gain, LOG_GAIN_MIN, LOG_GAIN_MAX)).astype(np.float32)
     return np.clip(image * gain, 0.0, 1.0).astype(np.float32), gain

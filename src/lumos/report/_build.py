@@ -16,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis import Analysis, noise_map
+from ..analysis import noise_map
 from ..api import load, make_options
 from ..config import EnhanceOptions
 from ..enhancer import Plan
 from ..eval.image_stats import exposure_stats
 from ..models import get_enhancer
-from ..pipeline import PipelineResult, run_pipeline
+from ..pipeline import PipelineResult, route_light, run_pipeline
 from . import _measure as m
 from ._cards import model_card
 from ._model import CropPair, ExplainReport, StageMeasure
@@ -80,17 +80,6 @@ def _options(options: EnhanceOptions | Mapping[str, Any] | None) -> EnhanceOptio
     return make_options(**dict(options))
 
 
-def _routed(analysis: Analysis, light: str) -> Analysis:
-    """The analysis the enhancer decided on: ``--light`` overrides the verdict.
-
-    The same override as :func:`lumos.pipeline.run_pipeline`, so that every
-    sweep cell is brightened with the strategy of the real run.
-    """
-    if light == "auto":
-        return analysis
-    return replace(analysis, light=light, light_confidence=1.0)
-
-
 def _stride(rgb: np.ndarray) -> np.ndarray:
     """A strided sample of at most ~0.5 MP: exposure shares do not need every pixel."""
     step = max(1, int(np.ceil(np.sqrt(rgb.shape[0] * rgb.shape[1] / 5e5))))
@@ -103,7 +92,9 @@ def _gain_and_reason(res: PipelineResult, opts: EnhanceOptions) -> tuple[float, 
     sigma = float(res.analysis.noise_sigma)
     curve = plan.params.get("curve") if res.model == "classical" else None
     illum = res.intermediates.get("illumination")
-    if curve is None or illum is None:
+    # The two enhancers whose strengths follow the auto rule below.
+    follows_rule = curve is not None or res.model == "lumosnet"
+    if illum is None or not follows_rule:
         return sigma, (
             f"The {res.model} model chose denoise {plan.denoise:.2f} and detail "
             f"{plan.detail:.2f} for a measured input noise of {sigma * 255:.2f}/255."
@@ -111,7 +102,10 @@ def _gain_and_reason(res: PipelineResult, opts: EnhanceOptions) -> tuple[float, 
     from ..stages.brighten import ToneCurve
     from ..stages.classical import auto_strengths
 
-    gain = ToneCurve(**curve).gain(_stride(illum))
+    if curve is not None:
+        gain = ToneCurve(**curve).gain(_stride(illum))
+    else:  # lumosnet: its "illumination" is 1 / the luma gain its maps applied
+        gain = 1.0 / np.maximum(_stride(illum), 1e-6)
     noise_after = sigma * float(np.median(gain))
     auto_dn, auto_dt = auto_strengths(noise_after)
     head = (
@@ -253,7 +247,7 @@ def build_report(
     if with_sweep:
         cells = sweep(
             rgb,
-            _routed(res.analysis, opts.light),
+            route_light(res.analysis, opts.light),
             get_enhancer(opts.model, opts.weights),
             flat_box=boxes["dark_flat"],
             edge_box=boxes["edge"],

@@ -91,6 +91,12 @@ def _analysis(r: ExplainReport) -> str:
         else "light comes from local sources (lamps, windows): dark areas stay darker so the "
         "scene still reads as night, and their gain is capped lower"
     )
+    if r.model == "lumosnet" and forced == "auto":
+        light_text = (
+            f"light looks {'even' if light == 'uniform' else 'uneven'}; the learned model "
+            "decides itself how locally to brighten (it learned uneven light from examples), "
+            "and only a forced --light uniform makes it use one global curve"
+        )
     rows = [
         ("brightness (mean / median)", f"{_l(a['mean_luminance'])} / {_l(a['median_luminance'])}"),
         ("1 % .. 99 %", f"{a['p01'] * 255:.0f} .. {a['p99'] * 255:.0f}"),
@@ -102,7 +108,7 @@ def _analysis(r: ExplainReport) -> str:
         (
             "light",
             f"{a['light']} (confidence {a['light_confidence']:.0%}, score "
-            f"{a['uneven_score']:.2f}; above 3.5 = uneven)"
+            f"{a['uneven_score']:.2f})"
             + ("" if forced == "auto" else f"; routed {forced} by --light"),
         ),
         ("mean linear luminance", f"{r.input_exposure['mean_linear_luminance']:.4f}"),

@@ -16,11 +16,13 @@ from fastapi import Depends, Form
 from ..api import make_options
 from ..cli import _options
 from ..errors import OptionError
+from ..models import default_model
 from .processing import EnhanceParams, parse_format
 from .settings import ServerSettings
 
 __all__ = ["EnhanceForm", "enhance_form", "parse_field", "with_limits"]
 
+_DEFAULT_MODEL = default_model()
 _AUTO = "number 0..1 or 'auto' (chosen from the measured noise)"
 
 
@@ -34,7 +36,9 @@ def parse_field(name: str, parser, text: str | None):  # type: ignore[no-untyped
 
 
 def enhance_form(
-    model: Annotated[str, Form(description="enhancer: classical")] = "classical",
+    model: Annotated[
+        str, Form(description="enhancer: lumosnet (learned, the default) or classical")
+    ] = _DEFAULT_MODEL,
     denoise: Annotated[str | None, Form(description=f"denoise strength: {_AUTO}")] = None,
     detail: Annotated[str | None, Form(description=f"detail strength: {_AUTO}")] = None,
     brightness: Annotated[

@@ -16,7 +16,14 @@ import numpy as np
 from ..data import darken, sample_params
 from ..models.lumosnet import make_proxy
 
-__all__ = ["VAL_LOL", "SceneSampler", "Sources", "load_sources", "make_proxy"]
+__all__ = [
+    "VAL_LOL",
+    "SceneSampler",
+    "Sources",
+    "add_light_sources",
+    "load_sources",
+    "make_proxy",
+]
 
 # 10 of the 50 real LOL training scenes, held out for validation.
 VAL_LOL = ("5", "97", "188", "342", "490", "573", "637", "684", "739", "787")
@@ -77,6 +84,10 @@ class SceneSampler:
     * identity samples (``identity_fraction``): a clean, well-exposed image
       whose target is itself, so that a good photo is left alone.
 
+    A share (``light_source_fraction``) of the dark samples also gets light
+    sources painted into both the input and the target (see
+    :func:`add_light_sources`).
+
     Parameters
     ----------
     sources : Sources
@@ -84,6 +95,8 @@ class SceneSampler:
         Side of the square proxy.
     real_fraction, identity_fraction : float
         Shares of the samples; the rest are synthetic.
+    light_source_fraction : float
+        Share of the non-identity samples that get light sources.
     seed : int
     """
 
@@ -94,12 +107,14 @@ class SceneSampler:
         size: int = 128,
         real_fraction: float = 0.5,
         identity_fraction: float = 0.15,
+        light_source_fraction: float = 0.0,
         seed: int = 0,
     ) -> None:
         self.sources = sources
         self.size = size
         self.real_fraction = real_fraction if sources.real_train else 0.0
         self.identity_fraction = identity_fraction
+        self.light_source_fraction = light_source_fraction
         self.rng = np.random.default_rng(seed)
 
     def _crop(self, *images: np.ndarray) -> tuple[slice, slice]:
@@ -132,7 +147,10 @@ class SceneSampler:
                 params = sample_params(rng)
                 dark = darken(target, params, seed=int(rng.integers(2**31)))
         flip = bool(rng.random() < 0.5)
-        return self._to_proxy(dark, flip), self._to_proxy(target, flip)
+        dark, target = self._to_proxy(dark, flip), self._to_proxy(target, flip)
+        if dark is not target and rng.random() < self.light_source_fraction:
+            dark, target = add_light_sources(dark, target, rng)
+        return dark, target
 
     def batch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
         """A batch in NCHW float32: dark proxies, target proxies."""
@@ -142,3 +160,42 @@ class SceneSampler:
 
 def _nchw(xs: tuple[np.ndarray, ...]) -> np.ndarray:
     return np.ascontiguousarray(np.stack(xs).transpose(0, 3, 1, 2))
+
+
+def add_light_sources(
+    dark: np.ndarray, target: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Paint 1-3 glowing lamps into both images, identically.
+
+    A lamp in a night photo is bright in the dark input and stays as it is in
+    the result; what is around it is brightened like the rest of the scene.
+    Without such samples the network read every bright object as light
+    falling on the scene, gave the dark surroundings less gain (a dark ring
+    around lamps and lit buildings) and tinted the lamp's white core.
+    """
+    h, w = dark.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    dark, target = dark.copy(), target.copy()
+    for _ in range(int(rng.integers(1, 4))):
+        cy, cx = rng.uniform(0, h), rng.uniform(0, w)
+        ry, rx = rng.uniform(0.02, 0.15) * h, rng.uniform(0.02, 0.15) * w
+        r = np.sqrt(((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2)
+        body = np.clip(1.5 - r, 0.0, 1.0)  # soft-edged ellipse
+        core = np.clip(2.0 - 2.5 * r, 0.0, 1.0)  # its white-hot centre
+        glow = np.exp(-((r / rng.uniform(2.0, 5.0)) ** 2)) * rng.uniform(0.0, 0.25)
+        # Mostly warm lamps (tungsten, sodium), sometimes white or coloured.
+        kind = rng.random()
+        if kind < 0.6:
+            colour = np.array([1.0, rng.uniform(0.45, 0.9), rng.uniform(0.1, 0.6)], np.float32)
+        elif kind < 0.85:
+            colour = np.full(3, rng.uniform(0.85, 1.0), np.float32)
+        else:
+            colour = rng.uniform(0.2, 1.0, 3).astype(np.float32)
+            colour /= colour.max()
+        lamp = colour * (1 - core[..., None]) + core[..., None]
+        for img in (dark, target):
+            img += glow[..., None] * colour
+            img *= 1 - body[..., None]
+            img += body[..., None] * lamp
+            np.clip(img, 0.0, 1.0, out=img)
+    return dark, target

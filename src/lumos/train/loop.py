@@ -36,6 +36,7 @@ class TrainConfig:
     threads: int = 1
     real_fraction: float = 0.5
     identity_fraction: float = 0.2
+    light_source_fraction: float = 0.3
     width: int = 32
     brightness_weight: float = 0.5
     eval_every: int = 250
@@ -112,6 +113,7 @@ def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
         size=cfg.size,
         real_fraction=cfg.real_fraction,
         identity_fraction=cfg.identity_fraction,
+        light_source_fraction=cfg.light_source_fraction,
         seed=cfg.seed + start,
     )
 
