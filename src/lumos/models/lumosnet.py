@@ -16,9 +16,7 @@ downloaded.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
-from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -32,6 +30,7 @@ from ..stages._filters import sample_lowres
 from ..stages.classical import auto_strengths, chroma_model, exposure_need, finish_region
 from ..stages.denoise import CHROMA_SCALE, LUMA_RADIUS
 from ..stages.detail import footprint as detail_footprint
+from ._onnx import onnx_session
 
 __all__ = ["WEIGHTS_DIR", "LumosNetEnhancer", "make_proxy"]
 
@@ -63,34 +62,6 @@ def make_proxy(image: np.ndarray) -> np.ndarray:
     return cv2.resize(image, (pw, ph), interpolation=cv2.INTER_AREA)
 
 
-class _Sessions:
-    """Lazily created, shared ONNX Runtime sessions of the global network."""
-
-    _lock = threading.Lock()
-    _cache: ClassVar[dict[Path, Any]] = {}
-
-    @classmethod
-    def get(cls, folder: Path) -> Any:
-        with cls._lock:
-            if folder not in cls._cache:
-                try:
-                    import onnxruntime as ort
-                except ImportError as exc:  # pragma: no cover - a core dependency
-                    raise ModelError(f"onnxruntime is not installed: {exc}") from None
-                opts = ort.SessionOptions()
-                # One small run per photo: more threads cost more to start than they save.
-                opts.intra_op_num_threads = 1
-                opts.inter_op_num_threads = 1
-                try:
-                    session = ort.InferenceSession(
-                        str(folder / "global.onnx"), opts, providers=["CPUExecutionProvider"]
-                    )
-                except Exception as exc:
-                    raise ModelError(f"cannot load LumosNet weights from {folder}: {exc}") from None
-                cls._cache[folder] = session
-            return cls._cache[folder]
-
-
 class LumosNetEnhancer:
     """The learned enhancer (``--model lumosnet``, the default)."""
 
@@ -112,7 +83,7 @@ class LumosNetEnhancer:
         detail: float | None,
         brightness: float | None,
     ) -> Plan:
-        session = _Sessions.get(self.weights)
+        session = onnx_session(self.weights / "global.onnx", "the LumosNet weights")
         proxy = make_proxy(image)
         coeffs = session.run(None, {"proxy": proxy.transpose(2, 0, 1)[None].copy()})[0][0]
         coeffs = np.ascontiguousarray(coeffs.transpose(1, 2, 0))  # (h2, w2, 6)

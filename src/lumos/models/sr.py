@@ -9,13 +9,11 @@ their training record and model card; nothing is downloaded.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
-from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import ModelError
+from ._onnx import onnx_session
 
 __all__ = ["SR_HALO", "SR_WEIGHTS_DIR", "sr_available", "sr_residual"]
 
@@ -31,33 +29,6 @@ def _path(scale: int, folder: Path = SR_WEIGHTS_DIR) -> Path:
 def sr_available(scale: int, folder: Path = SR_WEIGHTS_DIR) -> bool:
     """Whether the learned upscaler for ``scale`` is installed."""
     return _path(scale, folder).is_file()
-
-
-class _Sessions:
-    """Lazily created, shared sessions; one ORT thread each (tiles run in parallel)."""
-
-    _lock = threading.Lock()
-    _cache: ClassVar[dict[Path, Any]] = {}
-
-    @classmethod
-    def get(cls, path: Path) -> Any:
-        with cls._lock:
-            if path not in cls._cache:
-                try:
-                    import onnxruntime as ort
-                except ImportError as exc:  # pragma: no cover - a core dependency
-                    raise ModelError(f"onnxruntime is not installed: {exc}") from None
-                opts = ort.SessionOptions()
-                opts.intra_op_num_threads = 1
-                opts.inter_op_num_threads = 1
-                try:
-                    session = ort.InferenceSession(
-                        str(path), opts, providers=["CPUExecutionProvider"]
-                    )
-                except Exception as exc:
-                    raise ModelError(f"cannot load the upscaler {path}: {exc}") from None
-                cls._cache[path] = session
-            return cls._cache[path]
 
 
 def sr_residual(
@@ -77,7 +48,7 @@ def sr_residual(
     -------
     (h * scale, w * scale, 3) float32 ndarray
     """
-    session = _Sessions.get(_path(scale, folder))
+    session = onnx_session(_path(scale, folder), "the upscaler")
     lr = np.ascontiguousarray(tile.transpose(2, 0, 1)[None], dtype=np.float32)
     sg = np.ascontiguousarray(sigma[None, None], dtype=np.float32)
     out = session.run(None, {"lr": lr, "sigma": sg})[0]

@@ -1,0 +1,40 @@
+"""One cache of ONNX Runtime sessions for the shipped networks."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelError
+
+__all__ = ["onnx_session"]
+
+_lock = threading.Lock()
+_cache: dict[Path, Any] = {}
+
+
+def onnx_session(path: Path, what: str) -> Any:
+    """A shared CPU session of ``path``, created on first use.
+
+    One ORT thread per session: each call is small (a proxy, a tile), and the
+    pipeline already runs tiles in parallel, so more threads cost more to start
+    than they save. ``what`` names the network in the error message.
+    """
+    path = Path(path)
+    with _lock:
+        if path not in _cache:
+            try:
+                import onnxruntime as ort
+            except ImportError as exc:  # pragma: no cover - a core dependency
+                raise ModelError(f"onnxruntime is not installed: {exc}") from None
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = 1
+            opts.inter_op_num_threads = 1
+            try:
+                _cache[path] = ort.InferenceSession(
+                    str(path), opts, providers=["CPUExecutionProvider"]
+                )
+            except Exception as exc:
+                raise ModelError(f"cannot load {what} from {path}: {exc}") from None
+        return _cache[path]
