@@ -1,0 +1,74 @@
+"""LumosNet at inference: edge-aware slicing, well-exposed photos, highlights, tiles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lumos.config import EnhanceOptions, TilingOptions
+from lumos.models import available_models
+from lumos.models.lumosnet import GUIDE_EPS, _slice
+from lumos.pipeline import run_pipeline
+
+pytestmark = pytest.mark.skipif(
+    "lumosnet" not in available_models(), reason="LumosNet weights are not installed"
+)
+
+
+def _grid(a: float, b: float, level: float, shape=(4, 4)) -> np.ndarray:
+    grid = np.zeros((*shape, 7), np.float32)
+    grid[..., :3], grid[..., 3:6], grid[..., 6] = a, b, level
+    return grid
+
+
+def test_slice_of_a_uniform_grid_is_its_affine_map() -> None:
+    guide = np.log(np.linspace(0.01, 1, 40 * 30, dtype=np.float32).reshape(30, 40) + GUIDE_EPS)
+    out = _slice(_grid(-0.3, 1.2, -2.0), guide, (0, 30, 0, 40), (30, 40))
+    np.testing.assert_allclose(out, (-0.3 * guide + 1.2)[..., None].repeat(3, -1), atol=1e-5)
+
+
+def test_a_dark_pixel_beside_a_lamp_cell_keeps_the_dark_gain() -> None:
+    # Left column of cells: a lamp (bright mean, gain 1); the rest: dark (gain e^2).
+    grid = _grid(0.0, 2.0, np.log(0.02))
+    grid[:, 0, 3:6], grid[:, 0, 6] = 0.0, np.log(0.9)
+    guide = np.full((32, 32), np.log(0.02 + GUIDE_EPS), np.float32)  # all pixels dark
+    out = _slice(grid, guide, (0, 32, 0, 32), (32, 32))
+    # Column 6 sits between the lamp cell and a dark cell: bilinear would give
+    # a gain well below e^2 there, the edge-aware slice keeps it.
+    assert out[:, 6].min() > 1.95
+    assert out[:, 4].min() > 1.95  # even at the lamp cell's own centre
+
+
+def test_well_exposed_photo_is_left_alone() -> None:
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:96, 0:128].astype(np.float32)
+    img = np.stack([0.5 + 0.3 * np.sin(xx / 9), 0.45 + 0.3 * np.cos(yy / 7), 0.4 + 0 * xx], -1)
+    img = np.clip(img + rng.normal(0, 0.01, img.shape), 0, 1).astype(np.float32)
+    out = run_pipeline(img, EnhanceOptions(model="lumosnet")).rgb
+    assert np.abs(out - img).mean() < 0.02
+
+
+def test_a_lamps_white_core_stays_white_and_the_room_gets_brighter() -> None:
+    img = np.full((96, 128, 3), 0.03, np.float32)
+    img[:, :, 0] += 0.01  # a warm dark room
+    img[30:50, 50:70] = 1.0
+    out = run_pipeline(img, EnhanceOptions(model="lumosnet")).rgb
+    assert out[35:45, 55:65].min() > 0.95  # white, not tinted
+    assert out[70:90, 10:40].mean() > 3 * img[70:90, 10:40].mean()
+
+
+def test_tiles_are_seamless() -> None:
+    rng = np.random.default_rng(1)
+    img = np.clip(rng.normal(0.06, 0.02, (150, 210, 3)), 0, 1).astype(np.float32)
+    img[40:60, 100:130] = 0.8
+    whole = run_pipeline(img, EnhanceOptions(model="lumosnet", tiling=TilingOptions(tile=0))).rgb
+    tiled = run_pipeline(img, EnhanceOptions(model="lumosnet", tiling=TilingOptions(tile=64))).rgb
+    assert np.abs(whole - tiled).max() < 2e-3
+
+
+def test_brightness_option_reaches_the_target() -> None:
+    img = np.full((64, 96, 3), 0.05, np.float32)
+    img[:, 48:] = 0.02
+    for target in (0.3, 0.5):
+        res = run_pipeline(img, EnhanceOptions(model="lumosnet", brightness=target))
+        assert float(res.rgb.mean()) == pytest.approx(target, abs=0.04)
