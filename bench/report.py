@@ -338,6 +338,11 @@ def write_markdown(results, sets, sheets, trade, audits, seconds, quick) -> None
         for f in rep.findings:
             lines.append(f"- `{f.kind}` {', '.join(f.files)}: {f.detail}")
         lines.append("")
+    lines += [
+        "## Seed architectures (MIRNet, ALEN) vs lumos' own",
+        "",
+        "Speed and memory at 0.24 and 1 MP: [seeds_bench.md](seeds_bench.md) (`bench/seeds.py`).",
+    ]
     (DOCS / "benchmarks.md").write_text("\n".join(lines) + "\n")
 
 

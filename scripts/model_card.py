@@ -74,9 +74,11 @@ def _measure(data: Path) -> dict[str, dict[str, dict[str, float]]]:
         "eval15": list(find_pairs(lol / "low", lol / "high")),
         "val": [p for p in find_pairs(sub / "low", sub / "high") if p[0].stem in VAL_LOL],
         "kodak": [(p, p) for p in find_images(data / "kodak24")],
-        "cc15": list(
-            find_pairs(data / "cc15_real_noise" / "noisy", data / "cc15_real_noise" / "clean")
-        ),
+        # cc15 names its pairs <camera>_real / <camera>_mean.
+        "cc15": [
+            (p, data / "cc15_real_noise" / "clean" / p.name.replace("_real", "_mean"))
+            for p in find_images(data / "cc15_real_noise" / "noisy")
+        ],
     }
     out: dict[str, dict[str, dict[str, float]]] = {}
     for model in MODELS:
@@ -122,12 +124,21 @@ A small network of the project's own design (`src/lumos/train/archs.py`) that
 sees a 1/4-size proxy of the whole photo (long side <= 512 px) and predicts, on
 a coarse grid, an affine map from the photo's *log* luminance to per-channel
 log-gains: a local tone curve `out = e^B * Y^(1+A)` per cell, with colour.
-It is applied at full resolution, guided by each pixel's own luminance, so
-the gain follows edges (no halos) and costs a few operations per pixel. The
-brightened photo is then denoised and sharpened by the project's noise-aware
+It is applied at full resolution, guided by each pixel's own luminance, and
+the grid is sliced edge-aware (each of the four cells around a pixel weighted
+by how close the pixel's luminance is to the cell's: a lamp's cell does not
+darken the dark wall beside it), so the gain follows edges and costs a few
+operations per pixel. The brightened photo is then denoised and sharpened by the project's noise-aware
 filters, told exactly how much each pixel's noise was amplified; so
 `--denoise` and `--detail` steer it as they steer the classical pipeline, and
 `--brightness` shifts the network's exposure while keeping its local decisions.
+
+Around the network, at inference (`src/lumos/models/lumosnet.py`): a photo
+with mean luma above 0.20 fades the maps toward gain 1 (none above 0.30), so
+a well-exposed photo is left alone; near-white pixels get one neutral gain that
+cannot clip them (a lamp's white core stays white); and in auto mode the mean
+brightness is not left more than 0.12 below the classical auto target (the
+network, taught by LOL, kept many real night photos too dark).
 
 The network learns what a fixed tone curve gets wrong: how bright and what
 colour a scene should become (on the 50 LOL training scenes a fixed curve with
@@ -139,6 +150,9 @@ the *reference's* mean brightness scores 23.5 dB, with one fixed target 19.4 dB)
 * Synthetic dark photos made by `lumos.data` from clean images (Kodak24, CBSD68,
   McMaster and the 40 LOL references): exposure 1/8..1/100, Poisson-Gaussian
   sensor noise in linear light, uneven light fields, colour casts, JPEG (the rest).
+* Lamps: {cfg.get("light_source_fraction", 0):.0%} of the dark samples get 1-3 glowing lamps
+  painted into input and target alike, so a bright object is not read as light
+  falling on the scene (the first version drew dark rings around lamps).
 * Held out for validation: our485 scenes {", ".join(VAL_LOL)}.
 * Never seen: `lol_v1_eval15` (the test set; the audit shows it shares no scene
   with the training subset).
@@ -165,7 +179,10 @@ is left nearly alone. Speed and memory at 3 and 12 MP: `docs/speed.md`
 ## Limits
 Trained on CPU in under an hour, on 40 real pairs plus synthetic scenes; the
 denoising is the project's filters, not a learned denoiser, so heavy noise
-leaves some blotches. Judge it on your photos with `lumos eval --unpaired` and
+leaves some blotches. Faint dark rims can remain right around very bright
+lamps and lit buildings. Brightness follows LOL's taste within the floor above:
+night scenes with visible lights stay darker than `--model classical` makes
+them (set `--brightness` to override). Judge it on your photos with `lumos eval --unpaired` and
 the contact sheets in `docs/benchmarks.md`.
 """
     (WEIGHTS_DIR / "CARD.md").write_text(card)

@@ -80,8 +80,9 @@ class LumosNetEnhancer:
     """The learned enhancer (``--model lumosnet``, the default)."""
 
     name = "lumosnet"
-    # Tiles are pointwise work plus OpenCV filters, which already use every core.
-    tile_workers = 1
+    # One tile per core (at most 4): the edge-aware slicing is NumPy work on one
+    # core per tile (12 MP: 6.1 s with one worker, 3.9 s with two, on 2 cores).
+    tile_workers = None
 
     def __init__(self, weights: Path = WEIGHTS_DIR) -> None:
         self.weights = Path(weights)
