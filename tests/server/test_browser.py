@@ -158,6 +158,17 @@ def test_upload_compare_tune_download(browser, server_url, tmp_path):
             timeout=30_000,
         )
 
+        # Switching to the classical model gives a new preview too.
+        second = _after_src(page)
+        page.select_option("#model", "classical")
+        page.wait_for_function(
+            "(old) => { const i = document.getElementById('after');"
+            " return i.src !== old && i.complete && i.naturalWidth > 0; }",
+            arg=second,
+            timeout=30_000,
+        )
+        page.select_option("#model", "lumosnet")
+
         if os.environ.get("LUMOS_SCREENSHOTS") == "1":
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / "page-desktop.png"))

@@ -111,6 +111,7 @@
     const form = new FormData();
     form.append("file", file, preview ? "preview.jpg" : file.name);
     for (const s of sliders) form.append(s.id, s.input.value);
+    form.append("model", $("model").value);
     if (preview) {
       form.append("preview_max_side", String(PREVIEW_SIDE));
       form.append("format", "jpg");
@@ -297,6 +298,7 @@
     setSliders(state.info.would_use);
     schedule();
   });
+  $("model").addEventListener("change", schedule);
   el.download.addEventListener("click", download);
   el.another.addEventListener("click", () => { el.file.value = ""; el.file.click(); });
 
