@@ -128,8 +128,9 @@ It is applied at full resolution, guided by each pixel's own luminance, and
 the grid is sliced edge-aware (each of the four cells around a pixel weighted
 by how close the pixel's luminance is to the cell's: a lamp's cell does not
 darken the dark wall beside it), so the gain follows edges and costs a few
-operations per pixel. The brightened photo is then denoised and sharpened by the project's noise-aware
-filters, told exactly how much each pixel's noise was amplified; so
+operations per pixel. The brightened photo is then denoised and sharpened by
+the project's noise-aware filters, told exactly how much each pixel's noise was
+amplified; so
 `--denoise` and `--detail` steer it as they steer the classical pipeline, and
 `--brightness` shifts the network's exposure while keeping its local decisions.
 
