@@ -1,6 +1,6 @@
 """Write CARD.md for the installed LumosNet weights from their training record.
 
-Reads ``src/lumos/models/weights/lumosnet/{record.json,log.csv}``, measures the
+Reads ``src/lumos/models/weights/lumosnet/{record.json,log_*.csv}``, measures the
 installed model with the project's harness - LOL-v1 eval15 (measured only, never
 used for training or selection), the held-out our485 scenes, well-exposed
 Kodak24 (should come out unchanged) and the real noisy photos of cc15 - plots
@@ -34,26 +34,26 @@ HEADER = (
 )
 
 
-def _plot(log: list[dict], path: Path) -> None:
+def _plot(logs: dict[str, list[dict]], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    steps = [int(r["step"]) for r in log]
-    loss = [float(r["loss"]) for r in log]
-    val = [
-        (int(r["step"]), float(r["val_psnr"]), float(r["val_brightness_error"]))
-        for r in log
-        if r["val_psnr"] != "nan"
-    ]
     fig, ax = plt.subplots(1, 3, figsize=(12, 3))
-    ax[0].plot(steps, loss)
+    for name, log in logs.items():
+        ax[0].plot([int(r["step"]) for r in log], [float(r["loss"]) for r in log], label=name)
+        val = [
+            (int(r["step"]), float(r["val_psnr"]), float(r["val_brightness_error"]))
+            for r in log
+            if r["val_psnr"] != "nan"
+        ]
+        if val:
+            s, p, e = zip(*val, strict=True)
+            ax[1].plot(s, p, "o-", ms=3, label=name)
+            ax[2].plot(s, e, "o-", ms=3, label=name)
+    ax[0].legend(fontsize=8)
     ax[0].set_title("training loss (EMA of batches)", fontsize=10)
-    if val:
-        s, p, e = zip(*val, strict=True)
-        ax[1].plot(s, p, "o-")
-        ax[2].plot(s, e, "o-")
     ax[1].set_title("held-out our485 proxy PSNR (dB)", fontsize=10)
     ax[2].set_title("held-out |mean brightness error|", fontsize=10)
     for a in ax:
@@ -93,12 +93,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     args = ap.parse_args()
-    record = json.loads((WEIGHTS_DIR / "record.json").read_text())
-    with (WEIGHTS_DIR / "log.csv").open() as fh:
-        log = list(csv.DictReader(fh))
-    _plot(log, WEIGHTS_DIR / "loss.png")
-    cfg = record["config"]
-    size_kb = (WEIGHTS_DIR / "global.onnx").stat().st_size / 1e3
+    members = json.loads((WEIGHTS_DIR / "record.json").read_text())["members"]
+    logs = {}
+    for name in members:
+        with (WEIGHTS_DIR / f"log_{name}.csv").open() as fh:
+            logs[name] = list(csv.DictReader(fh))
+    _plot(logs, WEIGHTS_DIR / "loss.png")
+    records = list(members.values())
+    cfg = records[0]["config"]
+    seeds = " ".join(str(r["config"]["seed"]) for r in records)
+    size_kb = sum(p.stat().st_size for p in WEIGHTS_DIR.glob("global_*.onnx")) / 1e3
+    params = sum(r["params"] for r in records)
+    parity = max(r["onnx_parity_max_abs"] for r in records)
+    member_rows = "\n".join(
+        f"| {name} | {r['config']['seed']} | {logs[name][-1]['step']} "
+        f"| {float(logs[name][-1]['elapsed_s']) / 60:.0f} min "
+        f"| {r['val_our485_heldout_proxy']['psnr']:.2f} |"
+        for name, r in members.items()
+    )
     m = _measure(args.data)
     rows = "\n".join(
         f"| {name} | {r['eval15']['psnr']:.2f} | {r['eval15']['ssim']:.3f} "
@@ -108,16 +120,17 @@ def main() -> None:
         f"| {r['eval15']['seconds_per_mp']:.2f} |"
         for name, r in m.items()
     )
-    last = log[-1]
     run_cmd = (
-        f"python -m lumos.train --data ../shared/data --out {cfg['out_dir']} "
-        f"--steps {cfg['steps']} --threads {cfg['threads']}"
+        f"for s in {seeds}; do python -m lumos.train --data ../shared/data "
+        f"--out runs/lumosnet_s$s --seed $s --steps {cfg['steps']} "
+        f"--threads {cfg['threads']} --install; done"
     )
     card = f"""# LumosNet model card
 
-Weights: `global.onnx` ({size_kb:.0f} kB, {record["params"]:,} parameters), exported from
-the EMA weights of the run below with a torch-vs-ONNX Runtime parity check (max abs
-difference {record["onnx_parity_max_abs"]:.2e}).
+Weights: an ensemble of {len(records)} networks trained alike with seeds {seeds}
+(`global_seed*.onnx`, {size_kb:.0f} kB, {params:,} parameters in all); their
+coefficient maps are averaged. Each was exported from the EMA weights of its
+run with a torch-vs-ONNX Runtime parity check (max abs difference {parity:.2e}).
 
 ## What it is
 A small network of the project's own design (`src/lumos/train/archs.py`) that
@@ -160,11 +173,14 @@ the *reference's* mean brightness scores 23.5 dB, with one fixed target 19.4 dB)
 
 ## Run
 `{run_cmd}`
-(`make train` reproduces it from scratch; it resumes from `last.pt` if stopped).
-Seed {cfg["seed"]}, batch {cfg["batch"]} scenes of {cfg["size"]}x{cfg["size"]}, AdamW lr
-{cfg["lr"]} with warm-up and cosine decay, EMA {cfg["ema"]}. Steps done: {last["step"]};
-wall time {float(last["elapsed_s"]) / 60:.0f} min on {cfg["threads"]} CPU thread(s), shared
-with other jobs.
+(`make train` reproduces it from scratch; each run resumes from its `last.pt` if
+stopped). Batch {cfg["batch"]} scenes of {cfg["size"]}x{cfg["size"]}, AdamW lr
+{cfg["lr"]} with warm-up and cosine decay, EMA {cfg["ema"]}, {cfg["threads"]} CPU
+thread per run, runs sharing a 2-core machine with other jobs.
+
+| member | seed | steps | wall time | held-out our485 proxy PSNR |
+|---|---|---|---|---|
+{member_rows}
 
 ![training curves](loss.png)
 

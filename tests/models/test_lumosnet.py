@@ -72,3 +72,31 @@ def test_brightness_option_reaches_the_target() -> None:
     for target in (0.3, 0.5):
         res = run_pipeline(img, EnhanceOptions(model="lumosnet", brightness=target))
         assert float(res.rgb.mean()) == pytest.approx(target, abs=0.04)
+
+
+def test_an_ensemble_averages_its_members(tmp_path) -> None:
+    import shutil
+
+    from lumos.analysis import analyse
+    from lumos.models.lumosnet import WEIGHTS_DIR, LumosNetEnhancer
+
+    first = sorted(WEIGHTS_DIR.glob("global*.onnx"))[0]
+    shutil.copy2(first, tmp_path / "global_a.onnx")
+    shutil.copy2(first, tmp_path / "global_b.onnx")
+    img = np.full((64, 96, 3), 0.05, np.float32)
+    img[:, 48:] = 0.02
+    one = LumosNetEnhancer(tmp_path)  # two identical members = one member
+    assert len(one.members) == 2
+    kw = {"denoise": None, "detail": None, "brightness": None}
+    a = one.prepare(img, analyse(img), **kw).target_brightness
+    (tmp_path / "global_b.onnx").unlink()
+    b = LumosNetEnhancer(tmp_path).prepare(img, analyse(img), **kw).target_brightness
+    assert a == pytest.approx(b, abs=1e-5)
+
+
+def test_missing_weights_are_a_clear_error(tmp_path) -> None:
+    from lumos.errors import ModelError
+    from lumos.models.lumosnet import LumosNetEnhancer
+
+    with pytest.raises(ModelError, match="not found"):
+        LumosNetEnhancer(tmp_path)

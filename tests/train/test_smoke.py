@@ -84,3 +84,21 @@ def test_short_training_run_exports_a_working_model(tmp_path: Path) -> None:
     whole = fn(photo, (0, 150, 0, 203)).image
     tiled = run_tiled(fn, photo, tile=64, halo=plan.halo, align=plan.align, workers=2).image
     assert np.abs(tiled - whole).mean() < 1 / 255
+
+
+def test_install_member_adds_and_replaces_members(tmp_path: Path) -> None:
+    from lumos.train.__main__ import install_member
+
+    onnx, log = tmp_path / "global.onnx", tmp_path / "log.csv"
+    onnx.write_bytes(b"onnx")
+    log.write_text("step,loss\n")
+    folder = tmp_path / "weights"
+    install_member(onnx, log, {"psnr": 1}, "seed1", folder)
+    install_member(onnx, log, {"psnr": 2}, "seed0", folder)
+    install_member(onnx, log, {"psnr": 3}, "seed1", folder)
+    record = json.loads((folder / "record.json").read_text())
+    assert record["members"] == {"seed0": {"psnr": 2}, "seed1": {"psnr": 3}}
+    assert sorted(p.name for p in folder.glob("global_*.onnx")) == [
+        "global_seed0.onnx",
+        "global_seed1.onnx",
+    ]

@@ -51,7 +51,7 @@ def needs_weights(name: str) -> bool:
 
 
 def _lumosnet_installed() -> bool:
-    return (Path(__file__).parent / "weights" / "lumosnet" / "global.onnx").is_file()
+    return any((Path(__file__).parent / "weights" / "lumosnet").glob("global*.onnx"))
 
 
 _REGISTRY: dict[str, Callable[[], Enhancer]] = {

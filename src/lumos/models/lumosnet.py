@@ -86,7 +86,9 @@ class LumosNetEnhancer:
 
     def __init__(self, weights: Path = WEIGHTS_DIR) -> None:
         self.weights = Path(weights)
-        if not (self.weights / "global.onnx").is_file():
+        # An ensemble: members trained alike with different seeds; their maps are averaged.
+        self.members = sorted(self.weights.glob("global*.onnx"))
+        if not self.members:
             raise ModelError(f"LumosNet weights not found in {self.weights}")
 
     def prepare(
@@ -98,9 +100,12 @@ class LumosNetEnhancer:
         detail: float | None,
         brightness: float | None,
     ) -> Plan:
-        session = onnx_session(self.weights / "global.onnx", "the LumosNet weights")
         proxy = make_proxy(image)
-        coeffs = session.run(None, {"proxy": proxy.transpose(2, 0, 1)[None].copy()})[0][0]
+        feed = {"proxy": proxy.transpose(2, 0, 1)[None].copy()}
+        coeffs = np.mean(
+            [onnx_session(m, "the LumosNet weights").run(None, feed)[0][0] for m in self.members],
+            axis=0,
+        )
         coeffs = coeffs.transpose(1, 2, 0)  # (h2, w2, 6): A_rgb, B_rgb
         grid = np.concatenate([coeffs, _cell_guide(proxy, coeffs.shape[:2])[..., None]], axis=-1)
         coeffs = grid[..., :6]  # a view: what is done to the maps below is done to the grid

@@ -91,12 +91,30 @@ def main(argv: list[str] | None = None) -> int:
         print(f"parity check failed: {diff}", file=sys.stderr)
         return 1
     if args.install:
-        PACKAGE_WEIGHTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(onnx_path, PACKAGE_WEIGHTS / onnx_path.name)
-        shutil.copy2(out / "record.json", PACKAGE_WEIGHTS / "record.json")
-        shutil.copy2(out / "log.csv", PACKAGE_WEIGHTS / "log.csv")
-        print(f"installed into {PACKAGE_WEIGHTS}")
+        install_member(onnx_path, out / "log.csv", record, f"seed{cfg.seed}", PACKAGE_WEIGHTS)
+        print(f"installed into {PACKAGE_WEIGHTS} as member seed{cfg.seed}")
     return 0
+
+
+def install_member(onnx_path: Path, log: Path, record: dict, name: str, folder: Path) -> None:
+    """Add (or replace) one ensemble member in the package's weights folder.
+
+    The shipped model is the average of members trained alike with different
+    seeds: ``global_<name>.onnx`` and ``log_<name>.csv`` each, and one
+    ``record.json`` holding every member's record under ``members``.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(onnx_path, folder / f"global_{name}.onnx")
+    shutil.copy2(log, folder / f"log_{name}.csv")
+    combined_path = folder / "record.json"
+    combined = {"members": {}}
+    if combined_path.is_file():
+        loaded = json.loads(combined_path.read_text())
+        if isinstance(loaded.get("members"), dict):
+            combined = loaded
+    combined["members"][name] = record
+    combined["members"] = dict(sorted(combined["members"].items()))
+    combined_path.write_text(json.dumps(combined, indent=2))
 
 
 if __name__ == "__main__":
