@@ -122,16 +122,12 @@ def test_shipped_weights_carry_their_fitting_record() -> None:
     assert rec["cv_results"][rec["chosen"]]["cv_balanced"] == best
 
 
-def test_features_are_cheap_on_an_analysis_proxy() -> None:
-    import time
-
+def test_classification_is_deterministic_on_an_analysis_proxy() -> None:
+    # (Its speed is measured by bench/speed.py, as part of "analyse", not here.)
     img = _street_lamp(384, 512)
-    light_features(img)
-    t0 = time.perf_counter()
-    for _ in range(5):
-        classify_light(img)
-    # Budget 20 ms; a generous bound here so a loaded CI machine does not flake.
-    assert (time.perf_counter() - t0) / 5 < 0.1
+    first = classify_light(img)
+    assert all(classify_light(img) == first for _ in range(3))
+    assert np.isfinite(light_features(img)).all()
 
 
 def test_real_labels_are_complete_and_explained() -> None:

@@ -122,7 +122,10 @@ def estimate_noise(rgb: FloatImage) -> tuple[float, tuple[float, float, float]]:
     >>> round(estimate_noise(noisy)[1][0], 2)
     0.02
     """
-    stack = _crops(np.asarray(rgb, np.float32))
+    rgb = np.asarray(rgb, np.float32)
+    if min(rgb.shape[:2]) < 3:  # no 3x3 neighbourhood to measure in: call it clean
+        return 0.0, (0.0, 0.0, 0.0)
+    stack = _crops(rgb)
     luma = stack @ _LUMA
     grad = _flat_gradient(luma)
     inner = stack[:, 1:-1, 1:-1]
