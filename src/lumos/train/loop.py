@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from .._color import LUMA
+from ._checkpoint import ema_update, load_checkpoint, save_checkpoint
 from .archs import GlobalNet, apply_gain, luma
 from .dataset import SceneSampler, Sources, make_proxy
 
@@ -101,10 +102,7 @@ def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
     start, elapsed = 0, 0.0
     ckpt_path = out / "last.pt"
     if ckpt_path.exists():
-        ckpt = torch.load(ckpt_path, weights_only=False)
-        net.load_state_dict(ckpt["net"])
-        ema.load_state_dict(ckpt["ema"])
-        opt.load_state_dict(ckpt["opt"])
+        ckpt = load_checkpoint(ckpt_path, net, ema, opt)
         start, elapsed = ckpt["step"], ckpt.get("elapsed", 0.0)
         log(f"resumed at step {start}")
     # The sampler is re-seeded from the step so a resumed run sees new samples.
@@ -138,9 +136,7 @@ def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             opt.step()
-            with torch.no_grad():
-                for pe, p in zip(ema.parameters(), net.parameters(), strict=True):
-                    pe.mul_(cfg.ema).add_(p, alpha=1 - cfg.ema)
+            ema_update(ema, net, cfg.ema)
             value = loss.item()
             running = 0.98 * running + 0.02 * value if step > start else value
             done = step + 1
@@ -167,18 +163,7 @@ def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
                 )
             if done % cfg.checkpoint_every == 0 or last:
                 now = elapsed + time.perf_counter() - t0
-                tmp = out / "last.pt.tmp"
-                torch.save(
-                    {
-                        "net": net.state_dict(),
-                        "ema": ema.state_dict(),
-                        "opt": opt.state_dict(),
-                        "step": done,
-                        "elapsed": now,
-                    },
-                    tmp,
-                )
-                tmp.replace(ckpt_path)
+                save_checkpoint(ckpt_path, net, ema, opt, step=done, elapsed=now)
     weights = out / "ema.pt"
     torch.save(ema.state_dict(), weights)
     return weights

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ._checkpoint import ema_update, load_checkpoint, save_checkpoint
 from .sr_arch import LumosSR, LumosSRScale
 from .sr_data import SRSampler, SRSources, bicubic_up, load_sr_sources, pil_downscale
 
@@ -127,10 +128,7 @@ def train_sr(cfg: SRConfig, sources: SRSources, *, log=print) -> Path:
     start, elapsed, best = 0, 0.0, -math.inf
     ckpt_path = out / "last.pt"
     if ckpt_path.exists():
-        ckpt = torch.load(ckpt_path, weights_only=False)
-        net.load_state_dict(ckpt["net"])
-        ema.load_state_dict(ckpt["ema"])
-        opt.load_state_dict(ckpt["opt"])
+        ckpt = load_checkpoint(ckpt_path, net, ema, opt)
         start, elapsed, best = ckpt["step"], ckpt.get("elapsed", 0.0), ckpt.get("best", best)
         log(f"resumed at step {start}")
     elif cfg.init:
@@ -174,9 +172,7 @@ def train_sr(cfg: SRConfig, sources: SRSources, *, log=print) -> Path:
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            with torch.no_grad():
-                for pe, p in zip(ema.parameters(), net.parameters(), strict=True):
-                    pe.mul_(cfg.ema).add_(p, alpha=1 - cfg.ema)
+            ema_update(ema, net, cfg.ema)
             value = loss.item()
             running = 0.98 * running + 0.02 * value if step > start else value
             done = step + 1
@@ -209,19 +205,7 @@ def train_sr(cfg: SRConfig, sources: SRSources, *, log=print) -> Path:
                 )
             if done % cfg.checkpoint_every == 0 or last:
                 now = elapsed + time.perf_counter() - t0
-                tmp = out / "last.pt.tmp"
-                torch.save(
-                    {
-                        "net": net.state_dict(),
-                        "ema": ema.state_dict(),
-                        "opt": opt.state_dict(),
-                        "step": done,
-                        "elapsed": now,
-                        "best": best,
-                    },
-                    tmp,
-                )
-                tmp.replace(ckpt_path)
+                save_checkpoint(ckpt_path, net, ema, opt, step=done, elapsed=now, best=best)
     if not (out / "best.pt").exists():
         torch.save(ema.state_dict(), out / "best.pt")
     return out / "best.pt"
