@@ -1,10 +1,12 @@
 """LumosNet at inference: a learned brightening decided once, noise-aware finishing per tile.
 
-``prepare`` runs the global network (ONNX Runtime) on a small proxy of the
+``prepare`` runs the global network (ONNX Runtime; the shipped weights are
+an ensemble of members whose outputs are averaged) on a small proxy of the
 photo and keeps its coefficient maps: per cell of a coarse grid, an affine map
 from the photo's own luminance to a per-channel log-gain (see
-:mod:`lumos.train.archs`). ``process_region`` samples those maps at the tile's
-full-resolution positions and brightens the tile; the brightened tile then goes
+:mod:`lumos.train.archs`). ``process_region`` slices those maps at the tile's
+full-resolution pixels, edge-aware (``_slice``), and brightens the tile; the
+brightened tile then goes
 through the same noise-aware denoise and gated sharpening as the classical
 pipeline (:func:`lumos.stages.classical.finish_region`), told exactly how much
 each pixel was amplified. So ``--denoise`` and ``--detail`` steer it the same
