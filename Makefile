@@ -25,7 +25,7 @@ $(VENV)/.base.stamp: pyproject.toml
 	touch $@
 
 $(VENV)/.dev.stamp: $(VENV)/.base.stamp
-	$(PIP) install -q -e '.[dev,heic,raw,server,train]'
+	$(PIP) install -q -e '.[dev,batch,heic,raw,server,train]'
 	touch $@
 
 demo: $(VENV)/.base.stamp

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import LumosError, OptionError
 from . import audit as audit_cmd
+from . import batch as batch_cmd
 from . import enhance as enhance_cmd
 from . import evaluate as eval_cmd
 from . import explain as explain_cmd
@@ -33,6 +34,7 @@ Turn dark, noisy photos into clean, bright, sharp ones.
 examples:
   lumos enhance night.jpg                 writes night_lumos.jpg beside it
   lumos enhance photos/ -o out/ --jobs 2  a whole folder into out/
+  lumos batch shoot/ -o out/ -r           thousands of photos on Dask, resumable
   lumos enhance a.heic --format jpg --denoise 0.8 --detail 0.3
   lumos info night.jpg                    brightness, noise, light, metadata
   lumos explain night.jpg                 HTML report: how it was enhanced, and why
@@ -59,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lumos {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     enhance_cmd.add_parser(sub)
+    batch_cmd.add_parser(sub)
     info_cmd.add_parser(sub)
     explain_cmd.add_parser(sub)
     eval_cmd.add_parser(sub)

@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..batch import SUFFIX_FOR_FORMAT, FileReport, Job, collect_inputs, enhance_file, plan_outputs
 from ..config import LIGHT_CHOICES, UPSCALER_CHOICES, EnhanceOptions, TilingOptions
 from ..errors import LumosError, OptionError
-from ..io import DecodedImage, read_image, write_image
 from ..models import available_models, default_model
-from ..pipeline import default_workers, run_pipeline
+from ..pipeline import default_workers
 from . import _options
-from ._files import SUFFIX_FOR_FORMAT, Job, collect_inputs, plan_outputs
 from ._progress import ProgressBar
 
 __all__ = [
-    "FileReport",
+    "add_output_options",
     "add_parser",
     "add_pipeline_options",
-    "enhance_file",
     "options_from_args",
+    "print_failure",
     "run",
 ]
 
@@ -95,16 +92,8 @@ def add_pipeline_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "enhance",
-        help="brighten, denoise and sharpen photos",
-        description="Brighten, denoise and sharpen dark photos; metadata is kept.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
-    p.add_argument("-o", "--output", metavar="OUTDIR", type=Path, help="write results here")
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    """Where and how results are written; shared by ``enhance`` and ``batch``."""
     p.add_argument("-r", "--recursive", action="store_true", help="look into subfolders")
     p.add_argument(
         "--format", choices=sorted(set(SUFFIX_FOR_FORMAT) - {"jpeg"}), help="output format"
@@ -130,6 +119,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="how --scale enlarges: the learned net, Lanczos with noise-gated sharpening "
         "(classical), or the net when installed (auto, the default)",
     )
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "enhance",
+        help="brighten, denoise and sharpen photos",
+        description="Brighten, denoise and sharpen dark photos; metadata is kept.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
+    p.add_argument("-o", "--output", metavar="OUTDIR", type=Path, help="write results here")
+    add_output_options(p)
     p.add_argument(
         "--report",
         action="store_true",
@@ -137,76 +139,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     add_pipeline_options(p)
     p.add_argument(
-        "-j", "--jobs", type=_options.int_range(1, 64), default=1, help="files in parallel"
+        "-j",
+        "--jobs",
+        type=_options.int_range(1, 64),
+        default=1,
+        help="files in parallel (for thousands of files: lumos batch)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     p.set_defaults(run=run)
-
-
-@dataclass(frozen=True)
-class FileReport:
-    """Outcome of one file."""
-
-    source: Path
-    output: Path | None
-    error: str | None
-    seconds: float
-    stats: dict | None = None
-
-
-def enhance_file(
-    job: Job,
-    options: EnhanceOptions,
-    *,
-    fmt: str | None,
-    quality: int,
-    overwrite: bool,
-    workers: int | None,
-    show_tiles: bool = False,
-    report: bool = False,
-) -> FileReport:
-    """Read, enhance and write one file; any expected failure becomes a report."""
-    t0 = time.perf_counter()
-    bar: ProgressBar | None = None
-    try:
-        decoded = read_image(job.source, max_megapixels=options.max_megapixels)
-        mp = decoded.rgb.shape[0] * decoded.rgb.shape[1] / 1e6
-        if show_tiles and mp >= _LARGE_MEGAPIXELS:
-            bar = ProgressBar(1, f"{job.source.name} ({mp:.0f} MP)")
-        result = run_pipeline(
-            decoded.rgb,
-            options,
-            alpha=decoded.alpha,
-            workers=workers,
-            progress=None if bar is None else (lambda d, t: bar.update(d, t)),
-        )
-        out = DecodedImage(rgb=result.rgb, alpha=result.alpha, meta=decoded.meta)
-        job.output.parent.mkdir(parents=True, exist_ok=True)
-        write_image(
-            out,
-            job.output,
-            format=None if fmt is None else fmt,
-            quality=quality,
-            overwrite=overwrite,
-        )
-        if report:
-            from ..report import build_report, write_report
-
-            html = job.output.with_name(f"{job.output.stem}_explain.html")
-            write_report(build_report(job.source, options=options), html, overwrite=overwrite)
-        return FileReport(job.source, job.output, None, time.perf_counter() - t0, result.stats)
-    except LumosError as exc:
-        return FileReport(job.source, None, exc.message, time.perf_counter() - t0)
-    except MemoryError:
-        return FileReport(
-            job.source, None, "out of memory; try a smaller --tile", time.perf_counter() - t0
-        )
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return FileReport(job.source, None, reason, time.perf_counter() - t0)
-    finally:
-        if bar is not None:
-            bar.clear()
 
 
 def options_from_args(args: argparse.Namespace) -> EnhanceOptions:
@@ -225,7 +165,14 @@ def options_from_args(args: argparse.Namespace) -> EnhanceOptions:
     )
 
 
-def _print_failure(source: str | Path, reason: str) -> None:
+def _tile_bar(source: Path, megapixels: float) -> ProgressBar | None:
+    """A bar of its own for the tiles of a large photo."""
+    if megapixels < _LARGE_MEGAPIXELS:
+        return None
+    return ProgressBar(1, f"{source.name} ({megapixels:.0f} MP)")
+
+
+def print_failure(source: str | Path, reason: str) -> None:
     print(f"lumos: {source}: {reason}", file=sys.stderr)
 
 
@@ -239,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
     jobs, more = plan_outputs(found, outdir=outdir, fmt=args.format, overwrite=args.overwrite)
     failures += more
     for f in failures:
-        _print_failure(f.source, f.reason)
+        print_failure(f.source, f.reason)
     if outdir is not None and jobs:
         try:
             outdir.mkdir(parents=True, exist_ok=True)
@@ -269,7 +216,7 @@ def _run_jobs(
         reports.append(report)
         bar.clear()
         if report.error is not None:
-            _print_failure(report.source, report.error)
+            print_failure(report.source, report.error)
         elif not args.quiet:
             print(f"{report.source} -> {report.output}  ({report.seconds:.1f} s)")
         bar.update(len(reports), label=report.source.name)
@@ -281,8 +228,9 @@ def _run_jobs(
         "report": args.report,
     }
     if args.jobs <= 1 or len(jobs) <= 1:
+        tiles = None if args.quiet else _tile_bar
         for job in jobs:
-            done(enhance_file(job, options, workers=None, show_tiles=not args.quiet, **kw))
+            done(enhance_file(job, options, workers=None, tile_progress=tiles, **kw))
     else:
         # Files in parallel processes (each one a whole pipeline); the tiles of one
         # file then share the remaining cores.

@@ -7,7 +7,10 @@ Rules (what a user of a batch tool expects):
 * with ``-o OUTDIR`` the result of ``a/b/photo.jpg`` is ``OUTDIR/photo.jpg``;
   without it, ``a/b/photo_lumos.jpg`` beside the input;
 * an input is never overwritten, not even with ``--overwrite``; an existing
-  output is refused unless ``--overwrite``; two inputs never share an output.
+  output is refused unless ``--overwrite``; two inputs never share an output;
+* ``lumos batch`` instead counts an existing output as done and skips its photo
+  (outputs are written atomically, so one that exists is whole): a stopped
+  batch is resumed by running it again.
 """
 
 from __future__ import annotations
@@ -18,7 +21,15 @@ from pathlib import Path
 
 from ..io import SUPPORTED_SUFFIXES
 
-__all__ = ["SUFFIX_FOR_FORMAT", "Failure", "Job", "collect_inputs", "plan_outputs"]
+__all__ = [
+    "SUFFIX_FOR_FORMAT",
+    "BatchPlan",
+    "Failure",
+    "Job",
+    "collect_inputs",
+    "plan_batch",
+    "plan_outputs",
+]
 
 OUTPUT_TAG = "_lumos"
 
@@ -146,3 +157,27 @@ def plan_outputs(
             claimed[key] = src
             jobs.append(Job(src, out))
     return jobs, failures
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """What a batch into one output folder will do."""
+
+    jobs: list[Job]
+    done: list[Job]  # outputs already there: skipped, so a stopped batch resumes
+    failures: list[Failure]
+
+
+def plan_batch(
+    inputs: list[str], outdir: Path, *, recursive: bool, fmt: str | None, overwrite: bool
+) -> BatchPlan:
+    """Like ``lumos enhance -o OUTDIR``, except that existing outputs count as done.
+
+    Outputs are written atomically, so one that exists is complete; without
+    ``overwrite`` it is kept and its photo skipped.
+    """
+    found, failures = collect_inputs(inputs, recursive=recursive)
+    jobs, more = plan_outputs(found, outdir=outdir, fmt=fmt, overwrite=True)
+    todo = jobs if overwrite else [j for j in jobs if not j.output.exists()]
+    done = [] if overwrite else [j for j in jobs if j.output.exists()]
+    return BatchPlan(todo, done, failures + more)

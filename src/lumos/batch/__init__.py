@@ -1,0 +1,48 @@
+"""Many photos at once: plan the outputs, enhance each file, run thousands on Dask.
+
+* :func:`plan_batch` / :func:`plan_outputs` - which files go where, never over an input;
+* :func:`enhance_file` - one file start to finish, failures as reports, never raised;
+* :func:`run_batch` - a folder of thousands on a Dask cluster (local or remote),
+  bounded work in flight, one record line per photo (:class:`Manifest`).
+
+Example::
+
+    from lumos.batch import Cluster, plan_batch, run_batch
+    from lumos.config import EnhanceOptions
+
+    plan = plan_batch(["shoot/"], Path("out"), recursive=True, fmt="jpg", overwrite=False)
+    summary = run_batch(plan.jobs, EnhanceOptions(), fmt="jpg", cluster=Cluster(workers=4))
+"""
+
+from ._dask import BatchSummary, Cluster, run_batch
+from ._file import FileReport, TileProgress, enhance_file
+from ._manifest import MANIFEST_NAME, Manifest, check_resume, settings_of
+from ._plan import (
+    SUFFIX_FOR_FORMAT,
+    BatchPlan,
+    Failure,
+    Job,
+    collect_inputs,
+    plan_batch,
+    plan_outputs,
+)
+
+__all__ = [
+    "MANIFEST_NAME",
+    "SUFFIX_FOR_FORMAT",
+    "BatchPlan",
+    "BatchSummary",
+    "Cluster",
+    "Failure",
+    "FileReport",
+    "Job",
+    "Manifest",
+    "TileProgress",
+    "check_resume",
+    "collect_inputs",
+    "enhance_file",
+    "plan_batch",
+    "plan_outputs",
+    "run_batch",
+    "settings_of",
+]

@@ -1,0 +1,199 @@
+"""Thousands of photos on Dask: a local cluster of processes, or a cluster you already run.
+
+Why Dask (``distributed``) and not a pool of our own: it already does what a
+long batch needs - worker processes that are watched and restarted, a task
+re-run elsewhere when its worker dies, memory limits per worker, a dashboard,
+and the same code on one laptop or on a hundred machines. It is pure Python
+and installs from PyPI (``pip install 'lumos[batch]'``).
+
+What lumos adds on top:
+
+* **bounded work in flight**: a few tasks per worker are submitted at a time and
+  topped up as they finish, so a folder of 100 000 photos costs the scheduler
+  and the client what a folder of 100 does;
+* **one process per core, one thread per process**: each worker enhances one
+  photo at a time with its tiles in sequence (OpenCV and ONNX Runtime are told
+  to use one thread), so memory is bounded by workers x one photo;
+* **every file ends in a record** (:mod:`lumos.batch._manifest`): written, or
+  failed with a one-line reason; a worker that dies on a photo (out of memory,
+  killed) costs that photo only, after Dask's retries.
+
+Workers of a remote cluster need lumos installed and must see the input and
+output paths (a shared or network file system), as with any Dask job on files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from ..config import EnhanceOptions
+from ..errors import LumosError
+from ._file import FileReport, enhance_file
+from ._plan import Job
+
+__all__ = ["BatchSummary", "Cluster", "run_batch"]
+
+_INSTALL_HINT = "lumos batch needs Dask: pip install 'lumos[batch]' (or: pip install distributed)"
+_TASKS_PER_WORKER = 2
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Where the batch runs.
+
+    Parameters
+    ----------
+    scheduler : str or None
+        Address of a running Dask scheduler (``tcp://host:8786``); ``None``
+        starts a local cluster for the length of the batch.
+    workers : int or None
+        Worker processes of the local cluster (default: one per core).
+    retries : int
+        How many times a photo is tried again after its worker died.
+    connect_timeout : float
+        Seconds to wait for a remote scheduler.
+    """
+
+    scheduler: str | None = None
+    workers: int | None = None
+    retries: int = 1
+    connect_timeout: float = 10.0
+
+
+@dataclass
+class BatchSummary:
+    """What a batch did."""
+
+    written: list[FileReport] = field(default_factory=list)
+    failed: list[FileReport] = field(default_factory=list)
+    seconds: float = 0.0
+    workers: int = 0
+
+    @property
+    def megapixels(self) -> float:
+        return sum(r.megapixels for r in self.written)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def _client(cluster: Cluster) -> Iterator[Any]:
+    """A connected ``distributed.Client``; a local cluster lives as long as the block."""
+    try:
+        import dask
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise LumosError(_INSTALL_HINT) from None
+    with contextlib.ExitStack() as stack:
+        if cluster.scheduler is not None:
+            try:
+                client = Client(cluster.scheduler, timeout=cluster.connect_timeout)
+            except (OSError, TimeoutError, ValueError) as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise LumosError(
+                    f"cannot reach the Dask scheduler at {cluster.scheduler}: {reason}"
+                ) from None
+            stack.enter_context(client)
+        else:
+            stack.enter_context(
+                dask.config.set({"distributed.scheduler.allowed-failures": cluster.retries})
+            )
+            local = stack.enter_context(
+                LocalCluster(
+                    n_workers=cluster.workers or _cores(),
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+            )
+            client = stack.enter_context(Client(local))
+        yield client
+
+
+def _enhance_on_worker(
+    job: Job, options: EnhanceOptions, fmt: str | None, quality: int, overwrite: bool
+) -> FileReport:
+    """The task: one photo, one thread (the worker process is one of many)."""
+    import cv2
+
+    cv2.setNumThreads(1)
+    try:
+        return enhance_file(job, options, fmt=fmt, quality=quality, overwrite=overwrite, workers=1)
+    except Exception as exc:  # a bug must cost one photo, not the batch
+        return FileReport(job.source, None, f"internal error: {type(exc).__name__}: {exc}", 0.0)
+
+
+def _report_of(future: Any, job: Job) -> FileReport:
+    """The task's report, or a failure report when the task itself was lost."""
+    try:
+        return future.result()
+    except Exception as exc:
+        name = type(exc).__name__
+        if name == "KilledWorker":
+            reason = "a worker died while enhancing this photo (out of memory?)"
+        else:
+            reason = f"the task was lost: {name}: {exc}"
+        return FileReport(job.source, None, reason, 0.0)
+
+
+def run_batch(
+    jobs: Sequence[Job],
+    options: EnhanceOptions,
+    *,
+    fmt: str | None = None,
+    quality: int = 95,
+    overwrite: bool = False,
+    cluster: Cluster | None = None,
+    on_report: Callable[[FileReport], None] | None = None,
+) -> BatchSummary:
+    """Enhance ``jobs`` on a Dask cluster; returns when every job has a report.
+
+    ``on_report`` is called in this process, in completion order, as each
+    photo finishes (the CLI records and prints from it). Raises
+    :class:`~lumos.errors.LumosError` only when the cluster cannot be had.
+    """
+    cluster = cluster or Cluster()
+    summary = BatchSummary()
+    t0 = time.perf_counter()
+    with _client(cluster) as client:
+        from dask.distributed import as_completed
+
+        summary.workers = max(1, sum(client.nthreads().values()))
+        todo = iter(jobs)
+        job_of: dict[str, Job] = {}
+        done = as_completed()
+
+        def submit(batch: Sequence[Job]) -> None:
+            for job in batch:
+                fut = client.submit(
+                    _enhance_on_worker, job, options, fmt, quality, overwrite, pure=False
+                )
+                job_of[fut.key] = job
+                done.add(fut)
+
+        submit(list(islice(todo, summary.workers * _TASKS_PER_WORKER)))
+        try:
+            for fut in done:
+                report = _report_of(fut, job_of.pop(fut.key))
+                (summary.written if report.error is None else summary.failed).append(report)
+                if on_report is not None:
+                    on_report(report)
+                submit(list(islice(todo, 1)))
+        finally:
+            # Interrupted: drop what is queued; the manifest has what finished.
+            client.cancel(list(done.futures))
+    summary.seconds = time.perf_counter() - t0
+    return summary

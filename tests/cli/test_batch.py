@@ -1,0 +1,169 @@
+"""`lumos batch` and `lumos.batch`: Dask engine, per-photo record, resume, bad input."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lumos.batch import Cluster, Job, Manifest, enhance_file, plan_batch, run_batch
+from lumos.batch._dask import _report_of
+from lumos.cli import main
+from lumos.config import EnhanceOptions
+from lumos.errors import LumosError
+
+from .conftest import dark_photo
+
+pytest.importorskip("distributed")
+
+
+@pytest.fixture
+def shoot(tmp_path: Path) -> Path:
+    """A folder of three small dark photos (one in a subfolder) and one corrupt file."""
+    folder = tmp_path / "shoot"
+    (folder / "day2").mkdir(parents=True)
+    for i, rel in enumerate(["a.jpg", "b.png", "day2/c.jpg"]):
+        Image.fromarray(dark_photo(seed=i)).save(folder / rel)
+    (folder / "broken.jpg").write_bytes(b"this is not a jpeg")
+    return folder
+
+
+def _records(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "lumos_batch.jsonl").read_text().splitlines()]
+
+
+def test_batch_writes_every_photo_and_records_each(
+    shoot: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    out = tmp_path / "out"
+    code = main(["batch", str(shoot), "-o", str(out), "-r", "--workers", "2", "-q"])
+    assert code == 1  # the corrupt file failed; the others were still enhanced
+    for rel, size in [("a.jpg", (128, 96)), ("b.png", (128, 96)), ("day2/c.jpg", (128, 96))]:
+        with Image.open(out / rel) as im:
+            assert im.size == size
+            assert np.asarray(im).mean() > 60  # brightened from a mean of about 25
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "broken.jpg" in err[0] and "Traceback" not in err[0]
+
+    records = _records(out)
+    assert records[0]["kind"] == "run" and records[0]["files"] == 4
+    files = {Path(r["source"]).name: r for r in records[1:]}
+    assert set(files) == {"a.jpg", "b.png", "c.jpg", "broken.jpg"}
+    assert not files["broken.jpg"]["ok"] and "not an image" in files["broken.jpg"]["error"]
+    assert files["a.jpg"]["ok"] and files["a.jpg"]["stats"]["width"] == 128
+    assert files["a.jpg"]["stats"]["output_mean_luminance"] > 0.2
+
+
+def test_rerun_resumes_without_redoing(shoot: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    (shoot / "broken.jpg").unlink()
+    assert main(["batch", str(shoot), "-o", str(out), "--workers", "1", "-q"]) == 0
+    before = (out / "a.jpg").stat().st_mtime_ns
+    Image.fromarray(dark_photo(seed=7)).save(shoot / "new.jpg")  # one photo added since
+    capsys.readouterr()
+
+    assert main(["batch", str(shoot), "-o", str(out), "--workers", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "2 already done" in printed and "1 of 1 enhanced" in printed
+    assert (out / "a.jpg").stat().st_mtime_ns == before  # kept, not redone
+    assert (out / "new.jpg").is_file()
+    assert [r["kind"] for r in _records(out)].count("run") == 2
+
+
+def test_other_settings_into_a_started_folder_are_refused(
+    shoot: Path, tmp_path: Path, capsys
+) -> None:
+    out = tmp_path / "out"
+    (shoot / "broken.jpg").unlink()
+    assert main(["batch", str(shoot), "-o", str(out), "--workers", "1", "-q"]) == 0
+    before = (out / "a.jpg").read_bytes()
+    assert main(["batch", str(shoot), "-o", str(out), "--denoise", "0.2", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "other settings (denoise auto -> 0.2)" in err and err.count("\n") == 1
+    assert (out / "a.jpg").read_bytes() == before
+    # --overwrite redoes them with the new settings.
+    assert main(["batch", str(shoot), "-o", str(out), "--denoise", "0.2", "--overwrite", "-q"]) == 0
+    assert (out / "a.jpg").read_bytes() != before
+
+
+def test_plan_never_writes_over_an_input(shoot: Path) -> None:
+    plan = plan_batch([str(shoot)], shoot, recursive=False, fmt=None, overwrite=True)
+    assert not plan.jobs and not plan.done
+    assert {Path(f.source).name for f in plan.failures} >= {"a.jpg", "b.png"}
+    assert all("overwrite an input" in f.reason for f in plan.failures)
+
+
+def test_usage_errors_exit_2(shoot: Path, tmp_path: Path, capsys) -> None:
+    for argv in (
+        ["batch", str(shoot)],  # no -o
+        ["batch", str(shoot), "-o", str(tmp_path / "o"), "--workers", "0"],
+    ):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+    args = ["batch", str(shoot), "-o", str(tmp_path / "o"), "--workers", "2"]
+    assert main([*args, "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_unreachable_scheduler_is_one_clear_error(shoot: Path, tmp_path: Path) -> None:
+    job = Job(shoot / "a.jpg", tmp_path / "a.jpg")
+    cluster = Cluster(scheduler="tcp://127.0.0.1:1", connect_timeout=0.5)
+    with pytest.raises(LumosError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:1"):
+        run_batch([job], EnhanceOptions(model="classical"), cluster=cluster)
+    assert not (tmp_path / "a.jpg").exists()
+
+
+def test_without_dask_the_error_says_what_to_install(
+    shoot: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "dask", None)
+    with pytest.raises(LumosError, match=r"pip install 'lumos\[batch\]'"):
+        run_batch([Job(shoot / "a.jpg", tmp_path / "a.jpg")], EnhanceOptions())
+
+
+def test_a_lost_task_costs_one_photo() -> None:
+    class KilledWorker(Exception):  # what distributed raises after a worker died on a task
+        pass
+
+    class Lost:
+        def result(self):
+            raise KilledWorker("task lumos-1 killed 2 workers")
+
+    report = _report_of(Lost(), Job(Path("big.jpg"), Path("out/big.jpg")))
+    assert report.error is not None and "worker died" in report.error
+    assert report.output is None
+
+
+def test_python_api_reports_as_photos_finish(shoot: Path, tmp_path: Path) -> None:
+    (shoot / "broken.jpg").unlink()
+    plan = plan_batch([str(shoot)], tmp_path / "o", recursive=True, fmt="png", overwrite=False)
+    seen = []
+    summary = run_batch(
+        plan.jobs,
+        EnhanceOptions(model="classical"),
+        fmt="png",
+        cluster=Cluster(workers=1),
+        on_report=seen.append,
+    )
+    assert len(seen) == 3 and not summary.failed
+    assert {r.output.name for r in summary.written} == {"a.png", "b.png", "c.png"}
+    assert summary.megapixels == pytest.approx(3 * 128 * 96 / 1e6)
+    # The same unit of work runs in-process too (what `lumos enhance` calls).
+    one = enhance_file(
+        plan.jobs[0], EnhanceOptions(), fmt="png", quality=95, overwrite=True, workers=1
+    )
+    assert one.error is None
+
+
+def test_manifest_ignores_a_line_cut_short(tmp_path: Path) -> None:
+    m = Manifest(tmp_path)
+    m.start_run({"model": "classical"}, {"scheduler": "local"}, files=1)
+    m.close()
+    with m.path.open("a") as fh:
+        fh.write('{"kind": "file", "source": "x.jpg", "ok": tr')  # a crash mid-line
+    assert Manifest(tmp_path).last_settings() == {"model": "classical"}
