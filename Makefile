@@ -63,9 +63,9 @@ bench-lol: $(VENV)/.base.stamp
 	$(PY) bench/lol.py
 
 # Train LumosNet from scratch (resumable) and install the exported ONNX weights:
-# three members with seeds 0 1 2 (about 35 min each on a free core), averaged at run time.
+# five members with seeds 0-4 (about 35 min each on a free core), averaged at run time.
 train: $(VENV)/.dev.stamp
-	for s in 0 1 2; do \
+	for s in 0 1 2 3 4; do \
 	  $(PY) -m lumos.train --data ../shared/data --out runs/lumosnet_s$$s --seed $$s \
 	    --steps 6000 --threads 1 --install || exit 1; \
 	done

@@ -11,9 +11,10 @@ What lumos adds on top:
 * **bounded work in flight**: a few tasks per worker are submitted at a time and
   topped up as they finish, so a folder of 100 000 photos costs the scheduler
   and the client what a folder of 100 does;
-* **one process per core, one thread per process**: each worker enhances one
-  photo at a time with its tiles in sequence (OpenCV and ONNX Runtime are told
-  to use one thread), so memory is bounded by workers x one photo;
+* **one process per core**: each worker enhances one photo at a time, its tiles
+  in sequence (OpenCV and ONNX Runtime on one thread; a local cluster with
+  fewer workers than cores lends the spare cores to the tiles), so memory is
+  bounded by workers x one photo;
 * **every file ends in a record** (:mod:`lumos.batch._manifest`): written, or
   failed with a one-line reason; a worker that dies on a photo (out of memory,
   killed) costs that photo only, after Dask's retries.
@@ -123,15 +124,50 @@ def _client(cluster: Cluster) -> Iterator[Any]:
         yield client
 
 
-def _enhance_on_worker(
-    job: Job, options: EnhanceOptions, fmt: str | None, quality: int, overwrite: bool
-) -> FileReport:
-    """The task: one photo, one thread (the worker process is one of many)."""
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt() parameters
+_worker_tuned = False
+
+
+def _tune_worker_process() -> None:
+    """Once per worker process: one OpenCV thread, and glibc's malloc made lazy again.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also
+    switches off glibc's adaptive mmap threshold: every large temporary array of
+    the pipeline is then a fresh mmap, zeroed page by page. Measured on a 3 MP
+    photo in one worker: 3.7 s a photo, against 1.3 s in a plain process and
+    1.3 s after these two calls (freed memory up to 256 MB stays with the worker
+    for reuse). Set here rather than in the cluster's config so that it holds on
+    a cluster lumos did not start.
+    """
+    global _worker_tuned
+    if _worker_tuned:
+        return
+    _worker_tuned = True
     import cv2
 
     cv2.setNumThreads(1)
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to undo
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 32 * 2**20)
+        libc.mallopt(_M_TRIM_THRESHOLD, 256 * 2**20)
+
+
+def _enhance_on_worker(
+    job: Job,
+    options: EnhanceOptions,
+    fmt: str | None,
+    quality: int,
+    overwrite: bool,
+    tile_threads: int,
+) -> FileReport:
+    """The task: one photo, its tiles on ``tile_threads`` threads (1 if workers fill the cores)."""
+    _tune_worker_process()
     try:
-        return enhance_file(job, options, fmt=fmt, quality=quality, overwrite=overwrite, workers=1)
+        return enhance_file(
+            job, options, fmt=fmt, quality=quality, overwrite=overwrite, workers=tile_threads
+        )
     except Exception as exc:  # a bug must cost one photo, not the batch
         return FileReport(job.source, None, f"internal error: {type(exc).__name__}: {exc}", 0.0)
 
@@ -172,6 +208,8 @@ def run_batch(
         from dask.distributed import as_completed
 
         summary.workers = max(1, sum(client.nthreads().values()))
+        # A local cluster smaller than the machine lends its spare cores to the tiles.
+        tile_threads = 1 if cluster.scheduler else max(1, _cores() // summary.workers)
         todo = iter(jobs)
         job_of: dict[str, Job] = {}
         done = as_completed()
@@ -179,7 +217,14 @@ def run_batch(
         def submit(batch: Sequence[Job]) -> None:
             for job in batch:
                 fut = client.submit(
-                    _enhance_on_worker, job, options, fmt, quality, overwrite, pure=False
+                    _enhance_on_worker,
+                    job,
+                    options,
+                    fmt,
+                    quality,
+                    overwrite,
+                    tile_threads,
+                    pure=False,
                 )
                 job_of[fut.key] = job
                 done.add(fut)
