@@ -15,10 +15,17 @@ from ..batch import (
     run_batch,
     settings_of,
 )
-from ..errors import LumosError, OptionError
+from ..errors import OptionError
 from . import _options
 from ._progress import ProgressBar
-from .enhance import add_output_options, add_pipeline_options, options_from_args, print_failure
+from .enhance import (
+    add_output_options,
+    add_pipeline_options,
+    check_outdir,
+    make_outdir,
+    options_from_args,
+    print_failure,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -82,8 +89,7 @@ def run(args: argparse.Namespace) -> int:
     if args.scheduler is not None and args.workers is not None:
         raise OptionError("--workers sizes a local cluster; leave it out with --scheduler")
     outdir: Path = args.output
-    if outdir.exists() and not outdir.is_dir():
-        raise OptionError(f"-o {outdir}: exists and is not a folder")
+    check_outdir(outdir)
     plan = plan_batch(
         args.inputs,
         outdir,
@@ -104,11 +110,7 @@ def run(args: argparse.Namespace) -> int:
         return 1 if plan.failures or not plan.done else 0
 
     cluster = Cluster(scheduler=args.scheduler, workers=args.workers, retries=args.retries)
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        reason = f"cannot create output folder: {exc.strerror or exc}"
-        raise LumosError(reason, path=outdir) from None
+    make_outdir(outdir)
     bar = ProgressBar(len(plan.jobs), "enhancing", enabled=not args.quiet)
 
     def on_report(report: FileReport) -> None:

@@ -19,6 +19,8 @@ __all__ = [
     "add_output_options",
     "add_parser",
     "add_pipeline_options",
+    "check_outdir",
+    "make_outdir",
     "options_from_args",
     "print_failure",
     "run",
@@ -172,6 +174,21 @@ def _tile_bar(source: Path, megapixels: float) -> ProgressBar | None:
     return ProgressBar(1, f"{source.name} ({megapixels:.0f} MP)")
 
 
+def check_outdir(outdir: Path) -> None:
+    """Refuse an ``-o`` that exists and is not a folder (a usage error)."""
+    if outdir.exists() and not outdir.is_dir():
+        raise OptionError(f"-o {outdir}: exists and is not a folder")
+
+
+def make_outdir(outdir: Path) -> None:
+    """Create ``-o`` (and its parents); one clear error when that is not possible."""
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = f"cannot create output folder: {exc.strerror or exc}"
+        raise LumosError(reason, path=outdir) from None
+
+
 def print_failure(source: str | Path, reason: str) -> None:
     print(f"lumos: {source}: {reason}", file=sys.stderr)
 
@@ -180,19 +197,15 @@ def run(args: argparse.Namespace) -> int:
     """Enhance every input; returns 0, or 1 if any failed."""
     options = options_from_args(args)
     outdir: Path | None = args.output
-    if outdir is not None and outdir.exists() and not outdir.is_dir():
-        raise OptionError(f"-o {outdir}: exists and is not a folder")
+    if outdir is not None:
+        check_outdir(outdir)
     found, failures = collect_inputs(args.inputs, recursive=args.recursive)
     jobs, more = plan_outputs(found, outdir=outdir, fmt=args.format, overwrite=args.overwrite)
     failures += more
     for f in failures:
         print_failure(f.source, f.reason)
     if outdir is not None and jobs:
-        try:
-            outdir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            msg = f"cannot create output folder: {exc.strerror or exc}"
-            raise LumosError(msg, path=outdir) from None
+        make_outdir(outdir)
 
     reports = _run_jobs(jobs, options, args)
     ok = [r for r in reports if r.error is None]
