@@ -113,7 +113,9 @@ def test_usage_errors_exit_2(shoot: Path, tmp_path: Path, capsys) -> None:
 def test_unreachable_scheduler_is_one_clear_error(shoot: Path, tmp_path: Path) -> None:
     job = Job(shoot / "a.jpg", tmp_path / "a.jpg")
     cluster = Cluster(scheduler="tcp://127.0.0.1:1", connect_timeout=0.5)
-    with pytest.raises(LumosError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:1"):
+    with pytest.raises(
+        LumosError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:1"
+    ):
         run_batch([job], EnhanceOptions(model="classical"), cluster=cluster)
     assert not (tmp_path / "a.jpg").exists()
 

@@ -54,7 +54,12 @@ class ProgressBar:
         bar = "#" * filled + "-" * (self.width - filled)
         elapsed = now - self._start
         label = self.label if len(self.label) <= 40 else "..." + self.label[-37:]
-        self.stream.write(f"\r{label} [{bar}] {self.done}/{self.total} {elapsed:5.1f}s\033[K")
+        eta = ""
+        if 0 < self.done < self.total:
+            eta = f" ~{_duration(elapsed / self.done * (self.total - self.done))} left"
+        self.stream.write(
+            f"\r{label} [{bar}] {self.done}/{self.total} {_duration(elapsed)}{eta}\033[K"
+        )
         self.stream.flush()
         self._drawn = True
 
@@ -64,3 +69,14 @@ class ProgressBar:
             self.stream.write("\r\033[K")
             self.stream.flush()
             self._drawn = False
+
+
+def _duration(seconds: float) -> str:
+    """``4.2s``, ``3m05s``, ``2h07m``: short enough for one terminal line."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
