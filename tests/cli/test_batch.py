@@ -169,3 +169,17 @@ def test_manifest_ignores_a_line_cut_short(tmp_path: Path) -> None:
     with m.path.open("a") as fh:
         fh.write('{"kind": "file", "source": "x.jpg", "ok": tr')  # a crash mid-line
     assert Manifest(tmp_path).last_settings() == {"model": "classical"}
+
+
+def test_an_output_folder_inside_the_input_tree_is_not_read_back(
+    shoot: Path, capsys: pytest.CaptureFixture
+) -> None:
+    (shoot / "broken.jpg").unlink()
+    out = shoot / "enhanced"
+    argv = ["batch", str(shoot), "-o", str(out), "-r", "--workers", "1"]
+    assert main([*argv, "-q"]) == 0
+    assert main(argv) == 0
+    assert "3 already done" in capsys.readouterr().out
+    assert not (out / "enhanced").exists()  # the first run's results were not enhanced again
+    assert main(["enhance", str(shoot), "-o", str(out), "-r", "-q", "--overwrite"]) == 0
+    assert not (out / "enhanced").exists()

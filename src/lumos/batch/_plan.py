@@ -66,11 +66,15 @@ def _is_own_output(path: Path) -> bool:
     return path.stem.endswith(OUTPUT_TAG)
 
 
-def _scan_folder(folder: Path, recursive: bool) -> list[_Found]:
+def _scan_folder(folder: Path, recursive: bool, skip: Path | None) -> list[_Found]:
     found: list[_Found] = []
     walker = os.walk(folder) if recursive else [(str(folder), [], os.listdir(folder))]
     for dirpath, dirnames, filenames in walker:
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not d.startswith(".") and (skip is None or (Path(dirpath) / d).resolve() != skip)
+        )
         for name in sorted(filenames):
             p = Path(dirpath) / name
             if name.startswith(".") or not p.is_file():
@@ -80,13 +84,18 @@ def _scan_folder(folder: Path, recursive: bool) -> list[_Found]:
     return found
 
 
-def collect_inputs(inputs: list[str], *, recursive: bool) -> tuple[list[_Found], list[Failure]]:
+def collect_inputs(
+    inputs: list[str], *, recursive: bool, outdir: Path | None = None
+) -> tuple[list[_Found], list[Failure]]:
     """Expand files and folders into image files, in a stable order.
 
     Files named explicitly are always taken (their content decides whether they
     are images); files in folders are taken by suffix, skipping lumos' own
-    ``*_lumos.*`` outputs and hidden files.
+    ``*_lumos.*`` outputs, hidden files and, with ``--recursive``, the output
+    folder when it lies inside an input folder (``-o shoot/out -r shoot/``: the
+    results of a first run are not enhanced again by the second).
     """
+    skip = None if outdir is None else outdir.resolve()
     found: list[_Found] = []
     failures: list[Failure] = []
     seen: set[Path] = set()
@@ -97,7 +106,7 @@ def collect_inputs(inputs: list[str], *, recursive: bool) -> tuple[list[_Found],
             continue
         if path.is_dir():
             try:
-                items = _scan_folder(path, recursive)
+                items = _scan_folder(path, recursive, skip)
             except OSError as exc:
                 failures.append(Failure(raw, f"cannot list folder: {exc.strerror or exc}"))
                 continue
@@ -176,7 +185,7 @@ def plan_batch(
     Outputs are written atomically, so one that exists is complete; without
     ``overwrite`` it is kept and its photo skipped.
     """
-    found, failures = collect_inputs(inputs, recursive=recursive)
+    found, failures = collect_inputs(inputs, recursive=recursive, outdir=outdir)
     jobs, more = plan_outputs(found, outdir=outdir, fmt=fmt, overwrite=True)
     todo = jobs if overwrite else [j for j in jobs if not j.output.exists()]
     done = [] if overwrite else [j for j in jobs if j.output.exists()]

@@ -199,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
     outdir: Path | None = args.output
     if outdir is not None:
         check_outdir(outdir)
-    found, failures = collect_inputs(args.inputs, recursive=args.recursive)
+    found, failures = collect_inputs(args.inputs, recursive=args.recursive, outdir=outdir)
     jobs, more = plan_outputs(found, outdir=outdir, fmt=args.format, overwrite=args.overwrite)
     failures += more
     for f in failures:
