@@ -12,6 +12,7 @@ import shutil
 import socket
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -210,6 +211,61 @@ def test_phone_layout_and_error_message(browser, server_url, tmp_path):
         if os.environ.get("LUMOS_SCREENSHOTS") == "1":
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / "page-phone.png"), full_page=True)
+        assert errors == []
+    finally:
+        context.close()
+
+
+def _job_status(page) -> dict:  # type: ignore[no-untyped-def]
+    job = page.get_attribute("#batch", "data-job")
+    return page.evaluate("(id) => fetch('/v1/jobs/' + id).then((r) => r.json())", job)
+
+
+def test_several_photos_enhanced_as_one_job(browser, server_url, tmp_path):
+    photos = [dark_scene(tmp_path / f"room {i}.jpg", 480, 320) for i in range(2)]
+    bad = tmp_path / "notes.png"
+    bad.write_text("not a photo")
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        page.set_input_files("#file", [str(p) for p in photos] + [str(bad)])
+        page.wait_for_selector("#batch-zip", state="visible", timeout=60_000)
+        assert page.locator("#work").is_hidden()  # no single photo to tune
+        assert page.text_content("#batch-summary") == "2 of 3 enhanced, 1 failed."
+        assert page.text_content("#batch-settings") == "Automatic settings for each photo"
+        lines = page.locator("#batch-list li")
+        assert lines.count() == 3
+        assert page.locator("#batch-list li.done a").count() == 2
+        assert "failed:" in page.text_content("#batch-list li.failed")
+        with page.expect_download(timeout=30_000) as info:
+            page.click("#batch-zip")
+        saved = tmp_path / "all.zip"
+        info.value.save_as(saved)
+        with zipfile.ZipFile(saved) as z:
+            assert sorted(z.namelist()) == ["room_0_lumos.jpg", "room_1_lumos.jpg"]
+        errors.clear()  # the failed file is not a console error, but keep the check strict below
+        page.click("#batch-close")
+        assert page.locator("#batch").is_hidden()
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_apply_the_tuned_settings_to_more_photos(browser, server_url, tmp_path):
+    first = dark_scene(tmp_path / "first.jpg", 480, 320)
+    more = [dark_scene(tmp_path / f"more{i}.jpg", 320, 240) for i in range(2)]
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        _upload(page, first)
+        page.fill("#denoise", "0.9")
+        page.fill("#detail", "0.1")
+        page.set_input_files("#more-files", [str(p) for p in more])
+        page.wait_for_selector("#batch-zip", state="visible", timeout=60_000)
+        assert page.locator("#work").is_visible()  # the tuned photo stays on screen
+        assert "denoise 0.9, detail 0.1" in page.text_content("#batch-settings")
+        status = _job_status(page)
+        assert status["status"] == "done" and status["failed"] == 0
+        for f in status["files"]:  # the job used the sliders' values, not each photo's auto
+            assert f["stats"]["denoise"] == 0.9 and f["stats"]["detail"] == 0.1
         assert errors == []
     finally:
         context.close()

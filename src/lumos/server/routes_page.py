@@ -77,4 +77,5 @@ async def healthz(state: State) -> Health:
         jobs=len(state.jobs),
         max_upload_mb=s.max_upload_mb,
         max_megapixels=s.max_megapixels,
+        max_job_files=s.max_job_files,
     )

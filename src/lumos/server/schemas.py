@@ -25,6 +25,7 @@ class Health(BaseModel):
     jobs: int
     max_upload_mb: float
     max_megapixels: float
+    max_job_files: int
 
 
 class JobCreated(BaseModel):

@@ -1,4 +1,5 @@
-// lumos web page: upload, compare before/after, tune, download. Vanilla JS, no build step.
+// lumos web page: upload, compare before/after, tune, download; several photos as one job.
+// Vanilla JS, no build step.
 "use strict";
 
 (() => {
@@ -11,7 +12,10 @@
     statusText: $("status-text"), progress: $("progress"), error: $("error"), work: $("work"),
     compare: $("compare"), before: $("before"), after: $("after"), divider: $("divider"),
     busy: $("busy"), name: $("name"), used: $("used"), download: $("download"),
-    another: $("another"), auto: $("auto"),
+    another: $("another"), auto: $("auto"), more: $("more"), moreFiles: $("more-files"),
+    batch: $("batch"), batchSettings: $("batch-settings"), batchProgress: $("batch-progress"),
+    batchSummary: $("batch-summary"), batchList: $("batch-list"), batchZip: $("batch-zip"),
+    batchClose: $("batch-close"),
     size: $("a-size"), bright: $("a-bright"), noise: $("a-noise"), light: $("a-light"),
   };
   const sliders = ["denoise", "detail", "brightness"].map((id) => ({
@@ -26,7 +30,10 @@
     previewXhr: null,
     timer: 0,
     maxUploadMb: null,
+    maxJobFiles: null,
+    batchTimer: 0,
   };
+  const POLL_MS = 800;       // how often a running job is asked for its progress
 
   // ---- talking to the server ------------------------------------------------------------
 
@@ -133,6 +140,8 @@
         `the server accepts up to ${state.maxUploadMb} MB.`));
       return;
     }
+    clearTimeout(state.batchTimer);  // a single photo replaces a finished or running list
+    el.batch.hidden = true;
     state.file = file;
     state.previewBlob = null;
     document.body.classList.add("has-photo");
@@ -231,6 +240,116 @@
     }
   }
 
+  // ---- several photos: one job on the server, polled until done ------------------------
+
+  function choose(files) {
+    const list = Array.from(files || []);
+    if (list.length === 1) pick(list[0]);
+    else if (list.length > 1) runBatch(list, false);
+  }
+
+  // useSettings: the sliders and menus as set for the photo on screen ("apply to more");
+  // otherwise each photo gets its automatic settings.
+  async function runBatch(files, useSettings) {
+    clearError();
+    if (state.maxJobFiles && files.length > state.maxJobFiles) {
+      showError(new Error(`${files.length} photos chosen; this server takes up to ` +
+        `${state.maxJobFiles} at a time.`));
+      return;
+    }
+    const tooBig = state.maxUploadMb && files.find((f) => f.size > state.maxUploadMb * 1048576);
+    if (tooBig) {
+      showError(new Error(`${tooBig.name} is ${(tooBig.size / 1048576).toFixed(1)} MB; ` +
+        `the server accepts up to ${state.maxUploadMb} MB.`));
+      return;
+    }
+    clearTimeout(state.batchTimer);
+    const form = new FormData();
+    for (const f of files) form.append("files", f, f.name);
+    form.append("model", $("model").value);
+    if (useSettings) {
+      for (const s of sliders) form.append(s.id, s.input.value);
+      form.append("scale", $("scale").value);
+    }
+    el.batchSettings.textContent = useSettings
+      ? `Settings: denoise ${sliders[0].input.value}, detail ${sliders[1].input.value}, ` +
+        `brightness ${sliders[2].input.value}`
+      : "Automatic settings for each photo";
+    if (!useSettings) el.work.hidden = true;
+    el.batch.hidden = false;
+    el.batch.scrollIntoView({ block: "nearest" });
+    el.batchZip.hidden = true;
+    el.batchList.replaceChildren();
+    el.batchProgress.value = 0;
+    el.batchSummary.textContent = `Uploading ${files.length} photos…`;
+    document.body.classList.add("has-photo");
+    try {
+      const { xhr } = await send("/v1/jobs", form, {
+        json: true,
+        onUpload: (f) => {
+          el.batchProgress.value = Math.round(f * 100);
+          el.batchSummary.textContent = f < 1 ? `Uploading ${files.length} photos…` : "Starting…";
+        },
+      }).promise;
+      el.batch.dataset.job = xhr.response.id;
+      await poll(xhr.response.status_url);
+    } catch (err) {
+      el.batchSummary.textContent = "";
+      showError(err);
+    }
+  }
+
+  async function poll(url) {
+    let job;
+    try {
+      const r = await fetch(url);
+      if (!r.ok) throw new Error(r.status === 404 ? "The job expired on the server." :
+        `The server answered ${r.status}`);
+      job = await r.json();
+    } catch (err) {
+      showError(err instanceof TypeError ? new Error("Cannot reach the server.") : err);
+      return;
+    }
+    renderJob(job);
+    if (job.status === "queued" || job.status === "running") {
+      state.batchTimer = setTimeout(() => poll(url), POLL_MS);
+    }
+  }
+
+  function renderJob(job) {
+    el.batchProgress.value = job.total ? Math.round((job.done / job.total) * 100) : 0;
+    const ok = job.done - job.failed;
+    const finished = !(job.status === "queued" || job.status === "running");
+    el.batchSummary.textContent = finished
+      ? `${ok} of ${job.total} enhanced${job.failed ? `, ${job.failed} failed` : ""}.`
+      : `Enhancing… ${job.done} of ${job.total} done.`;
+    el.batchList.replaceChildren(...job.files.map(fileLine));
+    if (job.zip_url) {
+      el.batchZip.href = job.zip_url;
+      el.batchZip.hidden = false;
+    }
+  }
+
+  function fileLine(f) {
+    const li = document.createElement("li");
+    li.className = f.status;
+    let name;
+    if (f.url) {
+      name = document.createElement("a");
+      name.href = f.url;
+      name.download = f.name;
+    } else {
+      name = document.createElement("span");
+    }
+    name.textContent = f.name;
+    const note = document.createElement("span");
+    note.className = "state";
+    note.textContent = f.status === "failed" ? `failed: ${f.error || "unknown error"}`
+      : f.status === "done" ? "done" : f.status === "running" ? "enhancing…" : "waiting";
+    li.append(name, note);
+    return li;
+  }
+
   // ---- comparison slider (mouse, touch, keyboard) ---------------------------------------
 
   function setSplit(percent) {
@@ -275,14 +394,14 @@
 
   // ---- wiring ---------------------------------------------------------------------------
 
-  el.file.addEventListener("change", () => pick(el.file.files[0]));
+  el.file.addEventListener("change", () => choose(el.file.files));
   for (const type of ["dragenter", "dragover"]) {
     el.drop.addEventListener(type, (e) => { e.preventDefault(); el.drop.classList.add("over"); });
   }
   for (const type of ["dragleave", "drop"]) {
     el.drop.addEventListener(type, (e) => { e.preventDefault(); el.drop.classList.remove("over"); });
   }
-  el.drop.addEventListener("drop", (e) => pick(e.dataTransfer.files[0]));
+  el.drop.addEventListener("drop", (e) => choose(e.dataTransfer.files));
   // A photo dropped anywhere else must not make the browser navigate away from the page.
   window.addEventListener("dragover", (e) => e.preventDefault());
   window.addEventListener("drop", (e) => e.preventDefault());
@@ -301,10 +420,20 @@
   $("model").addEventListener("change", schedule);
   el.download.addEventListener("click", download);
   el.another.addEventListener("click", () => { el.file.value = ""; el.file.click(); });
+  el.more.addEventListener("click", () => { el.moreFiles.value = ""; el.moreFiles.click(); });
+  el.moreFiles.addEventListener("change", () => {
+    if (el.moreFiles.files.length) runBatch(Array.from(el.moreFiles.files), true);
+  });
+  el.batchClose.addEventListener("click", () => {
+    clearTimeout(state.batchTimer);
+    el.batch.hidden = true;
+    if (!state.file) document.body.classList.remove("has-photo");
+  });
 
   setSplit(50);
   fetch("/healthz").then((r) => r.json()).then((h) => {
     state.maxUploadMb = h.max_upload_mb;
+    state.maxJobFiles = h.max_job_files;
     el.limits.textContent = `Up to ${h.max_upload_mb} MB and ${h.max_megapixels} megapixels.`;
   }).catch(() => { /* the page still works without the limits line */ });
 })();
