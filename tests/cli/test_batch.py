@@ -126,6 +126,9 @@ def test_without_dask_the_error_says_what_to_install(
     monkeypatch.setitem(sys.modules, "dask", None)
     with pytest.raises(LumosError, match=r"pip install 'lumos\[batch\]'"):
         run_batch([Job(shoot / "a.jpg", tmp_path / "a.jpg")], EnhanceOptions())
+    out = tmp_path / "out"
+    assert main(["batch", str(shoot), "-o", str(out), "-q"]) == 1
+    assert not (out / "lumos_batch.jsonl").exists()  # refused before anything was written
 
 
 def test_a_lost_task_costs_one_photo() -> None:

@@ -14,7 +14,7 @@ Example::
     summary = run_batch(plan.jobs, EnhanceOptions(), fmt="jpg", cluster=Cluster(workers=4))
 """
 
-from ._dask import BatchSummary, Cluster, run_batch
+from ._dask import BatchSummary, Cluster, require_dask, run_batch
 from ._file import FileReport, TileProgress, enhance_file
 from ._manifest import MANIFEST_NAME, Manifest, check_resume, settings_of
 from ._plan import (
@@ -43,6 +43,7 @@ __all__ = [
     "enhance_file",
     "plan_batch",
     "plan_outputs",
+    "require_dask",
     "run_batch",
     "settings_of",
 ]

@@ -39,7 +39,7 @@ from ..errors import LumosError
 from ._file import FileReport, enhance_file
 from ._plan import Job
 
-__all__ = ["BatchSummary", "Cluster", "run_batch"]
+__all__ = ["BatchSummary", "Cluster", "require_dask", "run_batch"]
 
 _INSTALL_HINT = "lumos batch needs Dask: pip install 'lumos[batch]' (or: pip install distributed)"
 _TASKS_PER_WORKER = 2
@@ -89,14 +89,21 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def require_dask() -> None:
+    """Raise a one-line :class:`~lumos.errors.LumosError` when Dask is not installed."""
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        raise LumosError(_INSTALL_HINT) from None
+
+
 @contextlib.contextmanager
 def _client(cluster: Cluster) -> Iterator[Any]:
     """A connected ``distributed.Client``; a local cluster lives as long as the block."""
-    try:
-        import dask
-        from dask.distributed import Client, LocalCluster
-    except ImportError:
-        raise LumosError(_INSTALL_HINT) from None
+    require_dask()
+    import dask
+    from dask.distributed import Client, LocalCluster
+
     with contextlib.ExitStack() as stack:
         if cluster.scheduler is not None:
             try:

@@ -12,6 +12,7 @@ from ..batch import (
     Manifest,
     check_resume,
     plan_batch,
+    require_dask,
     run_batch,
     settings_of,
 )
@@ -109,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
             print("nothing to do")
         return 1 if plan.failures or not plan.done else 0
 
+    require_dask()  # before anything is written
     cluster = Cluster(scheduler=args.scheduler, workers=args.workers, retries=args.retries)
     make_outdir(outdir)
     bar = ProgressBar(len(plan.jobs), "enhancing", enabled=not args.quiet)
