@@ -102,3 +102,14 @@ def test_install_member_adds_and_replaces_members(tmp_path: Path) -> None:
         "global_seed0.onnx",
         "global_seed1.onnx",
     ]
+
+
+def test_real_pairs_keeps_the_first_training_pairs_only(tmp_path: Path) -> None:
+    from lumos.train.dataset import load_sources
+
+    data = _fake_data_root(tmp_path / "data")
+    every = load_sources(data)
+    none = load_sources(data, real_pairs=0)
+    assert len(every.real_train) == 1 and len(none.real_train) == 0
+    assert len(none.clean) == len(every.clean) - 1  # its reference left the clean set too
+    assert len(none.real_val) == len(every.real_val) == 1  # validation is never cut

@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval-every", type=int, default=TrainConfig.eval_every)
     ap.add_argument("--width", type=int, default=TrainConfig.width)
     ap.add_argument("--limit-images", type=int, default=None, help="use few images (smoke test)")
+    ap.add_argument(
+        "--real-pairs", type=int, default=None, help="use only the first N real LOL training pairs"
+    )
     ap.add_argument("--export-only", action="store_true", help="skip training; export --out")
     ap.add_argument("--install", action="store_true", help="copy the ONNX files into the package")
     args = ap.parse_args(argv)
@@ -58,13 +61,14 @@ def main(argv: list[str] | None = None) -> int:
         width=args.width,
         checkpoint_every=min(TrainConfig.checkpoint_every, args.steps),
         limit_images=args.limit_images,
+        real_pairs=args.real_pairs,
     )
     out = Path(cfg.out_dir)
     if args.export_only and (out / "config.json").is_file():
         # The architecture is the run's own, whatever the defaults are now.
         saved = json.loads((out / "config.json").read_text())
         cfg = TrainConfig(**{**saved, "data_root": cfg.data_root, "out_dir": cfg.out_dir})
-    sources = load_sources(Path(cfg.data_root), limit=cfg.limit_images)
+    sources = load_sources(Path(cfg.data_root), limit=cfg.limit_images, real_pairs=cfg.real_pairs)
     if args.export_only:
         weights = out / "ema.pt"
     else:

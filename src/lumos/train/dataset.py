@@ -46,8 +46,14 @@ class Sources:
     real_val: list[tuple[str, np.ndarray, np.ndarray]]
 
 
-def load_sources(data_root: Path, *, limit: int | None = None) -> Sources:
-    """Read the clean sets and the LOL subset below ``data_root`` (``../shared/data``)."""
+def load_sources(
+    data_root: Path, *, limit: int | None = None, real_pairs: int | None = None
+) -> Sources:
+    """Read the clean sets and the LOL subset below ``data_root`` (``../shared/data``).
+
+    ``real_pairs`` keeps only the first N training pairs (in name order; their
+    references also leave the clean set): how much do more real pairs help?
+    """
     clean: list[np.ndarray] = []
     for name in CLEAN_SETS:
         files = sorted(
@@ -62,7 +68,7 @@ def load_sources(data_root: Path, *, limit: int | None = None) -> Sources:
         low, high = _read_rgb(p), _read_rgb(lol / "high" / p.name)
         if p.stem in VAL_LOL:
             real_val.append((p.stem, low, high))
-        else:
+        elif real_pairs is None or len(real_train) < real_pairs:
             real_train.append((low, high))
             clean.append(high)  # a reference is also a clean image to darken anew
     if not clean:

@@ -43,6 +43,7 @@ class TrainConfig:
     eval_every: int = 250
     checkpoint_every: int = 250
     limit_images: int | None = None  # small runs (the smoke test)
+    real_pairs: int | None = None  # keep only the first N real training pairs (data-size studies)
 
 
 def loss_fn(bright: torch.Tensor, target: torch.Tensor, brightness_weight: float) -> torch.Tensor:
