@@ -57,7 +57,9 @@ class Cluster:
     workers : int or None
         Worker processes of the local cluster (default: one per core).
     retries : int
-        How many times a photo is tried again after its worker died.
+        How many times a photo is tried again after its worker died (on a
+        local cluster; a remote scheduler keeps its own
+        ``distributed.scheduler.allowed-failures``).
     connect_timeout : float
         Seconds to wait for a remote scheduler.
     """

@@ -78,7 +78,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--retries",
         type=_options.int_range(0, 10),
         default=1,
-        help="times a photo is tried again after its worker died (default 1)",
+        help="times a photo is tried again after its worker died (default 1; local cluster)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     p.set_defaults(run=run)
