@@ -235,7 +235,8 @@ def test_several_photos_enhanced_as_one_job(browser, server_url, tmp_path):
         lines = page.locator("#batch-list li")
         assert lines.count() == 3
         assert page.locator("#batch-list li.done a").count() == 2
-        assert "failed:" in page.text_content("#batch-list li.failed")
+        failed = page.text_content("#batch-list li.failed")
+        assert "notes.png" in failed and "failed:" in failed  # named as uploaded
         with page.expect_download(timeout=30_000) as info:
             page.click("#batch-zip")
         saved = tmp_path / "all.zip"

@@ -45,6 +45,7 @@ class JobItem:
     error: str | None = None
     stats: dict[str, Any] | None = None
     output: Path | None = None
+    source_name: str = ""  # the uploaded file's name, for display only
 
 
 @dataclass

@@ -16,7 +16,7 @@ from .forms import EnhanceForm, with_limits
 from .jobs import Job, JobItem
 from .processing import SUFFIXES, output_format, probe
 from .schemas import ErrorReply, JobCreated, JobFile, JobStatus
-from .uploads import download_name, save_upload
+from .uploads import display_name, download_name, save_upload
 
 __all__ = ["router"]
 
@@ -64,7 +64,12 @@ async def create_job(
         for index, upload in enumerate(files):
             src = folder / f"in{index}"
             await save_upload(upload, src, settings.max_upload_bytes)
-            item = JobItem(index=index, name=download_name(upload.filename, ".jpg"), source=src)
+            item = JobItem(
+                index=index,
+                name=download_name(upload.filename, ".jpg"),
+                source=src,
+                source_name=display_name(upload.filename),
+            )
             try:
                 fmt = await run_in_threadpool(probe, src, settings.max_megapixels)
                 suffix = SUFFIXES[output_format(fmt, params.format)]
@@ -93,6 +98,7 @@ async def job_status(state: State, job_id: str) -> JobStatus:
         JobFile(
             index=i.index,
             name=i.name,
+            source_name=i.source_name,
             status=i.status,
             error=i.error,
             stats=i.stats,

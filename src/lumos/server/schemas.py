@@ -41,6 +41,7 @@ class JobFile(BaseModel):
 
     index: int
     name: str = Field(description="download name, <stem>_lumos.<ext>")
+    source_name: str = Field(description="the uploaded file's name, for display")
     status: Literal["queued", "running", "done", "failed"]
     error: str | None = None
     stats: dict[str, Any] | None = None

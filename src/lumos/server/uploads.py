@@ -23,10 +23,11 @@ from starlette.concurrency import run_in_threadpool
 from .errors import UploadTooLargeError
 from .limits import TimeoutExceededError
 
-__all__ = ["Workspace", "download_name", "save_upload"]
+__all__ = ["Workspace", "display_name", "download_name", "save_upload"]
 
 _CHUNK = 1024 * 1024
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
 class Workspace:
@@ -101,6 +102,18 @@ async def save_upload(upload: UploadFile, dest: Path, max_bytes: int) -> int:
             os.unlink(dest)
         raise
     return total
+
+
+def display_name(client_name: str | None) -> str:
+    """The client's file name to show back to it: last path component, no control characters.
+
+    Examples
+    --------
+    >>> display_name("../shots/night shot (2).JPG")
+    'night shot (2).JPG'
+    """
+    base = re.split(r"[/\\]", client_name or "")[-1]
+    return _CONTROL.sub("", base)[:120] or "image"
 
 
 def download_name(client_name: str | None, suffix: str, tag: str = "_lumos") -> str:

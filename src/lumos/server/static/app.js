@@ -334,14 +334,15 @@
     const li = document.createElement("li");
     li.className = f.status;
     let name;
-    if (f.url) {
+    if (f.url) {  // done: the link names the file it downloads
       name = document.createElement("a");
       name.href = f.url;
       name.download = f.name;
-    } else {
+      name.textContent = f.name;
+    } else {      // waiting or failed: the photo as the user knows it
       name = document.createElement("span");
+      name.textContent = f.source_name || f.name;
     }
-    name.textContent = f.name;
     const note = document.createElement("span");
     note.className = "state";
     note.textContent = f.status === "failed" ? `failed: ${f.error || "unknown error"}`
