@@ -187,6 +187,8 @@ def plan_batch(
     """
     found, failures = collect_inputs(inputs, recursive=recursive, outdir=outdir)
     jobs, more = plan_outputs(found, outdir=outdir, fmt=fmt, overwrite=True)
-    todo = jobs if overwrite else [j for j in jobs if not j.output.exists()]
-    done = [] if overwrite else [j for j in jobs if j.output.exists()]
+    todo: list[Job] = []
+    done: list[Job] = []
+    for job in jobs:  # one look at the disk per output
+        (done if not overwrite and job.output.exists() else todo).append(job)
     return BatchPlan(todo, done, failures + more)
