@@ -104,6 +104,11 @@ async def save_upload(upload: UploadFile, dest: Path, max_bytes: int) -> int:
     return total
 
 
+def _last_component(client_name: str | None) -> str:
+    """The file name without any folder: clients send both ``/`` and ``\\`` paths."""
+    return re.split(r"[/\\]", client_name or "")[-1]
+
+
 def display_name(client_name: str | None) -> str:
     """The client's file name to show back to it: last path component, no control characters.
 
@@ -112,8 +117,7 @@ def display_name(client_name: str | None) -> str:
     >>> display_name("../shots/night shot (2).JPG")
     'night shot (2).JPG'
     """
-    base = re.split(r"[/\\]", client_name or "")[-1]
-    return _CONTROL.sub("", base)[:120] or "image"
+    return _CONTROL.sub("", _last_component(client_name))[:120] or "image"
 
 
 def download_name(client_name: str | None, suffix: str, tag: str = "_lumos") -> str:
@@ -129,7 +133,7 @@ def download_name(client_name: str | None, suffix: str, tag: str = "_lumos") -> 
     >>> download_name(None, ".png")
     'image_lumos.png'
     """
-    base = re.split(r"[/\\]", client_name or "")[-1]
+    base = _last_component(client_name)
     stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
     stem = _SAFE.sub("_", stem).strip("._-")[:80] or "image"
     return f"{stem}{tag}{suffix}"
