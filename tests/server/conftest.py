@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import warnings
@@ -43,7 +44,11 @@ def exif_bytes() -> bytes:
     return exif.tobytes()
 
 
+@functools.cache
 def icc_bytes() -> bytes:
+    # One profile per test session: LittleCMS stamps each new profile with the
+    # current time, so two made a second apart differ (a test comparing the
+    # uploaded profile with a freshly made one failed now and then).
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
