@@ -83,12 +83,11 @@ def test_job_limits(make_client, jpeg):
 
 
 def test_jobs_expire_and_their_files_are_removed(make_client, jpeg):
-    # The time to live leaves room for a loaded machine between "done" and the check below.
-    with make_client(job_ttl_s=2.0) as client:
+    with make_client(job_ttl_s=0.5) as client:
         job = client.post("/v1/jobs", files=[("files", ("a.jpg", jpeg))]).json()
         assert _poll(client, job["id"])["status"] == "done"
         assert not state_of(client).workspace.is_empty()
-        time.sleep(2.1)
+        time.sleep(0.6)
         assert client.get(f"/v1/jobs/{job['id']}").status_code == 404
         assert state_of(client).workspace.is_empty()
 
