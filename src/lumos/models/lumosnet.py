@@ -128,12 +128,13 @@ class LumosNetEnhancer:
             if light == "uniform":
                 coeffs[:] = coeffs.mean(axis=(0, 1))
         predicted = _mean_after_gain(proxy, grid)
-        if brightness is None and predicted < auto_target(analysis) - DARKEST_BELOW_AUTO:
+        floor = auto_target(analysis) - DARKEST_BELOW_AUTO
+        if brightness is None and predicted < floor:
             # The network learned LOL's taste, and on real night photos (a lamp in
             # the frame, a street at night) it often keeps them much darker than
             # anyone who asked for a brighter photo expects. Its choice stands
             # within a band below the classical auto target; below that it is lifted.
-            brightness = auto_target(analysis) - DARKEST_BELOW_AUTO
+            brightness = floor
         if brightness is not None:
             # Shift every log-gain by one constant until the proxy hits the target:
             # a global exposure change on top of the network's local decisions.
