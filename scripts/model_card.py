@@ -20,13 +20,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from lumos.analysis import analyse  # noqa: E402
 from lumos.config import EnhanceOptions  # noqa: E402
 from lumos.eval.harness import evaluate, find_images, find_pairs  # noqa: E402
-from lumos.models.lumosnet import WEIGHTS_DIR  # noqa: E402
+from lumos.models.denoiser import DN_WEIGHTS  # noqa: E402
+from lumos.models.lumosnet import WEIGHTS_DIR, LumosNetEnhancer  # noqa: E402
 from lumos.pipeline import run_pipeline  # noqa: E402
+from lumos.tiling import run_tiled  # noqa: E402
 from lumos.train.dataset import VAL_LOL  # noqa: E402
 
-MODELS = ("lumosnet", "classical")
+MODELS = ("lumosnet", "lumosnet-filters", "classical")
+"""``lumosnet-filters``: LumosNet's brightening finished by the classical filters
+instead of the learned denoiser (what shipped before LumosDN)."""
 HEADER = (
     "| model | eval15 PSNR | eval15 SSIM | eval15 GT-mean PSNR (labelled) | eval15 NIQE "
     "| our485 held-out PSNR | SSIM | Kodak24 vs itself PSNR | cc15 real noise PSNR "
@@ -64,6 +69,22 @@ def _plot(logs: dict[str, list[dict]], path: Path) -> None:
 
 
 def _method(model: str):
+    if model == "lumosnet-filters":
+        enh = LumosNetEnhancer(denoiser=None)
+
+        def run(rgb):
+            plan = enh.prepare(rgb, analyse(rgb), denoise=None, detail=None, brightness=None)
+            out = run_tiled(
+                lambda t, r: enh.process_region(t, plan, r),
+                rgb,
+                tile=512,
+                halo=plan.halo,
+                align=plan.align,
+                workers=2,
+            ).image
+            return out.clip(0.0, 1.0)
+
+        return run
     opts = EnhanceOptions(model=model)
     return lambda rgb: run_pipeline(rgb, opts).rgb
 
@@ -111,6 +132,8 @@ def main() -> None:
         f"| {r['val_our485_heldout_proxy']['psnr']:.2f} |"
         for name, r in members.items()
     )
+    dn = json.loads((DN_WEIGHTS.parent / "record.json").read_text())
+    dn_cfg = dn["config"]
     m = _measure(args.data)
     rows = "\n".join(
         f"| {name} | {r['eval15']['psnr']:.2f} | {r['eval15']['ssim']:.3f} "
@@ -125,6 +148,7 @@ def main() -> None:
         f"--out runs/lumosnet_s$s --seed $s --steps {cfg['steps']} "
         f"--threads {cfg['threads']} --install; done"
     )
+    dn_params = dn["params"]
     card = f"""# LumosNet model card
 
 Weights: an ensemble of {len(records)} networks trained alike with seeds {seeds}
@@ -141,10 +165,14 @@ It is applied at full resolution, guided by each pixel's own luminance, and
 the grid is sliced edge-aware (each of the four cells around a pixel weighted
 by how close the pixel's luminance is to the cell's: a lamp's cell does not
 darken the dark wall beside it), so the gain follows edges and costs a few
-operations per pixel. The brightened photo is then denoised and sharpened by
-the project's noise-aware filters, told exactly how much each pixel's noise was
-amplified; so
-`--denoise` and `--detail` steer it as they steer the classical pipeline, and
+operations per pixel. The brightened photo is then denoised by **LumosDN**, a
+second small network ({dn_params:,} parameters, `src/lumos/train/dn_arch.py`,
+`../denoiser/`), told as FFDNet is how much noise to expect at each pixel: the
+measured input noise times the gain that pixel received. It works on 2x2 blocks
+at half resolution with a quarter-resolution level for context and predicts a
+residual; then the project's noise-gated sharpening runs. `--denoise` keeps a
+share of the grain (1 = the net's full result, 0 = none removed), `--detail`
+sharpens as in the classical pipeline, and
 `--brightness` shifts the network's exposure while keeping its local decisions.
 
 Around the network, at inference (`src/lumos/models/lumosnet.py`): a photo
@@ -158,7 +186,7 @@ The network learns what a fixed tone curve gets wrong: how bright and what
 colour a scene should become (on the 50 LOL training scenes a fixed curve with
 the *reference's* mean brightness scores 23.5 dB, with one fixed target 19.4 dB).
 
-## Training data (whole scenes at proxy scale)
+## Training data of the brightening network (whole scenes at proxy scale)
 * Real pairs: 40 of the 50 scenes of `lol_v1_our485_subset` ({cfg["real_fraction"]:.0%} of samples).
 * Good photos left alone: clean images as their own target ({cfg["identity_fraction"]:.0%}).
 * Synthetic dark photos made by `lumos.data` from clean images (Kodak24, CBSD68,
@@ -184,6 +212,23 @@ thread per run, runs sharing a 2-core machine with other jobs.
 
 ![training curves](loss.png)
 
+## The denoiser (LumosDN)
+Trained on patches of {dn_cfg["patch"]} px of photos brightened by the shipped
+LumosNet itself (the run-time code, so it sees exactly what it will be given):
+the 40 LOL training pairs ({dn_cfg["real_fraction"]:.0%} of patches), synthetic dark
+photos from CBSD68, McMaster and the LOL references (`lumos.data`, redrawn as
+training goes) and clean photos as their own target ({dn_cfg["clean_fraction"]:.0%}).
+The target is the reference at the brightness LumosNet chose (times a smooth,
+per-channel ratio), so the net removes noise and keeps detail but never
+restyles a photo. Noise map: the run-time estimate times the gain. L1 loss, Adam
+lr {dn_cfg["lr"]}, batch {dn_cfg["batch"]}, {dn["steps_done"]} steps, EMA {dn_cfg["ema"]},
+{dn["train_wall_s"] / 60:.0f} min on one core (seed {dn_cfg["seed"]}); best EMA
+checkpoint on the held-out LOL crops: {dn["val_heldout_lol_crops"]["psnr"]:.2f} dB
+against the matched reference (noisy input {dn["val_heldout_lol_crops"]["input_psnr"]:.2f} dB).
+ONNX parity {dn["onnx_parity_max_abs"]:.1e}. Reproduce:
+`python -m lumos.train.dn --data ../shared/data --out runs/dn --steps {dn_cfg["steps"]}
+--batch {dn_cfg["batch"]} --patch {dn_cfg["patch"]} --low-depth {dn_cfg["low_depth"]} --install`.
+
 ## Metrics (measured with the project's harness; plain PSNR/SSIM, no GT-mean)
 {HEADER}
 {rows}
@@ -194,15 +239,20 @@ is left nearly alone. Speed and memory at 3 and 12 MP: `docs/speed.md`
 (`bench/speed.py --model lumosnet`).
 
 ## Limits
-Trained on CPU in under an hour, on 40 real pairs plus synthetic scenes; the
-denoising is the project's filters, not a learned denoiser, so heavy noise
-leaves some blotches. Faint dark rims can remain right around very bright
+Trained on CPU in under an hour, on 40 real pairs plus synthetic scenes.
+`lumosnet-filters` above is the same brightening finished by the classical
+filters (what shipped before LumosDN). Faint dark rims can remain right around very bright
 lamps and lit buildings. Brightness follows LOL's taste within the floor above:
 night scenes with visible lights stay darker than `--model classical` makes
 them (set `--brightness` to override). Judge it on your photos with `lumos eval --unpaired` and
 the contact sheets in `docs/benchmarks.md`.
 """
     (WEIGHTS_DIR / "CARD.md").write_text(card)
+    (DN_WEIGHTS.parent / "CARD.md").write_text(
+        "# LumosDN model card\n\nLumosDN ships as LumosNet's finishing stage; its card is the\n"
+        "section *The denoiser (LumosDN)* of `../lumosnet/CARD.md`. Training record:\n"
+        "`record.json`, `log.csv` (this folder).\n"
+    )
     print(card)
 
 

@@ -113,3 +113,37 @@ def test_real_pairs_keeps_the_first_training_pairs_only(tmp_path: Path) -> None:
     assert len(every.real_train) == 1 and len(none.real_train) == 0
     assert len(none.clean) == len(every.clean) - 1  # its reference left the clean set too
     assert len(none.real_val) == len(every.real_val) == 1  # validation is never cut
+
+
+def test_short_denoiser_training_run_exports_a_working_model(tmp_path: Path) -> None:
+    from lumos.analysis import analyse
+    from lumos.models.lumosnet import LumosNetEnhancer
+    from lumos.tiling import run_tiled
+    from lumos.train.dn import main
+
+    data = _fake_data_root(tmp_path / "data")
+    out = tmp_path / "dn"
+    argv = ["--data", str(data), "--out", str(out), "--steps", "4", "--batch", "2"]
+    argv += ["--patch", "32", "--pool", "2", "--eval-every", "2"]
+    assert main(argv) == 0
+    log = (out / "log.csv").read_text().splitlines()
+    assert log[0].startswith("step,loss") and log[-1].startswith("4,")
+    record = json.loads((out / "record.json").read_text())
+    assert record["onnx_parity_max_abs"] < 1e-3
+    assert set(record["val_heldout_lol_crops"]) == {"psnr", "input_psnr"}
+    assert main([*argv[:5], "6", *argv[6:]]) == 0  # resumes from the checkpoint
+    assert (out / "log.csv").read_text().splitlines()[-1].startswith("6,")
+
+    # The exported net finishes LumosNet's tiles seamlessly (aligned tiles = whole frame).
+    enh = LumosNetEnhancer(denoiser=out / "onnx" / "denoiser.onnx")
+    rng = np.random.default_rng(1)
+    photo = np.clip(0.08 + 0.03 * rng.standard_normal((150, 203, 3)), 0, 1).astype(np.float32)
+    plan = enh.prepare(photo, analyse(photo), denoise=None, detail=None, brightness=None)
+    assert plan.align == 4 and plan.params["denoiser"] is not None
+
+    def fn(tile, region):
+        return enh.process_region(tile, plan, region)
+
+    whole = fn(photo, (0, 150, 0, 203)).image
+    tiled = run_tiled(fn, photo, tile=64, halo=plan.halo, align=plan.align, workers=2).image
+    assert np.abs(tiled - whole).max() < 1e-3

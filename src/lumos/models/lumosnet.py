@@ -33,13 +33,15 @@ from ..stages.classical import (
     auto_target,
     chroma_model,
     exposure_need,
+    finish_denoised,
     finish_region,
 )
 from ..stages.denoise import CHROMA_SCALE, LUMA_RADIUS
 from ..stages.detail import footprint as detail_footprint
 from ._onnx import onnx_session
+from .denoiser import DN_ALIGN, DN_HALO, DN_WEIGHTS, denoise_rgb, denoiser_available
 
-__all__ = ["WEIGHTS_DIR", "LumosNetEnhancer", "make_proxy"]
+__all__ = ["WEIGHTS_DIR", "LumosNetEnhancer", "brighten_whole", "make_proxy"]
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "lumosnet"
 PROXY_FACTOR = 4
@@ -66,8 +68,13 @@ averaged 0.298 against classical's 0.403, 13 of them below 0.25; with this floor
 0.323 and 8. Held-out LOL: 22.08 -> 22.03 dB (its predictions sit in the band)."""
 HIGHLIGHT_FADE = (0.6, 0.95)
 """Brightest-channel values over which the per-channel gains become one neutral gain."""
-# The finishing filters' footprint (luma denoise + detail), as in the classical pipeline.
+# The finishing filters' footprint (luma denoise + detail), as in the classical pipeline;
+# doubled because a tile's blended margin reaches half-way into its halo.
 _FINISH_HALO = 2 * (2 * LUMA_RADIUS + detail_footprint()) + 2
+# The learned denoiser's receptive field is wide, but its reach is not: on a
+# LOL photo in 128 px tiles, a 40 px halo differs from a whole-frame run by at
+# most 0.002/255 (32 px: 0.03/255). Doubling it would cost ~25% more time at 12 MP.
+_LEARNED_HALO = DN_HALO + 2 * detail_footprint() + 2
 
 
 def make_proxy(image: np.ndarray) -> np.ndarray:
@@ -86,8 +93,11 @@ class LumosNetEnhancer:
     # core per tile (12 MP: 6.1 s with one worker, 3.9 s with two, on 2 cores).
     tile_workers = None
 
-    def __init__(self, weights: Path = WEIGHTS_DIR) -> None:
+    def __init__(self, weights: Path = WEIGHTS_DIR, denoiser: Path | None = DN_WEIGHTS) -> None:
+        """``denoiser``: the learned denoiser's ONNX file; ``None`` (or a missing file)
+        finishes with the project's noise-aware filters instead."""
         self.weights = Path(weights)
+        self.denoiser = Path(denoiser) if denoiser and denoiser_available(denoiser) else None
         # An ensemble: members trained alike with different seeds; their maps are averaged.
         self.members = sorted(self.weights.glob("global*.onnx"))
         if not self.members:
@@ -158,8 +168,10 @@ class LumosNetEnhancer:
         dn = auto_dn if denoise is None else float(denoise)
         dt = auto_dt if detail is None else float(detail)
         guide_sigma = GUIDE_SIGMA * proxy_scale
+        learned = self.denoiser is not None
         return Plan(
-            halo=_FINISH_HALO + int(np.ceil(3 * guide_sigma)),
+            halo=(_LEARNED_HALO if learned else _FINISH_HALO) + int(np.ceil(3 * guide_sigma)),
+            align=DN_ALIGN if learned else 1,
             denoise=dn,
             detail=dt,
             target_brightness=predicted,
@@ -170,7 +182,10 @@ class LumosNetEnhancer:
                 "guide_sigma": guide_sigma,
                 "light": light,
                 "locality": 0.0 if light == "uniform" else 1.0,
-                "chroma_ab": chroma_model(bright_low, gain_low, sigma, strength=dn),
+                "chroma_ab": None
+                if learned
+                else chroma_model(bright_low, gain_low, sigma, strength=dn),
+                "denoiser": self.denoiser,
             },
         )
 
@@ -184,7 +199,17 @@ class LumosNetEnhancer:
     ) -> TileOutput:
         p = plan.params
         bright, gain = _apply_gain(tile, p["grid"], region, p["shape"], p["guide_sigma"])
-        out, denoised = finish_region(tile, bright, gain, plan, region)
+        if p["denoiser"] is None:
+            out, denoised = finish_region(tile, bright, gain, plan, region)
+        else:
+            sigma = (gain @ _LUMA) * np.float32(p["sigma"])
+            denoised = bright
+            if plan.denoise > 0.0:
+                # The net removes what it judges to be noise; --denoise keeps a
+                # share of the grain (1 = all removed), as a strength slider does.
+                net = denoise_rgb(bright, sigma, path=p["denoiser"])
+                denoised = bright + np.float32(plan.denoise) * (net - bright)
+            out = finish_denoised(tile, denoised, sigma, plan)
         inter: dict[str, np.ndarray] = {}
         if keep_intermediates:
             inter = {
@@ -194,6 +219,21 @@ class LumosNetEnhancer:
                 "detail": out,
             }
         return TileOutput(image=out, intermediates=inter)
+
+
+def brighten_whole(
+    enhancer: LumosNetEnhancer, image: FloatImage, analysis: Analysis
+) -> tuple[FloatImage, np.ndarray, np.ndarray]:
+    """Auto-brighten a whole (small) photo as ``lumos enhance`` would, before any denoising.
+
+    Returns (brightened, per-channel gain, expected noise std per pixel): the
+    denoiser's inputs. Used to make its training data with the run-time code.
+    """
+    plan = enhancer.prepare(image, analysis, denoise=None, detail=None, brightness=None)
+    p = plan.params
+    h, w = image.shape[:2]
+    bright, gain = _apply_gain(image, p["grid"], (0, h, 0, w), (h, w), p["guide_sigma"])
+    return bright, gain, (gain @ _LUMA) * np.float32(p["sigma"])
 
 
 def _mean_after_gain(proxy: np.ndarray, grid: np.ndarray) -> float:

@@ -65,6 +65,11 @@ _STAGE_TEXT = {
         "The final image: detail restored, with the finishing contrast and colour.",
     ),
 }
+_LEARNED_DENOISE_TEXT = (
+    "A small neural network (LumosDN), told how much noise to expect at each pixel (the "
+    "measured input noise times that pixel's gain), removes the grain and keeps the "
+    "structure it has learned to tell apart from it, colour noise included."
+)
 _FINISH_TEXT = (
     "For strongly brightened photos the contrast and saturation are then eased slightly "
     "(see the model parameters), which is why the result is a little flatter than the "
@@ -205,6 +210,10 @@ def build_report(
             chain.append((key, inter[key]))
     chain.append(("output", out))
     stages = [_measure_stage(k, img, mask, max_display) for k, img in chain]
+    if res.plan.params.get("denoiser") is not None:
+        stages = [
+            replace(s, what=_LEARNED_DENOISE_TEXT) if s.key == "denoised" else s for s in stages
+        ]
     if not any(s.key == "detail" for s in stages):
         # The enhancer's detail output is its final image: one card, titled as both.
         fin = stages[-1]

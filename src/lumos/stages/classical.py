@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 
 from .._color import LUMA as _LUMA
-from .._types import FloatImage, Region
+from .._types import FloatImage, FloatMap, Region
 from ..analysis import Analysis, make_proxy
 from ..enhancer import Plan, TileOutput
 from . import detail as _detail
@@ -62,6 +62,7 @@ __all__ = [
     "cast_gains",
     "chroma_model",
     "exposure_need",
+    "finish_denoised",
     "finish_region",
     "locality",
 ]
@@ -257,6 +258,19 @@ def finish_region(
     else:
         chroma = c_full
     denoised = to_rgb(y_dn, chroma)
+    return finish_denoised(tile, denoised, sigma, plan), denoised
+
+
+def finish_denoised(
+    tile: FloatImage, denoised: FloatImage, sigma: FloatMap, plan: Plan
+) -> FloatImage:
+    """Sharpen, apply contrast/saturation and roll off highlights of a denoised tile.
+
+    ``sigma`` is the noise std the tile had before denoising (per pixel);
+    the sharpening is gated by the share of it assumed left.
+    """
+    p = plan.params
+    y_dn, chroma = split_chroma(denoised)
     y_out = sharpen_luma(y_dn, sigma * np.float32(_RESIDUAL_NOISE), amount=plan.detail)
     contrast, saturation = p.get("contrast", 1.0), p.get("saturation", 1.0)
     if contrast != 1.0:
@@ -264,7 +278,7 @@ def finish_region(
         y_out = t + np.float32(contrast) * (y_out - t)
     if saturation != 1.0:
         chroma = chroma * np.float32(saturation)
-    return _protect_highlights(to_rgb(y_out, chroma), tile), denoised
+    return _protect_highlights(to_rgb(y_out, chroma), tile)
 
 
 class ClassicalEnhancer:

@@ -1,0 +1,54 @@
+"""LumosDN at inference: the learned denoiser, run with ONNX Runtime on one tile.
+
+The network (:mod:`lumos.train.dn_arch`) takes the brightened RGB and the
+noise std expected at each pixel and returns the denoised RGB. It works on
+2x2 blocks and one more halving, so its input must be a multiple of
+:data:`DN_ALIGN` on each side: a tile is padded at its bottom and right by
+reflection (the whole photo is padded the same way, so tiles whose inner
+edges fall on multiples of :data:`DN_ALIGN` agree with it). Shipped in
+``lumos/models/weights/denoiser/`` with its training record; nothing is
+downloaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .._types import FloatImage, FloatMap
+from ._onnx import onnx_session
+
+__all__ = ["DN_ALIGN", "DN_HALO", "DN_WEIGHTS", "denoise_rgb", "denoiser_available"]
+
+DN_WEIGHTS = Path(__file__).resolve().parent / "weights" / "denoiser" / "denoiser.onnx"
+DN_ALIGN = 4
+DN_HALO = 28
+"""Receptive-field radius of the net in full-resolution pixels (``LumosDN.halo``)."""
+
+
+def denoiser_available(path: Path = DN_WEIGHTS) -> bool:
+    """Whether the learned denoiser is installed."""
+    return Path(path).is_file()
+
+
+def denoise_rgb(rgb: FloatImage, sigma: FloatMap, *, path: Path = DN_WEIGHTS) -> FloatImage:
+    """Denoise one (h, w, 3) float32 tile given its noise std per pixel (h, w).
+
+    Returns the net's (h, w, 3) output, not clipped.
+    """
+    h, w = sigma.shape
+    ph, pw = -h % DN_ALIGN, -w % DN_ALIGN
+    x = rgb.transpose(2, 0, 1)[None]
+    s = sigma[None, None]
+    if ph or pw:
+        # Reflection needs more pixels than the padding; a tile that small is edge-padded.
+        mode = "reflect" if h > ph and w > pw else "edge"
+        pad = ((0, 0), (0, 0), (0, ph), (0, pw))
+        x, s = np.pad(x, pad, mode=mode), np.pad(s, pad, mode=mode)
+    feed = {
+        "rgb": np.ascontiguousarray(x, dtype=np.float32),
+        "sigma": np.ascontiguousarray(s, dtype=np.float32),
+    }
+    out = onnx_session(path, "the learned denoiser").run(None, feed)[0][0, :, :h, :w]
+    return np.ascontiguousarray(out.transpose(1, 2, 0))

@@ -1,0 +1,209 @@
+"""Training samples for LumosDN: photos brightened exactly as at run time, and clean targets.
+
+The denoiser works on what LumosNet's brightening hands it, so its inputs are
+made by that very code (:class:`lumos.models.lumosnet.LumosNetEnhancer`, the
+shipped weights): a dark photo is analysed, its noise estimated, its gain
+planned and applied at full resolution. The noise map fed to the net is the
+run-time one too (the estimator's reading times each pixel's gain), so the net
+learns what the estimator's number means on real noise - it reads
+demosaiced, JPEG-blurred noise low (see docs/benchmarks.md), and a net shown
+the noise itself can learn that.
+
+Three kinds of photos:
+
+* real LOL pairs (``lol_v1_our485_subset``, the 40 training scenes; the 10
+  held-out ones are the validation set, as for LumosNet);
+* synthetic dark photos from clean images (:func:`lumos.data.darken`: exposure,
+  Poisson-Gaussian sensor noise in linear light, uneven light, casts, JPEG);
+* clean photos as their own target, so that a good photo keeps its detail.
+
+The target is the reference *at the brightness LumosNet chose*: the
+reference times a smooth per-channel ratio (Gaussian of :data:`MATCH_SIGMA`
+pixels) of the brightened photo to it. How bright and what colour is
+LumosNet's decision; this net is only asked to remove noise and keep detail,
+and it cannot learn to restyle a photo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..analysis import analyse
+from ..data import darken, sample_params
+from ..models.lumosnet import LumosNetEnhancer, brighten_whole
+from .dataset import VAL_LOL, _read_rgb
+
+__all__ = [
+    "DN_CLEAN_SETS",
+    "DnExample",
+    "DnSampler",
+    "DnSources",
+    "load_dn_sources",
+    "make_example",
+]
+
+DN_CLEAN_SETS = ("cbsd68", "mcmaster")
+"""Clean sources (plus the LOL training references). Kodak24 is kept out: it is the
+ground truth of the synthetic low-light benchmark."""
+MATCH_SIGMA = 12.0
+_EPS = np.float32(0.02)
+
+
+@dataclass
+class DnExample:
+    """One whole photo ready for cropping: float32 arrays of the same height and width."""
+
+    bright: np.ndarray  # (H, W, 3) brightened input
+    sigma: np.ndarray  # (H, W) expected noise std of ``bright``
+    target: np.ndarray  # (H, W, 3) reference at the brightened photo's brightness
+
+
+@dataclass
+class DnSources:
+    """Images in memory as uint8 RGB."""
+
+    clean: list[np.ndarray]
+    real_train: list[tuple[np.ndarray, np.ndarray]]
+    real_val: list[tuple[str, np.ndarray, np.ndarray]]
+
+
+def load_dn_sources(data_root: Path, *, limit: int | None = None) -> DnSources:
+    """The clean sets and the LOL subset below ``data_root`` (``../shared/data``)."""
+    clean: list[np.ndarray] = []
+    for name in DN_CLEAN_SETS:
+        files = sorted(
+            p for p in (data_root / name).iterdir() if p.suffix.lower() in (".png", ".tif", ".bmp")
+        )
+        clean += [_read_rgb(p) for p in files[:limit]]
+    lol = data_root / "lol_v1_our485_subset"
+    real_train, real_val = [], []
+    for p in sorted((lol / "low").glob("*.png"))[: None if limit is None else 2 * limit]:
+        low, high = _read_rgb(p), _read_rgb(lol / "high" / p.name)
+        if p.stem in VAL_LOL:
+            real_val.append((p.stem, low, high))
+        else:
+            real_train.append((low, high))
+            clean.append(high)
+    if not clean:
+        raise FileNotFoundError(f"no training images under {data_root}")
+    return DnSources(clean, real_train, real_val)
+
+
+def match_brightness(reference: np.ndarray, bright: np.ndarray) -> np.ndarray:
+    """``reference`` times the smooth per-channel ratio of ``bright`` to it."""
+
+    def smooth(x: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(x, (0, 0), MATCH_SIGMA, borderType=cv2.BORDER_REFLECT) + _EPS
+
+    ratio = smooth(bright) / smooth(reference)
+    return np.clip(reference * ratio, 0.0, 1.0).astype(np.float32)
+
+
+def make_example(dark: np.ndarray, reference: np.ndarray, enhancer: LumosNetEnhancer) -> DnExample:
+    """Brighten ``dark`` as ``lumos enhance`` would; pair it with ``reference`` matched to it."""
+    analysis = analyse(dark)
+    bright, gain, sigma = brighten_whole(enhancer, dark, analysis)
+    del gain
+    return DnExample(bright, sigma, match_brightness(reference, bright))
+
+
+class DnSampler:
+    """A pool of whole examples, refreshed as training goes, cut into random patches.
+
+    Making an example costs a noise estimate and a LumosNet plan (~0.1-0.3 s),
+    a patch a slice: so the pool is built once, and :meth:`refresh` replaces a
+    few synthetic examples with freshly darkened ones (new noise, new exposure)
+    every few steps.
+    """
+
+    def __init__(
+        self,
+        sources: DnSources,
+        *,
+        patch: int = 96,
+        pool: int = 160,
+        real_fraction: float = 0.35,
+        clean_fraction: float = 0.1,
+        seed: int = 0,
+        enhancer: LumosNetEnhancer | None = None,
+    ) -> None:
+        self.sources = sources
+        self.patch = patch
+        self.rng = np.random.default_rng(seed)
+        self.enhancer = enhancer or LumosNetEnhancer()
+        self.real = [
+            make_example(_f32(low), _f32(high), self.enhancer) for low, high in sources.real_train
+        ]
+        self.clean_fraction = clean_fraction
+        self.real_fraction = real_fraction if self.real else 0.0
+        self.synthetic = [self._synthetic() for _ in range(pool)]
+        self.identity = [self._identity() for _ in range(max(4, pool // 8))]
+
+    def _synthetic(self) -> DnExample:
+        clean = _f32(self.sources.clean[int(self.rng.integers(len(self.sources.clean)))])
+        dark = darken(clean, sample_params(self.rng), seed=int(self.rng.integers(2**31)))
+        return make_example(dark, clean, self.enhancer)
+
+    def _identity(self) -> DnExample:
+        clean = _f32(self.sources.clean[int(self.rng.integers(len(self.sources.clean)))])
+        return make_example(clean, clean, self.enhancer)
+
+    def refresh(self, count: int = 1) -> None:
+        """Replace ``count`` random synthetic examples with new ones."""
+        for _ in range(count):
+            self.synthetic[int(self.rng.integers(len(self.synthetic)))] = self._synthetic()
+
+    def _pick(self) -> DnExample:
+        u = self.rng.random()
+        if u < self.real_fraction:
+            pool = self.real
+        elif u < self.real_fraction + self.clean_fraction:
+            pool = self.identity
+        else:
+            pool = self.synthetic
+        return pool[int(self.rng.integers(len(pool)))]
+
+    def sample(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One patch: (bright (P,P,3), sigma (P,P), target (P,P,3))."""
+        ex = self._pick()
+        h, w = ex.sigma.shape
+        p = min(self.patch, h - h % 4, w - w % 4)
+        y, x = int(self.rng.integers(0, h - p + 1)), int(self.rng.integers(0, w - p + 1))
+        arrays = [a[y : y + p, x : x + p] for a in (ex.bright, ex.sigma, ex.target)]
+        k, flip = int(self.rng.integers(4)), bool(self.rng.random() < 0.5)
+        out = []
+        for a in arrays:
+            a = np.rot90(a, k)
+            out.append(np.ascontiguousarray(a[:, ::-1] if flip else a))
+        return out[0], out[1], out[2]
+
+    def batch(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """NCHW float32: bright (B,3,P,P), sigma (B,1,P,P), target (B,3,P,P)."""
+        parts = [self.sample() for _ in range(size)]
+        side = min(b.shape[0] for b, _, _ in parts)
+        bright = np.stack([b[:side, :side] for b, _, _ in parts]).transpose(0, 3, 1, 2)
+        sigma = np.stack([s[:side, :side] for _, s, _ in parts])[:, None]
+        target = np.stack([t[:side, :side] for _, _, t in parts]).transpose(0, 3, 1, 2)
+        return (
+            np.ascontiguousarray(bright),
+            np.ascontiguousarray(sigma),
+            np.ascontiguousarray(target),
+        )
+
+
+def validation_examples(
+    sources: DnSources, enhancer: LumosNetEnhancer
+) -> list[tuple[str, DnExample]]:
+    """The held-out LOL scenes, brightened as at run time."""
+    return [
+        (name, make_example(_f32(low), _f32(high), enhancer))
+        for name, low, high in sources.real_val
+    ]
+
+
+def _f32(u8: np.ndarray) -> np.ndarray:
+    return u8.astype(np.float32) / np.float32(255)

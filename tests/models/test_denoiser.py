@@ -1,0 +1,70 @@
+"""LumosDN, the learned denoiser: removes noise it is told about, keeps clean detail, any size."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lumos.config import EnhanceOptions
+from lumos.models import available_models
+from lumos.models.denoiser import denoise_rgb, denoiser_available
+from lumos.models.lumosnet import LumosNetEnhancer
+from lumos.pipeline import run_pipeline
+
+pytestmark = pytest.mark.skipif(
+    not denoiser_available() or "lumosnet" not in available_models(),
+    reason="the learned denoiser is not installed",
+)
+
+
+def _scene(h: int = 96, w: int = 128) -> np.ndarray:
+    """Smooth shapes and a few edges: something a denoiser should keep."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    img = np.stack([0.45 + 0.2 * np.sin(xx / 11), 0.4 + 0.2 * np.cos(yy / 9), 0.35 + 0 * xx], -1)
+    img[h // 4 : h // 2, w // 4 : w // 2] = (0.8, 0.7, 0.5)
+    return img.astype(np.float32)
+
+
+def test_noise_it_is_told_about_is_removed() -> None:
+    clean = _scene()
+    rng = np.random.default_rng(0)
+    noisy = (clean + rng.normal(0, 0.06, clean.shape)).astype(np.float32)
+    out = denoise_rgb(noisy, np.full(clean.shape[:2], 0.06, np.float32))
+    err_in = np.sqrt(np.mean((noisy - clean) ** 2))
+    err_out = np.sqrt(np.mean((out - clean) ** 2))
+    assert err_out < 0.5 * err_in
+
+
+def test_a_clean_photo_with_no_noise_is_kept() -> None:
+    clean = _scene()
+    out = denoise_rgb(clean, np.zeros(clean.shape[:2], np.float32))
+    assert np.abs(out - clean).mean() < 2 / 255
+
+
+@pytest.mark.parametrize("shape", [(37, 53), (5, 7), (64, 64)])
+def test_any_size_comes_back_the_same_size(shape: tuple[int, int]) -> None:
+    img = np.full((*shape, 3), 0.4, np.float32)
+    out = denoise_rgb(img, np.full(shape, 0.02, np.float32))
+    assert out.shape == img.shape and out.dtype == np.float32
+    assert np.abs(out - img).max() < 0.05
+
+
+def test_denoise_strength_keeps_a_share_of_the_grain() -> None:
+    rng = np.random.default_rng(1)
+    dark = np.clip(0.06 + 0.012 * rng.standard_normal((96, 128, 3)), 0, 1).astype(np.float32)
+
+    def grain(denoise: float) -> float:
+        out = run_pipeline(dark, EnhanceOptions(model="lumosnet", denoise=denoise, detail=0.0)).rgb
+        return float(np.std(out - out.mean(axis=(0, 1))))
+
+    assert grain(0.0) > grain(0.5) > grain(1.0)
+
+
+def test_without_the_denoiser_the_filters_finish() -> None:
+    enh = LumosNetEnhancer(denoiser=None)
+    from lumos.analysis import analyse
+
+    img = np.full((40, 40, 3), 0.05, np.float32)
+    plan = enh.prepare(img, analyse(img), denoise=None, detail=None, brightness=None)
+    assert plan.params["denoiser"] is None and plan.align == 1
+    assert plan.params["chroma_ab"] is not None
