@@ -129,3 +129,13 @@ def test_numbers_are_json_ready(report: ExplainReport) -> None:
     d = json.loads(json.dumps(report.numbers()))
     assert d["analysis"]["noise_sigma"] == report.analysis["noise_sigma"]
     assert set(d["stages"]) >= {"input", "output"} and len(d["sweep"]) == len(report.sweep)
+
+
+def test_the_learned_denoiser_is_named_where_it_ran(report: ExplainReport) -> None:
+    from lumos.models.denoiser import denoiser_available
+
+    if report.model != "lumosnet" or not denoiser_available():
+        pytest.skip("the default model is not LumosNet with its learned denoiser")
+    assert "LumosDN" in report.stage("denoised").what
+    assert "learned denoiser" in report.auto_reason
+    assert report.denoise == pytest.approx(1.0)  # auto: the net's full result

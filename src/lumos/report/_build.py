@@ -104,6 +104,7 @@ def _gain_and_reason(res: PipelineResult, opts: EnhanceOptions) -> tuple[float, 
             f"The {res.model} model chose denoise {plan.denoise:.2f} and detail "
             f"{plan.detail:.2f} for a measured input noise of {sigma * 255:.2f}/255."
         )
+    from ..models.lumosnet import LEARNED_AUTO_DENOISE
     from ..stages.brighten import ToneCurve
     from ..stages.classical import auto_strengths
 
@@ -123,6 +124,13 @@ def _gain_and_reason(res: PipelineResult, opts: EnhanceOptions) -> tuple[float, 
         f"detail = 0.6 − 10·σ′ = {auto_dt:.2f} (less sharpening when noise could be "
         "sharpened back), both clipped to their range."
     )
+    if plan.params.get("denoiser") is not None:
+        rule = (
+            f"Auto: denoise {LEARNED_AUTO_DENOISE:.2f}, the learned denoiser's full result (it is "
+            "told this noise level per pixel and removes what it judges to be noise); "
+            f"detail = 0.6 − 10·σ′ = {auto_dt:.2f} (less sharpening when noise could be "
+            "sharpened back), clipped to its range."
+        )
     if opts.denoise is None and opts.detail is None:
         tail = f" Used: denoise {plan.denoise:.2f}, detail {plan.detail:.2f}."
     else:
