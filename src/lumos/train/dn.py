@@ -54,7 +54,6 @@ class DnConfig:
     width: int = 32
     low_width: int = 64
     low_depth: int = 3
-    context_depth: int = 0
     pool: int = 160
     refresh_every: int = 2  # steps per freshly darkened example
     real_fraction: float = 0.35
@@ -105,8 +104,8 @@ def train_dn(cfg: DnConfig, *, log=print) -> Path:
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
-    net = LumosDN(cfg.width, cfg.low_width, cfg.low_depth, cfg.context_depth)
-    ema = LumosDN(cfg.width, cfg.low_width, cfg.low_depth, cfg.context_depth)
+    net = LumosDN(cfg.width, cfg.low_width, cfg.low_depth)
+    ema = LumosDN(cfg.width, cfg.low_width, cfg.low_depth)
     ema.load_state_dict(net.state_dict())
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     start, elapsed, best = 0, 0.0, -math.inf
@@ -243,7 +242,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--width", type=int, default=DnConfig.width)
     ap.add_argument("--low-width", type=int, default=DnConfig.low_width)
     ap.add_argument("--low-depth", type=int, default=DnConfig.low_depth)
-    ap.add_argument("--context-depth", type=int, default=DnConfig.context_depth)
     ap.add_argument("--pool", type=int, default=DnConfig.pool)
     ap.add_argument("--seed", type=int, default=DnConfig.seed)
     ap.add_argument("--threads", type=int, default=DnConfig.threads)
@@ -262,7 +260,6 @@ def main(argv: list[str] | None = None) -> int:
         width=args.width,
         low_width=args.low_width,
         low_depth=args.low_depth,
-        context_depth=args.context_depth,
         pool=args.pool,
         seed=args.seed,
         threads=args.threads,
@@ -274,9 +271,10 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(cfg.out_dir)
     if args.export_only and (out / "config.json").is_file():
         saved = json.loads((out / "config.json").read_text())
+        saved = {k: v for k, v in saved.items() if k in DnConfig.__dataclass_fields__}
         cfg = DnConfig(**{**saved, "data_root": cfg.data_root, "out_dir": cfg.out_dir})
     weights = out / "best.pt" if args.export_only else train_dn(cfg)
-    net = LumosDN(cfg.width, cfg.low_width, cfg.low_depth, cfg.context_depth)
+    net = LumosDN(cfg.width, cfg.low_width, cfg.low_depth)
     net.load_state_dict(torch.load(weights, weights_only=True))
     net.eval()
     path = export_dn(net, out / "onnx" / "denoiser.onnx")

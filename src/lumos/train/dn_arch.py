@@ -26,8 +26,8 @@ __all__ = ["ALIGN", "SIGMA_SCALE", "LumosDN"]
 
 SIGMA_SCALE = 10.0
 """The noise map is multiplied by this inside the net (sigma ~0.01..0.2 -> ~0.1..2)."""
-ALIGN = 8
-"""Pixel unshuffle (2) times two stride-2 levels (the second one optional)."""
+ALIGN = 4
+"""Pixel unshuffle (2) times one stride-2 level (2)."""
 
 
 def _act(x: torch.Tensor) -> torch.Tensor:
@@ -37,19 +37,13 @@ def _act(x: torch.Tensor) -> torch.Tensor:
 class LumosDN(nn.Module):
     """(rgb (B,3,H,W), sigma (B,1,H,W)) -> denoised rgb (B,3,H,W); H, W multiples of 4."""
 
-    def __init__(
-        self, width: int = 32, low_width: int = 64, low_depth: int = 3, context_depth: int = 0
-    ) -> None:
+    def __init__(self, width: int = 32, low_width: int = 64, low_depth: int = 3) -> None:
         super().__init__()
         w, lw = width, low_width
         self.head = nn.Conv2d(12 + 1, w, 3, 1, 1)
         self.mid = nn.Conv2d(w, w, 3, 1, 1)
         self.down = nn.Conv2d(w, lw, 3, 2, 1)
         self.low = nn.ModuleList(nn.Conv2d(lw, lw, 3, 1, 1) for _ in range(low_depth))
-        # Optional third level at 1/8 size: wider context for blotchy noise, nearly free.
-        self.context_down = nn.Conv2d(lw, lw, 3, 2, 1) if context_depth else None
-        self.context = nn.ModuleList(nn.Conv2d(lw, lw, 3, 1, 1) for _ in range(context_depth))
-        self.context_up = nn.Conv2d(lw, lw * 4, 1) if context_depth else None
         self.up = nn.Conv2d(lw, w * 4, 1)  # then a pixel shuffle back to half size
         self.fuse = nn.Conv2d(2 * w, w, 3, 1, 1)
         self.tail = nn.Conv2d(w, 12, 3, 1, 1)
@@ -61,11 +55,6 @@ class LumosDN(nn.Module):
         x = torch.cat([F.pixel_unshuffle(rgb - 0.5, 2), F.avg_pool2d(sigma, 2) * SIGMA_SCALE], 1)
         f = _act(self.mid(_act(self.head(x))))
         d = _act(self.down(f))
-        if self.context_down is not None and self.context_up is not None:
-            c = _act(self.context_down(d))
-            for conv in self.context:
-                c = c + _act(conv(c))
-            d = d + _act(F.pixel_shuffle(self.context_up(c), 2))
         for conv in self.low:
             d = d + _act(conv(d))
         u = _act(F.pixel_shuffle(self.up(d), 2))
@@ -77,6 +66,5 @@ class LumosDN(nn.Module):
         """Receptive-field radius in full-resolution pixels (rounded up to ALIGN)."""
         half = 2 + 2  # head, mid + fuse, tail at half size (3x3 each: 1 half pixel)
         quarter = 1 + len(self.low)  # down + the low convolutions
-        eighth = len(self.context) + 1 if self.context_down is not None else 0
-        radius = 2 * half + 4 * quarter + 8 * eighth + 4
+        radius = 2 * half + 4 * quarter + 4
         return -(-radius // ALIGN) * ALIGN
