@@ -64,14 +64,14 @@ bench-lol: $(VENV)/.base.stamp
 
 # Train LumosNet from scratch (resumable) and install the exported ONNX weights:
 # five members with seeds 0-4 (about 35 min each on a free core), averaged at run time;
-# then its denoiser LumosDN (about 35 min), which learns on photos brightened by them.
+# then its denoiser LumosDN (about 45 min), which learns on photos brightened by them.
 train: $(VENV)/.dev.stamp
 	for s in 0 1 2 3 4; do \
 	  $(PY) -m lumos.train --data ../shared/data --out runs/lumosnet_s$$s --seed $$s \
 	    --steps 6000 --threads 1 --install || exit 1; \
 	done
 	$(PY) -m lumos.train.dn --data ../shared/data --out runs/dn --steps 6000 --batch 16 \
-	  --patch 128 --threads 1 --install
+	  --patch 128 --width 48 --threads 1 --install
 	$(PY) scripts/model_card.py
 
 # The sample explain report in docs/ (for the bundled photo).

@@ -5,7 +5,7 @@ Examples
 A run (resumable: run the same command again to continue from ``last.pt``)::
 
     nohup nice -n 10 python -m lumos.train.dn --data ../shared/data --out runs/dn \\
-        --steps 4000 > runs/train_dn.log 2>&1 &
+        --steps 6000 > runs/train_dn.log 2>&1 &
 
 Export the best EMA checkpoint of a run into the package::
 
@@ -44,14 +44,14 @@ class DnConfig:
 
     data_root: str = "../shared/data"
     out_dir: str = "runs/dn"
-    steps: int = 4000
-    batch: int = 12
-    patch: int = 96
+    steps: int = 6000
+    batch: int = 16
+    patch: int = 128
     lr: float = 1e-3
     ema: float = 0.998
     seed: int = 0
     threads: int = 1
-    width: int = 32
+    width: int = 48
     low_width: int = 64
     low_depth: int = 3
     pool: int = 160
