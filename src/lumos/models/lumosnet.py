@@ -1,19 +1,21 @@
-"""LumosNet at inference: a learned brightening decided once, noise-aware finishing per tile.
+"""LumosNet at inference: a learned brightening decided once, learned denoising per tile.
 
 ``prepare`` runs the global network (ONNX Runtime; the shipped weights are
 an ensemble of members whose outputs are averaged) on a small proxy of the
 photo and keeps its coefficient maps: per cell of a coarse grid, an affine map
 from the photo's own luminance to a per-channel log-gain (see
 :mod:`lumos.train.archs`). ``process_region`` slices those maps at the tile's
-full-resolution pixels, edge-aware (``_slice``), and brightens the tile; the
-brightened tile then goes
-through the same noise-aware denoise and gated sharpening as the classical
-pipeline (:func:`lumos.stages.classical.finish_region`), told exactly how much
-each pixel was amplified. So ``--denoise`` and ``--detail`` steer it the same
-way, and the network's job is the part a fixed curve gets wrong: how bright
-and what colour each scene should become. The weights ship in
-``lumos/models/weights/lumosnet/`` with their training record; nothing is
-downloaded.
+full-resolution pixels, edge-aware (``_slice``), and brightens the tile. The
+brightened tile is then denoised by LumosDN (:mod:`lumos.models.denoiser`),
+told how much noise each pixel carries (the input's noise times the gain it
+received), and finished by the classical pipeline's gated sharpening and
+highlight roll-off (:func:`lumos.stages.classical.finish_denoised`); without
+the denoiser's weights the classical noise-aware filters do the denoising
+(:func:`lumos.stages.classical.finish_region`). ``--denoise`` keeps a share of
+the grain, ``--detail`` sharpens, ``--brightness`` shifts the exposure. The
+network's job is the part a fixed curve gets wrong: how bright and what colour
+each scene should become. The weights ship in ``lumos/models/weights/`` with
+their training record; nothing is downloaded.
 """
 
 from __future__ import annotations
