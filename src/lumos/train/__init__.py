@@ -9,5 +9,9 @@ networks / data / loop / export split:
   checkpoints, EMA weights and a CSV log;
 * :mod:`.export`  - ONNX export with dynamic sizes and a torch-vs-ORT parity check.
 
-Run ``python -m lumos.train --help``.
+LumosDN, the denoiser that finishes LumosNet, has the same split in
+:mod:`.dn_arch`, :mod:`.dn_data` and :mod:`.dn` (loop, export, CLI); LumosSR,
+the upscaler, in :mod:`.sr_arch`, :mod:`.sr_data` and :mod:`.sr`.
+
+Run ``python -m lumos.train --help`` (``lumos.train.dn``, ``lumos.train.sr``).
 """

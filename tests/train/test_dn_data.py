@@ -1,0 +1,63 @@
+"""LumosDN's training samples: run-time brightening, a target matched to it, aligned patches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lumos.models import available_models
+from lumos.train.dn_data import DnSampler, DnSources, match_brightness
+
+pytestmark = pytest.mark.skipif(
+    "lumosnet" not in available_models(), reason="needs the shipped LumosNet to brighten"
+)
+
+
+def _scene(seed: int, h: int = 72, w: int = 96) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    img = np.stack([np.sin(xx / 7 + seed), np.cos(yy / 5), np.sin((xx + yy) / 9)], -1)
+    img = img * 70 + 120 + rng.normal(0, 3, (h, w, 3))
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _sources() -> DnSources:
+    clean = [_scene(i) for i in range(3)]
+    low = (clean[0].astype(np.float32) * 0.08).astype(np.uint8)
+    return DnSources(clean=clean, real_train=[(low, clean[0])], real_val=[])
+
+
+def test_matched_target_takes_the_brightened_photos_brightness_and_keeps_its_detail() -> None:
+    ref = _scene(1).astype(np.float32) / 255
+    bright = np.clip(ref * np.float32(0.6) + np.float32(0.05), 0, 1)  # darker, flatter
+    target = match_brightness(ref, bright)
+    assert abs(float(target.mean() - bright.mean())) < 0.02
+    # The detail is the reference's: correlated with it, not with a blur of it.
+    hp = lambda x: x - x.mean(axis=(0, 1))  # noqa: E731
+    corr = float(
+        (hp(target) * hp(ref)).sum() / np.sqrt((hp(target) ** 2).sum() * (hp(ref) ** 2).sum())
+    )
+    assert corr > 0.95
+
+
+def test_patches_cut_the_same_window_from_input_noise_map_and_target() -> None:
+    sampler = DnSampler(_sources(), patch=32, pool=2, seed=0)
+    bright, sigma, target = sampler.batch(6)
+    assert bright.shape == target.shape == (6, 3, 32, 32) and sigma.shape == (6, 1, 32, 32)
+    assert bright.dtype == sigma.dtype == target.dtype == np.float32
+    assert (sigma >= 0).all()
+    # Input and target are the same scene in the same orientation: strongly correlated.
+    for b, t in zip(bright, target, strict=True):
+        b, t = b - b.mean(), t - t.mean()
+        assert float((b * t).sum() / np.sqrt((b**2).sum() * (t**2).sum())) > 0.5
+
+
+def test_the_dark_photo_is_brightened_and_its_noise_map_follows_the_gain() -> None:
+    sampler = DnSampler(_sources(), patch=32, pool=2, seed=1)
+    real = sampler.real[0]
+    assert real.bright.mean() > 3 * (sampler.sources.real_train[0][0].mean() / 255)
+    identity = sampler.identity[0]
+    # A clean, well-exposed photo is left at gain ~1: its noise map is its own small noise.
+    assert float(identity.sigma.mean()) < float(real.sigma.mean())
+    sampler.refresh(2)  # new synthetic examples replace old ones
+    assert len(sampler.synthetic) == 2
