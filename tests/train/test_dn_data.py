@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from lumos.models import available_models
-from lumos.train.dn_data import DnSampler, DnSources, match_brightness
+from lumos.train.dataset import Sources
+from lumos.train.dn_data import DnSampler, match_brightness
 
 pytestmark = pytest.mark.skipif(
     "lumosnet" not in available_models(), reason="needs the shipped LumosNet to brighten"
@@ -21,10 +22,10 @@ def _scene(seed: int, h: int = 72, w: int = 96) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def _sources() -> DnSources:
+def _sources() -> Sources:
     clean = [_scene(i) for i in range(3)]
     low = (clean[0].astype(np.float32) * 0.08).astype(np.uint8)
-    return DnSources(clean=clean, real_train=[(low, clean[0])], real_val=[])
+    return Sources(clean=clean, real_train=[(low, clean[0])], real_val=[])
 
 
 def test_matched_target_takes_the_brightened_photos_brightness_and_keeps_its_detail() -> None:

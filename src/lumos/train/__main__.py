@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+from ._checkpoint import run_config
 from .archs import GlobalNet
 from .dataset import load_sources
 from .export import export_onnx, parity
@@ -64,10 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         real_pairs=args.real_pairs,
     )
     out = Path(cfg.out_dir)
-    if args.export_only and (out / "config.json").is_file():
-        # The architecture is the run's own, whatever the defaults are now.
-        saved = json.loads((out / "config.json").read_text())
-        cfg = TrainConfig(**{**saved, "data_root": cfg.data_root, "out_dir": cfg.out_dir})
+    if args.export_only:
+        cfg = run_config(cfg, out)
     sources = load_sources(Path(cfg.data_root), limit=cfg.limit_images, real_pairs=cfg.real_pairs)
     if args.export_only:
         weights = out / "ema.pt"

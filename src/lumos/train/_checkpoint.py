@@ -1,14 +1,39 @@
-"""What both training loops (LumosNet, LumosSR) share: EMA weights and resumable checkpoints."""
+"""What the training loops (LumosNet, LumosDN, LumosSR) share: EMA weights, resumable
+checkpoints, the learning-rate schedule and a run's saved configuration."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import math
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from torch import nn
 
-__all__ = ["ema_update", "load_checkpoint", "save_checkpoint"]
+__all__ = ["ema_update", "load_checkpoint", "run_config", "save_checkpoint", "warmup_cosine"]
+
+ConfigT = TypeVar("ConfigT")
+
+
+def warmup_cosine(step: int, steps: int, lr: float, *, warmup: int, floor: float = 0.0) -> float:
+    """Linear warm-up over ``warmup`` steps, then a cosine decay to ``floor * lr`` at ``steps``."""
+    warm = min(1.0, (step + 1) / warmup)
+    cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, step / steps)))
+    return lr * warm * (floor + (1 - floor) * cosine)
+
+
+def run_config(cfg: ConfigT, out: Path) -> ConfigT:
+    """``cfg`` with the values saved in ``out/config.json`` (an exported net is the run's own,
+    whatever the defaults are now); the data and run folders stay as given."""
+    path = Path(out) / "config.json"
+    if not path.is_file():
+        return cfg
+    fields = {f.name for f in dataclasses.fields(cfg)}  # type: ignore[arg-type]
+    saved = {k: v for k, v in json.loads(path.read_text()).items() if k in fields}
+    saved.update(data_root=cfg.data_root, out_dir=cfg.out_dir)  # type: ignore[attr-defined]
+    return dataclasses.replace(cfg, **saved)  # type: ignore[type-var]
 
 
 @torch.no_grad()

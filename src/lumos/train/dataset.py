@@ -47,15 +47,20 @@ class Sources:
 
 
 def load_sources(
-    data_root: Path, *, limit: int | None = None, real_pairs: int | None = None
+    data_root: Path,
+    *,
+    limit: int | None = None,
+    real_pairs: int | None = None,
+    clean_sets: tuple[str, ...] = CLEAN_SETS,
 ) -> Sources:
     """Read the clean sets and the LOL subset below ``data_root`` (``../shared/data``).
 
     ``real_pairs`` keeps only the first N training pairs (in name order; their
     references also leave the clean set): how much do more real pairs help?
+    The training references join ``clean_sets`` as clean images.
     """
     clean: list[np.ndarray] = []
-    for name in CLEAN_SETS:
+    for name in clean_sets:
         files = sorted(
             p
             for p in (data_root / name).iterdir()

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._checkpoint import ema_update, load_checkpoint, save_checkpoint
+from ._checkpoint import ema_update, load_checkpoint, run_config, save_checkpoint, warmup_cosine
 from .dn_arch import ALIGN, LumosDN
 from .dn_data import DnExample, DnSampler, load_dn_sources, validation_examples
 
@@ -127,8 +127,7 @@ def train_dn(cfg: DnConfig, *, log=print) -> Path:
     log(f"pool ready: {len(sampler.real)} real, {len(sampler.synthetic)} synthetic", flush=True)
 
     def lr_at(step: int) -> float:
-        warm = min(1.0, (step + 1) / 200)
-        return cfg.lr * warm * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * step / cfg.steps)))
+        return warmup_cosine(step, cfg.steps, cfg.lr, warmup=200, floor=0.02)
 
     log_file = out / "log.csv"
     new_log = not log_file.exists()
@@ -269,10 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         lr=args.lr,
     )
     out = Path(cfg.out_dir)
-    if args.export_only and (out / "config.json").is_file():
-        saved = json.loads((out / "config.json").read_text())
-        saved = {k: v for k, v in saved.items() if k in DnConfig.__dataclass_fields__}
-        cfg = DnConfig(**{**saved, "data_root": cfg.data_root, "out_dir": cfg.out_dir})
+    if args.export_only:
+        cfg = run_config(cfg, out)
     weights = out / "best.pt" if args.export_only else train_dn(cfg)
     net = LumosDN(cfg.width, cfg.low_width, cfg.low_depth)
     net.load_state_dict(torch.load(weights, weights_only=True))

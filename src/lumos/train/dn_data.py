@@ -35,15 +35,16 @@ import numpy as np
 from ..analysis import analyse
 from ..data import darken, sample_params
 from ..models.lumosnet import LumosNetEnhancer, brighten_whole
-from .dataset import VAL_LOL, _read_rgb
+from .dataset import Sources, load_sources
 
 __all__ = [
     "DN_CLEAN_SETS",
     "DnExample",
     "DnSampler",
-    "DnSources",
     "load_dn_sources",
     "make_example",
+    "match_brightness",
+    "validation_examples",
 ]
 
 DN_CLEAN_SETS = ("cbsd68", "mcmaster")
@@ -62,35 +63,9 @@ class DnExample:
     target: np.ndarray  # (H, W, 3) reference at the brightened photo's brightness
 
 
-@dataclass
-class DnSources:
-    """Images in memory as uint8 RGB."""
-
-    clean: list[np.ndarray]
-    real_train: list[tuple[np.ndarray, np.ndarray]]
-    real_val: list[tuple[str, np.ndarray, np.ndarray]]
-
-
-def load_dn_sources(data_root: Path, *, limit: int | None = None) -> DnSources:
-    """The clean sets and the LOL subset below ``data_root`` (``../shared/data``)."""
-    clean: list[np.ndarray] = []
-    for name in DN_CLEAN_SETS:
-        files = sorted(
-            p for p in (data_root / name).iterdir() if p.suffix.lower() in (".png", ".tif", ".bmp")
-        )
-        clean += [_read_rgb(p) for p in files[:limit]]
-    lol = data_root / "lol_v1_our485_subset"
-    real_train, real_val = [], []
-    for p in sorted((lol / "low").glob("*.png"))[: None if limit is None else 2 * limit]:
-        low, high = _read_rgb(p), _read_rgb(lol / "high" / p.name)
-        if p.stem in VAL_LOL:
-            real_val.append((p.stem, low, high))
-        else:
-            real_train.append((low, high))
-            clean.append(high)
-    if not clean:
-        raise FileNotFoundError(f"no training images under {data_root}")
-    return DnSources(clean, real_train, real_val)
+def load_dn_sources(data_root: Path, *, limit: int | None = None) -> Sources:
+    """The clean sets of :data:`DN_CLEAN_SETS` and the LOL subset below ``data_root``."""
+    return load_sources(data_root, limit=limit, clean_sets=DN_CLEAN_SETS)
 
 
 def match_brightness(reference: np.ndarray, bright: np.ndarray) -> np.ndarray:
@@ -122,7 +97,7 @@ class DnSampler:
 
     def __init__(
         self,
-        sources: DnSources,
+        sources: Sources,
         *,
         patch: int = 96,
         pool: int = 160,
@@ -196,7 +171,7 @@ class DnSampler:
 
 
 def validation_examples(
-    sources: DnSources, enhancer: LumosNetEnhancer
+    sources: Sources, enhancer: LumosNetEnhancer
 ) -> list[tuple[str, DnExample]]:
     """The held-out LOL scenes, brightened as at run time."""
     return [

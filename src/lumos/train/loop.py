@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from .._color import LUMA
-from ._checkpoint import ema_update, load_checkpoint, save_checkpoint
+from ._checkpoint import ema_update, load_checkpoint, save_checkpoint, warmup_cosine
 from .archs import GlobalNet, apply_gain, luma
 from .dataset import SceneSampler, Sources, make_proxy
 
@@ -117,8 +117,7 @@ def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
     )
 
     def lr_at(step: int) -> float:
-        warm = min(1.0, (step + 1) / 100)
-        return cfg.lr * warm * 0.5 * (1 + math.cos(math.pi * min(1.0, step / cfg.steps)))
+        return warmup_cosine(step, cfg.steps, cfg.lr, warmup=100)
 
     log_file = out / "log.csv"
     new_log = not log_file.exists()

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._checkpoint import ema_update, load_checkpoint, save_checkpoint
+from ._checkpoint import ema_update, load_checkpoint, run_config, save_checkpoint, warmup_cosine
 from .sr_arch import LumosSR, LumosSRScale
 from .sr_data import SRSampler, SRSources, bicubic_up, load_sr_sources, pil_downscale
 
@@ -142,8 +142,7 @@ def train_sr(cfg: SRConfig, sources: SRSources, *, log=print) -> Path:
     scale_rng = np.random.default_rng(cfg.seed + 7919 * start)
 
     def lr_at(step: int) -> float:
-        warm = min(1.0, (step + 1) / 200)
-        return cfg.lr * warm * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * step / cfg.steps)))
+        return warmup_cosine(step, cfg.steps, cfg.lr, warmup=200, floor=0.02)
 
     log_file = out / "log.csv"
     new_log = not log_file.exists()
@@ -299,9 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         init=args.init,
     )
     out = Path(cfg.out_dir)
-    if args.export_only and (out / "config.json").is_file():
-        saved = json.loads((out / "config.json").read_text())
-        cfg = SRConfig(**{**saved, "data_root": cfg.data_root, "out_dir": cfg.out_dir})
+    if args.export_only:
+        cfg = run_config(cfg, out)
     sources = load_sr_sources(Path(cfg.data_root), limit=cfg.limit_images)
     weights = out / "best.pt" if args.export_only else train_sr(cfg, sources)
     net = LumosSR(cfg.width, cfg.depth)
