@@ -104,7 +104,7 @@ def _gain_and_reason(res: PipelineResult, opts: EnhanceOptions) -> tuple[float, 
             f"The {res.model} model chose denoise {plan.denoise:.2f} and detail "
             f"{plan.detail:.2f} for a measured input noise of {sigma * 255:.2f}/255."
         )
-    from ..models.lumosnet import LEARNED_AUTO_DENOISE
+    from ..models.lumosnet import LEARNED_AUTO_DENOISE, learned_auto_denoise
     from ..stages.brighten import ToneCurve
     from ..stages.classical import auto_strengths
 
@@ -125,11 +125,13 @@ def _gain_and_reason(res: PipelineResult, opts: EnhanceOptions) -> tuple[float, 
         "sharpened back), both clipped to their range."
     )
     if plan.params.get("denoiser") is not None:
+        a, b = LEARNED_AUTO_DENOISE
         rule = (
-            f"Auto: denoise {LEARNED_AUTO_DENOISE:.2f}, the learned denoiser's full result (it is "
-            "told this noise level per pixel and removes what it judges to be noise); "
+            f"Auto rule: denoise = {a:g} + {b:g}·σ′ = {learned_auto_denoise(noise_after):.2f} "
+            "(the learned denoiser's full result where noise shows, about half of it on a "
+            "clean photo; it is told this noise level per pixel); "
             f"detail = 0.6 − 10·σ′ = {auto_dt:.2f} (less sharpening when noise could be "
-            "sharpened back), clipped to its range."
+            "sharpened back), both clipped to their range."
         )
     if opts.denoise is None and opts.detail is None:
         tail = f" Used: denoise {plan.denoise:.2f}, detail {plan.detail:.2f}."
