@@ -171,7 +171,9 @@ second small network ({dn_params:,} parameters, `src/lumos/train/dn_arch.py`,
 measured input noise times the gain that pixel received. It works on 2x2 blocks
 at half resolution with a quarter-resolution level for context and predicts a
 residual; then the project's noise-gated sharpening runs. `--denoise` keeps a
-share of the grain (1 = the net's full result, 0 = none removed), `--detail`
+share of the grain (1 = the net's full result, 0 = none removed; auto
+min(1, 0.5 + 25·σ′), σ′ the noise after the gain: on a clean photo the net's own
+small changes would outweigh the noise it removes), `--detail`
 sharpens as in the classical pipeline, and
 `--brightness` shifts the network's exposure while keeping its local decisions.
 
