@@ -79,3 +79,12 @@ def test_without_the_denoiser_the_filters_finish() -> None:
     plan = enh.prepare(img, analyse(img), denoise=None, detail=None, brightness=None)
     assert plan.params["denoiser"] is None and plan.align == 1
     assert plan.params["chroma_ab"] is not None
+
+
+def test_a_large_region_runs_in_chunks_with_the_same_result() -> None:
+    rng = np.random.default_rng(2)
+    img = np.clip(_scene(150, 230) + rng.normal(0, 0.05, (150, 230, 3)), 0, 1).astype(np.float32)
+    sigma = np.full((150, 230), 0.05, np.float32)
+    whole = denoise_rgb(img, sigma)
+    chunked = denoise_rgb(img, sigma, chunk=64)  # 3 x 4 chunks
+    assert np.abs(chunked - whole).max() < 1e-3
