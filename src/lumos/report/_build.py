@@ -119,20 +119,19 @@ def _gain_and_reason(res: PipelineResult, opts: EnhanceOptions) -> tuple[float, 
         f"gain (median ×{float(np.median(gain)):.1f}), so about {noise_after * 255:.1f}/255 "
         "would show in the result. "
     )
-    rule = (
-        f"Auto rule: denoise = 0.25 + 20·σ′ = {auto_dn:.2f} (more noise, more smoothing); "
-        f"detail = 0.6 − 10·σ′ = {auto_dt:.2f} (less sharpening when noise could be "
-        "sharpened back), both clipped to their range."
-    )
     if plan.params.get("denoiser") is not None:
         a, b = LEARNED_AUTO_DENOISE
-        rule = (
-            f"Auto rule: denoise = {a:g} + {b:g}·σ′ = {learned_auto_denoise(noise_after):.2f} "
-            "(the learned denoiser's full result where noise shows, about half of it on a "
-            "clean photo; it is told this noise level per pixel); "
-            f"detail = 0.6 − 10·σ′ = {auto_dt:.2f} (less sharpening when noise could be "
-            "sharpened back), both clipped to their range."
+        denoise_rule = (
+            f"denoise = {a:g} + {b:g}·σ′ = {learned_auto_denoise(noise_after):.2f} (the learned "
+            "denoiser's full result where noise shows, about half of it on a clean photo; it "
+            "is told this noise level per pixel)"
         )
+    else:
+        denoise_rule = f"denoise = 0.25 + 20·σ′ = {auto_dn:.2f} (more noise, more smoothing)"
+    rule = (
+        f"Auto rule: {denoise_rule}; detail = 0.6 − 10·σ′ = {auto_dt:.2f} (less sharpening "
+        "when noise could be sharpened back), both clipped to their range."
+    )
     if opts.denoise is None and opts.detail is None:
         tail = f" Used: denoise {plan.denoise:.2f}, detail {plan.detail:.2f}."
     else:

@@ -257,8 +257,7 @@ def finish_region(
         )
     else:
         chroma = c_full
-    denoised = to_rgb(y_dn, chroma)
-    return finish_denoised(tile, denoised, sigma, plan), denoised
+    return _finish(tile, y_dn, chroma, sigma, plan), to_rgb(y_dn, chroma)
 
 
 def finish_denoised(
@@ -269,8 +268,15 @@ def finish_denoised(
     ``sigma`` is the noise std the tile had before denoising (per pixel);
     the sharpening is gated by the share of it assumed left.
     """
-    p = plan.params
     y_dn, chroma = split_chroma(denoised)
+    return _finish(tile, y_dn, chroma, sigma, plan)
+
+
+def _finish(
+    tile: FloatImage, y_dn: FloatMap, chroma: np.ndarray, sigma: FloatMap, plan: Plan
+) -> FloatImage:
+    # Works on luma and chroma as the filters leave them: no RGB round trip per tile.
+    p = plan.params
     y_out = sharpen_luma(y_dn, sigma * np.float32(_RESIDUAL_NOISE), amount=plan.detail)
     contrast, saturation = p.get("contrast", 1.0), p.get("saturation", 1.0)
     if contrast != 1.0:
