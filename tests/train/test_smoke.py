@@ -147,3 +147,19 @@ def test_short_denoiser_training_run_exports_a_working_model(tmp_path: Path) -> 
     whole = fn(photo, (0, 150, 0, 203)).image
     tiled = run_tiled(fn, photo, tile=64, halo=plan.halo, align=plan.align, workers=2).image
     assert np.abs(tiled - whole).max() < 1e-3
+
+
+@pytest.mark.parametrize("module", ["lumos.train", "lumos.train.dn", "lumos.train.sr"])
+def test_a_missing_data_folder_is_one_line_and_exit_2(tmp_path: Path, module: str) -> None:
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", module, "--data", str(tmp_path / "nope"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "nope" in lines[0] and "Traceback" not in run.stderr

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from ._checkpoint import run_config
+from ._checkpoint import run_cli, run_config
 from .archs import GlobalNet
 from .dataset import load_sources
 from .export import export_onnx, parity
@@ -121,4 +121,4 @@ def install_member(onnx_path: Path, log: Path, record: dict, name: str, folder: 
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main, "python -m lumos.train")

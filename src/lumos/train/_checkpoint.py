@@ -6,13 +6,22 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import torch
 from torch import nn
 
-__all__ = ["ema_update", "load_checkpoint", "run_config", "save_checkpoint", "warmup_cosine"]
+__all__ = [
+    "ema_update",
+    "load_checkpoint",
+    "run_cli",
+    "run_config",
+    "save_checkpoint",
+    "warmup_cosine",
+]
 
 ConfigT = TypeVar("ConfigT")
 
@@ -62,3 +71,14 @@ def load_checkpoint(
     ema.load_state_dict(ckpt.pop("ema"))
     opt.load_state_dict(ckpt.pop("opt"))
     return ckpt
+
+
+def run_cli(main: Callable[[], int], prog: str) -> NoReturn:
+    """Run a training command: a missing data folder or file is one line and exit 2."""
+    try:
+        code = main()
+    except FileNotFoundError as exc:
+        what = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+        print(f"{prog}: {what} (--data is the folder of the datasets)", file=sys.stderr)
+        code = 2
+    sys.exit(code)

@@ -29,7 +29,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._checkpoint import ema_update, load_checkpoint, run_config, save_checkpoint, warmup_cosine
+from ._checkpoint import (
+    ema_update,
+    load_checkpoint,
+    run_cli,
+    run_config,
+    save_checkpoint,
+    warmup_cosine,
+)
 from .dn_arch import ALIGN, LumosDN
 from .dn_data import DnExample, DnSampler, load_dn_sources, validation_examples
 
@@ -304,4 +311,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main, "python -m lumos.train.dn")

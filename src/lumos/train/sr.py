@@ -29,7 +29,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._checkpoint import ema_update, load_checkpoint, run_config, save_checkpoint, warmup_cosine
+from ._checkpoint import (
+    ema_update,
+    load_checkpoint,
+    run_cli,
+    run_config,
+    save_checkpoint,
+    warmup_cosine,
+)
 from .sr_arch import LumosSR, LumosSRScale
 from .sr_data import SRSampler, SRSources, bicubic_up, load_sr_sources, pil_downscale
 
@@ -342,4 +349,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main, "python -m lumos.train.sr")
