@@ -27,6 +27,26 @@ def test_slice_of_a_uniform_grid_is_its_affine_map() -> None:
     np.testing.assert_allclose(out, (-0.3 * guide + 1.2)[..., None].repeat(3, -1), atol=1e-5)
 
 
+def test_offsets_are_sliced_with_the_gain_and_spare_white_pixels() -> None:
+    from lumos.models.lumosnet import _apply_gain
+
+    grid = np.concatenate([_grid(0.0, np.log(2.0), -2.0), np.zeros((4, 4, 3), np.float32)], -1)
+    grid[..., 7:] = [0.04, 0.02, 0.0]
+    guide = np.full((16, 24), -2.0, np.float32)
+    maps = _slice(grid, guide, (0, 16, 0, 24), (16, 24))
+    assert maps.shape == (16, 24, 6)
+    offsets = np.broadcast_to(np.float32([0.04, 0.02, 0.0]), (16, 24, 3))
+    np.testing.assert_allclose(maps[..., 3:], offsets, atol=1e-6)
+
+    img = np.full((16, 24, 3), 0.1, np.float32)
+    img[:, 12:] = 1.0  # white: neutral gain, no offset (it stays white, not tinted)
+    out, gain = _apply_gain(img, grid, (0, 16, 0, 24), (16, 24), 0.0)
+    expected = np.broadcast_to(np.float32([0.24, 0.22, 0.2]), (16, 6, 3))
+    np.testing.assert_allclose(out[:, :6], expected, atol=1e-5)
+    np.testing.assert_allclose(gain[:, :6], 2.0, rtol=1e-5)
+    assert np.ptp(out[:, 18:], axis=-1).max() < 1e-6
+
+
 def test_a_dark_pixel_beside_a_lamp_cell_keeps_the_dark_gain() -> None:
     # Left column of cells: a lamp (bright mean, gain 1); the rest: dark (gain e^2).
     grid = _grid(0.0, 2.0, np.log(0.02))

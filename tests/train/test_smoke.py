@@ -86,6 +86,45 @@ def test_short_training_run_exports_a_working_model(tmp_path: Path) -> None:
     assert np.abs(tiled - whole).mean() < 1 / 255
 
 
+def test_offsets_fine_tune_starts_from_a_run_and_exports_nine_maps(tmp_path: Path) -> None:
+    import onnxruntime as ort
+
+    from lumos.analysis import analyse
+    from lumos.models.lumosnet import LumosNetEnhancer
+    from lumos.train.__main__ import main
+
+    data = _fake_data_root(tmp_path / "data")
+    common = ["--data", str(data), "--batch", "2", "--size", "32", "--eval-every", "2"]
+    assert main([*common, "--out", str(tmp_path / "base"), "--steps", "3"]) == 0
+    out = tmp_path / "off"
+    argv = [*common, "--out", str(out), "--steps", "2", "--offsets", "--lr", "5e-4"]
+    assert main([*argv, "--init-from", str(tmp_path / "base")]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["offsets"] is True and config["init_from"] == str(tmp_path / "base")
+    record = json.loads((out / "record.json").read_text())
+    assert record["base_run"]["config"]["steps"] == 3 and record["base_run"]["config"]["seed"] == 0
+    steps = [line.split(",")[0] for line in (out / "log_with_base.csv").read_text().splitlines()]
+    assert steps == ["step", "2", "3", "5"]  # the base run's rows, then the fine-tune's (2 -> 5)
+    session = ort.InferenceSession(str(out / "onnx" / "global.onnx"))
+    coeffs = session.run(None, {"proxy": np.full((1, 3, 40, 56), 0.05, np.float32)})[0]
+    assert coeffs.shape[1] == 9 and np.abs(coeffs[:, 6:]).max() <= 0.2
+
+    # A 9-map member and a 6-map member average into one ensemble.
+    (tmp_path / "ens").mkdir()
+    for name in ("base", "off"):
+        (tmp_path / "ens" / f"global_{name}.onnx").write_bytes(
+            (tmp_path / name / "onnx" / "global.onnx").read_bytes()
+        )
+    enh = LumosNetEnhancer(tmp_path / "ens")
+    dark = np.full((50, 70, 3), 0.05, np.float32)
+    plan = enh.prepare(dark, analyse(dark), denoise=None, detail=None, brightness=0.4)
+    assert plan.params["grid"].shape[-1] == 10
+    assert enh.process_region(dark, plan, (0, 50, 0, 70)).image.mean() > dark.mean()
+
+    with pytest.raises(FileNotFoundError, match="no weights to start from"):
+        main([*common, "--out", str(tmp_path / "x"), "--offsets", "--init-from", str(tmp_path)])
+
+
 def test_install_member_adds_and_replaces_members(tmp_path: Path) -> None:
     from lumos.train.__main__ import install_member
 

@@ -132,20 +132,24 @@ class LumosNetEnhancer:
     ) -> Plan:
         proxy = make_proxy(image)
         feed = {"proxy": proxy.transpose(2, 0, 1)[None].copy()}
-        coeffs = np.mean(
-            [onnx_session(m, "the LumosNet weights").run(None, feed)[0][0] for m in self.members],
-            axis=0,
-        )
-        coeffs = coeffs.transpose(1, 2, 0)  # (h2, w2, 6): A_rgb, B_rgb
-        grid = np.concatenate([coeffs, _cell_guide(proxy, coeffs.shape[:2])[..., None]], axis=-1)
-        coeffs = grid[..., :6]  # a view: what is done to the maps below is done to the grid
+        maps = [onnx_session(m, "the LumosNet weights").run(None, feed)[0][0] for m in self.members]
+        # Members without offsets (6 maps) count as offsets of zero beside those with (9).
+        n = max(len(m) for m in maps)
+        coeffs = np.mean([np.pad(m, ((0, n - len(m)), (0, 0), (0, 0))) for m in maps], axis=0)
+        coeffs = coeffs.transpose(1, 2, 0)  # (h2, w2, 6 or 9): A_rgb, B_rgb[, D_rgb]
+        guide = _cell_guide(proxy, coeffs.shape[:2])[..., None]
+        grid = np.concatenate([coeffs[..., :6], guide, coeffs[..., 6:]], axis=-1)
+        # Views: what is done to the maps below is done to the grid.
+        coeffs, offsets = grid[..., :6], grid[..., 7:]
         proxy_scale = max(image.shape[0] / proxy.shape[0], image.shape[1] / proxy.shape[1])
         # A well-exposed photo stays as it is: fade the maps toward zero (gain 1)
         # the way the classical target fades, so the network never restyles a
         # good photo. A chosen brightness then only changes its exposure, and
         # choosing the auto value reproduces auto exactly (the web page's sliders
         # always send one).
-        coeffs *= np.float32(exposure_need(analysis.mean_luminance, EXPOSED_FADE))
+        need = np.float32(exposure_need(analysis.mean_luminance, EXPOSED_FADE))
+        coeffs *= need
+        offsets *= need
         # The maps' locality is the network's own call (it learned uneven light
         # from synthetic light fields): the light classifier calls most LOL
         # scenes "uniform", yet one global curve costs 2.5 dB on the held-out ones. Only a
@@ -155,6 +159,7 @@ class LumosNetEnhancer:
             light = analysis.light
             if light == "uniform":
                 coeffs[:] = coeffs.mean(axis=(0, 1))
+                offsets[:] = offsets.mean(axis=(0, 1))
         predicted = _mean_after_gain(proxy, grid)
         floor = auto_target(analysis) - DARKEST_BELOW_AUTO
         if brightness is None and predicted < floor:
@@ -282,7 +287,7 @@ def _slice(
     region: Region,
     full_shape: tuple[int, int],
 ) -> np.ndarray:
-    """Per-pixel log-gain (H, W, 3) from the coefficient grid, edge-aware.
+    """Per-pixel log-gain (H, W, 3), and offsets (3 more channels), from the grid, edge-aware.
 
     Plain bilinear interpolation of the maps mixes, at a dark pixel beside a
     lamp, the lamp cell's affine map (fitted to bright pixels) into the dark
@@ -290,9 +295,10 @@ def _slice(
     pixel is weighted, beside its bilinear weight, by how close the pixel's
     log luminance is to that cell's mean (joint bilateral upsampling): a cell
     speaks for the pixels that look like it. With all cells alike this is the
-    bilinear interpolation of training. ``grid`` is (m, n, 7): A_rgb, B_rgb and
-    the cell's mean log luminance; coordinates follow ``cv2.resize``, so a
-    tile gets exactly what the whole frame would.
+    bilinear interpolation of training. ``grid`` is (m, n, 7 or 10): A_rgb, B_rgb,
+    the cell's mean log luminance and, if the network predicts them, the
+    offsets D_rgb (returned as channels 3-5); coordinates follow
+    ``cv2.resize``, so a tile gets exactly what the whole frame would.
     """
     y0, y1, x0, x1 = region
     mh, mw = grid.shape[:2]
@@ -301,7 +307,8 @@ def _slice(
     xs = np.clip((np.arange(x0, x1, dtype=np.float32) + 0.5) * (mw / fw) - 0.5, 0, mw - 1)
     iy, ix = ys.astype(np.intp), xs.astype(np.intp)
     fy, fx = ys - iy, xs - ix
-    num = np.zeros((*guide.shape, 3), np.float32)
+    with_offsets = grid.shape[-1] > 7
+    num = np.zeros((*guide.shape, 6 if with_offsets else 3), np.float32)
     den = np.zeros(guide.shape, np.float32)
     inv = np.float32(-0.5 / RANGE_SIGMA**2)
     for rows_i, wy in ((iy, 1 - fy), (np.minimum(iy + 1, mh - 1), fy)):
@@ -310,7 +317,9 @@ def _slice(
             cell = rows[:, cols_i]
             spatial = wy[:, None] * wx[None, :]
             wgt = spatial * np.exp(inv * (guide - cell[..., 6]) ** 2) + 1e-6 * spatial
-            num += wgt[..., None] * (cell[..., :3] * guide[..., None] + cell[..., 3:6])
+            num[..., :3] += wgt[..., None] * (cell[..., :3] * guide[..., None] + cell[..., 3:6])
+            if with_offsets:
+                num[..., 3:] += wgt[..., None] * cell[..., 7:10]
             den += wgt
     return num / den[..., None]
 
@@ -334,7 +343,8 @@ def _apply_gain(
     if guide_sigma > 0.3:
         y = cv2.GaussianBlur(y, (0, 0), guide_sigma, borderType=cv2.BORDER_REFLECT)
     guide = np.log(y + np.float32(GUIDE_EPS))
-    log_gain = _slice(grid, guide, region, full_shape)
+    maps = _slice(grid, guide, region, full_shape)
+    log_gain, offset = maps[..., :3], maps[..., 3:]
     # Highlights keep their hue: where the photo is already near white, the
     # per-channel gains fade to one neutral gain that cannot push the
     # brightest channel past 1 (the network's colour correction, learned on
@@ -348,4 +358,8 @@ def _apply_gain(
     )
     log_gain += near_white[..., None] * (neutral[..., None] - log_gain)
     gain = np.exp(np.clip(log_gain, LOG_GAIN_MIN, LOG_GAIN_MAX)).astype(np.float32)
-    return np.clip(image * gain, 0.0, 1.0).astype(np.float32), gain
+    out = image * gain
+    if offset.shape[-1]:
+        # The light added to crushed shadows; a near-white pixel keeps its neutral gain only.
+        out += (1.0 - near_white[..., None]) * offset
+    return np.clip(out, 0.0, 1.0).astype(np.float32), gain

@@ -6,6 +6,11 @@ Full run (what ``make train`` does; resumable: run again to continue)::
 
     python -m lumos.train --data ../shared/data --out runs/lumosnet --steps 6000
 
+Then teach it the additive offsets (a fine-tune from that run; see archs.GlobalNet)::
+
+    python -m lumos.train --data ../shared/data --out runs/lumosnet_off --offsets \
+        --init-from runs/lumosnet --steps 2000 --lr 5e-4
+
 Export a run's EMA weights into the package::
 
     python -m lumos.train --export-only --out runs/lumosnet
@@ -14,6 +19,7 @@ Export a run's EMA weights into the package::
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import shutil
 import sys
@@ -42,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=TrainConfig.seed)
     ap.add_argument("--eval-every", type=int, default=TrainConfig.eval_every)
     ap.add_argument("--width", type=int, default=TrainConfig.width)
+    ap.add_argument("--lr", type=float, default=TrainConfig.lr, help="peak learning rate")
+    ap.add_argument("--offsets", action="store_true", help="also predict additive offsets")
+    ap.add_argument(
+        "--init-from", default=None, help="start from this run folder's EMA weights (fine-tune)"
+    )
     ap.add_argument("--limit-images", type=int, default=None, help="use few images (smoke test)")
     ap.add_argument(
         "--real-pairs", type=int, default=None, help="use only the first N real LOL training pairs"
@@ -60,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         eval_every=args.eval_every,
         width=args.width,
+        lr=args.lr,
+        offsets=args.offsets,
+        init_from=args.init_from,
         checkpoint_every=min(TrainConfig.checkpoint_every, args.steps),
         limit_images=args.limit_images,
         real_pairs=args.real_pairs,
@@ -72,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         weights = out / "ema.pt"
     else:
         weights = train(cfg, sources)
-    net = GlobalNet(cfg.width)
+    net = GlobalNet(cfg.width, offsets=cfg.offsets)
     if not weights.exists() and (out / "last.pt").exists():
         # A run stopped early: export the EMA weights of its last checkpoint.
         net.load_state_dict(torch.load(out / "last.pt", weights_only=False)["ema"])
@@ -88,15 +102,45 @@ def main(argv: list[str] | None = None) -> int:
         "onnx_parity_max_abs": diff,
         "params": sum(p.numel() for p in net.parameters()),
     }
+    log = out / "log.csv"
+    if cfg.init_from:
+        # A fine-tune: its record and log carry the run it started from.
+        base = Path(cfg.init_from)
+        record["base_run"] = {
+            "out_dir": cfg.init_from,
+            "config": json.loads((base / "config.json").read_text())
+            if (base / "config.json").is_file()
+            else None,
+        }
+        log = joined_log(base / "log.csv", log, out / "log_with_base.csv")
     (out / "record.json").write_text(json.dumps(record, indent=2))
     print(json.dumps(record, indent=2))
     if diff > 1e-3:
         print(f"parity check failed: {diff}", file=sys.stderr)
         return 1
     if args.install:
-        install_member(onnx_path, out / "log.csv", record, f"seed{cfg.seed}", PACKAGE_WEIGHTS)
+        install_member(onnx_path, log, record, f"seed{cfg.seed}", PACKAGE_WEIGHTS)
         print(f"installed into {PACKAGE_WEIGHTS} as member seed{cfg.seed}")
     return 0
+
+
+def joined_log(base: Path, fine_tune: Path, out: Path) -> Path:
+    """One training log for a fine-tuned net: its base run's rows, then the fine-tune's,
+    whose steps and wall time continue from where the base run ended."""
+    if not base.is_file():
+        return fine_tune
+    with base.open() as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], rows[1:]
+    last_step, last_s = (int(body[-1][0]), float(body[-1][-1])) if body else (0, 0.0)
+    with fine_tune.open() as fh:
+        tuned = list(csv.reader(fh))[1:]
+    for row in tuned:
+        row[0] = str(int(row[0]) + last_step)
+        row[-1] = f"{float(row[-1]) + last_s:.0f}"
+    with out.open("w", newline="") as fh:
+        csv.writer(fh).writerows([header, *body, *tuned])
+    return out
 
 
 def install_member(onnx_path: Path, log: Path, record: dict, name: str, folder: Path) -> None:

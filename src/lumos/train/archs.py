@@ -3,7 +3,8 @@
 ``GlobalNet`` runs once, on a small proxy of the whole photo (1/4 size, long
 side <= 512), and predicts, per cell of a coarse grid, an affine map from the
 photo's own luminance to a per-channel log-gain:
-``log g_c(x) = A_c(x) * Y(x) + B_c(x)``. A and B are smooth and upsampled
+``log g_c(x) = A_c(x) * Y(x) + B_c(x)``, and optionally an offset ``D_c(x)``
+added after the gain (``offsets=True``). A, B and D are smooth and upsampled
 bilinearly; Y is taken at full resolution, so the gain follows the photo's
 edges (no halo around lamps) while the decision of how much to brighten where
 is made with whole-scene context (the Retinex view: output = input x a
@@ -16,6 +17,14 @@ target brightness already scores 23.5 dB on the training scenes, against
 become is what a curve gets wrong and what the network learns from whole
 scenes. Denoising then runs at full resolution with the project's noise-aware
 filters, which know exactly how much each pixel was amplified (the gain).
+
+Why an offset: a gain cannot lift what the camera crushed to black. In LOL the
+references' shadows sit above ours even on the training scenes (a per-channel
+fit ``ref = a * ours + d`` gives d = 0.03 / 0.01 / 0.03 there, 0.05 / 0.02 /
+0.03 on the held-out ones, and that fit would be worth 1.2 dB on them), so the
+network may add a small, smooth, per-channel amount of light (|D| <= OFFSET_MAX)
+where the scene needs it. It does not amplify noise, so the denoiser's noise
+map (input noise x gain) is unchanged.
 """
 
 from __future__ import annotations
@@ -24,9 +33,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["GUIDE_EPS", "GlobalNet", "apply_gain", "log_guide", "luma"]
+__all__ = ["GUIDE_EPS", "OFFSET_MAX", "GlobalNet", "apply_gain", "log_guide", "luma"]
 
 LOG_GAIN_MIN, LOG_GAIN_MAX = -1.0, 5.0
+OFFSET_MAX = 0.2
+"""Bound of the additive offset, ``D = OFFSET_MAX * tanh(raw)``: it lifts shadows, never fogs."""
 
 
 def luma(x: torch.Tensor) -> torch.Tensor:
@@ -43,11 +54,12 @@ def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
 
 
 class GlobalNet(nn.Module):
-    """Proxy image (B, 3, h, w) -> coefficient maps (B, 6, h/2, w/2): A_rgb, B_rgb."""
+    """Proxy image (B, 3, h, w) -> coefficient maps (B, 6 or 9, h/2, w/2): A_rgb, B_rgb[, D_rgb]."""
 
-    def __init__(self, width: int = 32) -> None:
+    def __init__(self, width: int = 32, *, offsets: bool = False) -> None:
         super().__init__()
         w = width
+        self.offsets = offsets
         self.stem = _conv(3, w // 2)
         self.down1 = _conv(w // 2, w, 2)
         self.down2 = _conv(w, w * 3 // 2, 2)
@@ -55,12 +67,13 @@ class GlobalNet(nn.Module):
         self.context = nn.Sequential(nn.Linear(w * 2, w * 2), nn.LeakyReLU(0.1, inplace=True))
         self.up2 = _conv(w * 2 + w * 3 // 2, w * 3 // 2)
         self.up1 = _conv(w * 3 // 2 + w, w)
-        self.head = nn.Conv2d(w, 6, 3, 1, 1, padding_mode="reflect")
-        # Start near "gain = 4 everywhere": a sensible dark-photo default that
-        # the network then learns to vary.
+        self.head = nn.Conv2d(w, 9 if offsets else 6, 3, 1, 1, padding_mode="reflect")
+        # Start near "gain = 4 everywhere, no offset": a sensible dark-photo
+        # default that the network then learns to vary.
         nn.init.zeros_(self.head.weight)
         with torch.no_grad():
-            self.head.bias.copy_(torch.tensor([0.0, 0.0, 0.0, 1.4, 1.4, 1.4]))
+            self.head.bias.zero_()
+            self.head.bias[3:6] = 1.4
 
     def forward(self, proxy: torch.Tensor) -> torch.Tensor:
         s = self.stem(proxy)
@@ -73,7 +86,19 @@ class GlobalNet(nn.Module):
         u2 = self.up2(torch.cat([u2, d2], dim=1))
         u1 = F.interpolate(u2, size=d1.shape[2:], mode="bilinear", align_corners=False)
         u1 = self.up1(torch.cat([u1, d1], dim=1))
-        return self.head(u1)
+        out = self.head(u1)
+        if self.offsets:
+            out = torch.cat([out[:, :6], OFFSET_MAX * torch.tanh(out[:, 6:])], dim=1)
+        return out
+
+    def load_without_offsets(self, state: dict[str, torch.Tensor]) -> None:
+        """Start from a net trained without offsets: same function, offsets at zero."""
+        state = dict(state)
+        for key in ("head.weight", "head.bias"):
+            own = self.state_dict()[key].clone()
+            own[: state[key].shape[0]] = state[key]
+            state[key] = own
+        self.load_state_dict(state)
 
 
 GUIDE_EPS = 0.01
@@ -94,8 +119,12 @@ def log_guide(image: torch.Tensor) -> torch.Tensor:
 def apply_gain(image: torch.Tensor, coeffs_full: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Brighten ``image`` with full-resolution coefficients; returns (brightened, gain).
 
-    ``coeffs_full`` is (B, 6, H, W): A_rgb then B_rgb, already upsampled.
+    ``coeffs_full`` is (B, 6 or 9, H, W): A_rgb, B_rgb and the offsets D_rgb
+    if the net has them, already upsampled.
     """
-    log_gain = coeffs_full[:, :3] * log_guide(image) + coeffs_full[:, 3:]
+    log_gain = coeffs_full[:, :3] * log_guide(image) + coeffs_full[:, 3:6]
     gain = torch.exp(torch.clamp(log_gain, LOG_GAIN_MIN, LOG_GAIN_MAX))
-    return torch.clamp(image * gain, 0.0, 1.0), gain
+    out = image * gain
+    if coeffs_full.shape[1] > 6:
+        out = out + coeffs_full[:, 6:9]
+    return torch.clamp(out, 0.0, 1.0), gain

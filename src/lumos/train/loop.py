@@ -44,6 +44,8 @@ class TrainConfig:
     checkpoint_every: int = 250
     limit_images: int | None = None  # small runs (the smoke test)
     real_pairs: int | None = None  # keep only the first N real training pairs (data-size studies)
+    offsets: bool = False  # the net also predicts an additive offset (see archs.GlobalNet)
+    init_from: str | None = None  # start from this run's EMA weights (a fine-tune), not at random
 
 
 def loss_fn(bright: torch.Tensor, target: torch.Tensor, brightness_weight: float) -> torch.Tensor:
@@ -88,6 +90,15 @@ def evaluate(net: GlobalNet, pairs: list[tuple[str, np.ndarray, np.ndarray]]) ->
     return {"psnr": float(np.mean(psnrs)), "brightness_error": float(np.mean(errors))}
 
 
+def _ema_weights(run: Path) -> dict[str, torch.Tensor]:
+    """A run's EMA weights: its ``ema.pt`` or, for a run stopped early, its last checkpoint's."""
+    if (run / "ema.pt").is_file():
+        return torch.load(run / "ema.pt", weights_only=True)
+    if (run / "last.pt").is_file():
+        return torch.load(run / "last.pt", weights_only=False)["ema"]
+    raise FileNotFoundError(f"no weights to start from in {run} (ema.pt or last.pt)")
+
+
 def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
     """Train (resuming from ``out_dir/last.pt`` if present); returns the EMA weights path."""
     torch.manual_seed(cfg.seed)
@@ -96,8 +107,10 @@ def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
 
-    net = GlobalNet(cfg.width)
-    ema = GlobalNet(cfg.width)
+    net = GlobalNet(cfg.width, offsets=cfg.offsets)
+    if cfg.init_from:
+        net.load_without_offsets(_ema_weights(Path(cfg.init_from)))
+    ema = GlobalNet(cfg.width, offsets=cfg.offsets)
     ema.load_state_dict(net.state_dict())
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     start, elapsed = 0, 0.0
