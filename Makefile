@@ -68,7 +68,10 @@ bench-lol: $(VENV)/.base.stamp
 train: $(VENV)/.dev.stamp
 	for s in 0 1 2 3 4; do \
 	  $(PY) -m lumos.train --data ../shared/data --out runs/lumosnet_s$$s --seed $$s \
-	    --steps 6000 --threads 1 --install || exit 1; \
+	    --steps 6000 --threads 1 || exit 1; \
+	  $(PY) -m lumos.train --data ../shared/data --out runs/lumosnet_off_s$$s --seed $$s \
+	    --offsets --init-from runs/lumosnet_s$$s --steps 4000 --lr 5e-4 --threads 1 \
+	    --install || exit 1; \
 	done
 	$(PY) -m lumos.train.dn --data ../shared/data --out runs/dn --steps 6000 --batch 16 \
 	  --patch 128 --width 48 --threads 1 --install

@@ -3,9 +3,10 @@
 ``prepare`` runs the global network (ONNX Runtime; the shipped weights are
 an ensemble of members whose outputs are averaged) on a small proxy of the
 photo and keeps its coefficient maps: per cell of a coarse grid, an affine map
-from the photo's own luminance to a per-channel log-gain (see
-:mod:`lumos.train.archs`). ``process_region`` slices those maps at the tile's
-full-resolution pixels, edge-aware (``_slice``), and brightens the tile. The
+from the photo's own luminance to a per-channel log-gain, and a small
+per-channel offset added after the gain, which lifts shadows the camera crushed
+to black (see :mod:`lumos.train.archs`). ``process_region`` slices those maps at
+the tile's full-resolution pixels, edge-aware (``_slice``), and brightens the tile. The
 brightened tile is then denoised by LumosDN (:mod:`lumos.models.denoiser`),
 told how much noise each pixel carries (the input's noise times the gain it
 received), and finished by the classical pipeline's gated sharpening and
