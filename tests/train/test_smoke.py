@@ -121,7 +121,7 @@ def test_offsets_fine_tune_starts_from_a_run_and_exports_nine_maps(tmp_path: Pat
     assert plan.params["grid"].shape[-1] == 10
     assert enh.process_region(dark, plan, (0, 50, 0, 70)).image.mean() > dark.mean()
 
-    with pytest.raises(FileNotFoundError, match="no weights to start from"):
+    with pytest.raises(FileNotFoundError, match="no trained weights"):
         main([*common, "--out", str(tmp_path / "x"), "--offsets", "--init-from", str(tmp_path)])
 
 

@@ -26,13 +26,11 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-import torch
-
 from ._checkpoint import run_cli, run_config
 from .archs import GlobalNet
 from .dataset import load_sources
 from .export import export_onnx, parity
-from .loop import TrainConfig, evaluate, train
+from .loop import TrainConfig, ema_weights, evaluate, train
 
 PACKAGE_WEIGHTS = Path(__file__).resolve().parents[1] / "models" / "weights" / "lumosnet"
 
@@ -82,16 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.export_only:
         cfg = run_config(cfg, out)
     sources = load_sources(Path(cfg.data_root), limit=cfg.limit_images, real_pairs=cfg.real_pairs)
-    if args.export_only:
-        weights = out / "ema.pt"
-    else:
-        weights = train(cfg, sources)
+    if not args.export_only:
+        train(cfg, sources)
     net = GlobalNet(cfg.width, offsets=cfg.offsets)
-    if not weights.exists() and (out / "last.pt").exists():
-        # A run stopped early: export the EMA weights of its last checkpoint.
-        net.load_state_dict(torch.load(out / "last.pt", weights_only=False)["ema"])
-    else:
-        net.load_state_dict(torch.load(weights, weights_only=True))
+    # ema.pt, or for a run stopped early the EMA weights of its last checkpoint.
+    net.load_state_dict(ema_weights(out))
     net.eval()
     onnx_path = export_onnx(net, out / "onnx")
     diff = parity(net, onnx_path)

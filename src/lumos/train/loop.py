@@ -18,7 +18,7 @@ from ._checkpoint import ema_update, load_checkpoint, save_checkpoint, warmup_co
 from .archs import GlobalNet, apply_gain, luma
 from .dataset import SceneSampler, Sources, make_proxy
 
-__all__ = ["TrainConfig", "evaluate", "train"]
+__all__ = ["TrainConfig", "ema_weights", "evaluate", "train"]
 
 
 @dataclass(frozen=True)
@@ -90,13 +90,13 @@ def evaluate(net: GlobalNet, pairs: list[tuple[str, np.ndarray, np.ndarray]]) ->
     return {"psnr": float(np.mean(psnrs)), "brightness_error": float(np.mean(errors))}
 
 
-def _ema_weights(run: Path) -> dict[str, torch.Tensor]:
+def ema_weights(run: Path) -> dict[str, torch.Tensor]:
     """A run's EMA weights: its ``ema.pt`` or, for a run stopped early, its last checkpoint's."""
     if (run / "ema.pt").is_file():
         return torch.load(run / "ema.pt", weights_only=True)
     if (run / "last.pt").is_file():
         return torch.load(run / "last.pt", weights_only=False)["ema"]
-    raise FileNotFoundError(f"no weights to start from in {run} (ema.pt or last.pt)")
+    raise FileNotFoundError(f"no trained weights in {run} (ema.pt or last.pt)")
 
 
 def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
@@ -109,7 +109,7 @@ def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
 
     net = GlobalNet(cfg.width, offsets=cfg.offsets)
     if cfg.init_from:
-        net.load_without_offsets(_ema_weights(Path(cfg.init_from)))
+        net.load_without_offsets(ema_weights(Path(cfg.init_from)))
     ema = GlobalNet(cfg.width, offsets=cfg.offsets)
     ema.load_state_dict(net.state_dict())
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
