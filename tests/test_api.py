@@ -74,8 +74,11 @@ def test_stats_are_json_ready() -> None:
 
 
 def test_bad_options_and_inputs() -> None:
-    with pytest.raises(OptionError, match="denoise"):
-        lumos.enhance(_dark(), denoise=2)
+    with pytest.raises(OptionError, match="denoise must be between 0 and 2"):
+        lumos.enhance(_dark(), denoise=2.5)
+    with pytest.raises(OptionError, match="detail must be between 0 and 1"):
+        lumos.enhance(_dark(), detail=1.5)
+    assert lumos.enhance(_dark(), denoise=2).image.shape == _dark().shape  # above 1: smoother
     with pytest.raises(OptionError, match="unknown option"):
         lumos.enhance(_dark(), sharpness=1)
     with pytest.raises(InputError):

@@ -8,6 +8,7 @@ from .errors import OptionError
 
 __all__ = [
     "DEFAULT_MAX_MEGAPIXELS",
+    "DENOISE_MAX",
     "LIGHT_CHOICES",
     "SCALE_CHOICES",
     "UPSCALER_CHOICES",
@@ -16,6 +17,9 @@ __all__ = [
 ]
 
 DEFAULT_MAX_MEGAPIXELS = 200.0
+DENOISE_MAX = 2.0
+"""Top of ``--denoise``: 1 removes the noise lumos measures, 2 smooths as if there were
+twice as much (for photos whose grain the measurement underrates, or a smoother look)."""
 LIGHT_CHOICES = ("auto", "uniform", "uneven")
 """Values of ``--light``: follow the classifier, or force one brightening strategy."""
 SCALE_CHOICES = (1, 2, 4)
@@ -24,13 +28,13 @@ UPSCALER_CHOICES = ("auto", "learned", "classical")
 """Values of ``--upscaler``: ``auto`` is the learned net when installed (see ``stages.upscale``)."""
 
 
-def _check_unit(name: str, value: float | None) -> None:
+def _check_strength(name: str, value: float | None, top: float = 1.0) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise OptionError(f"--{name} must be a number between 0 and 1, got {value!r}")
-    if not 0.0 <= float(value) <= 1.0:
-        raise OptionError(f"--{name} must be between 0 and 1, got {value}")
+        raise OptionError(f"--{name} must be a number between 0 and {top:g}, got {value!r}")
+    if not 0.0 <= float(value) <= top:
+        raise OptionError(f"--{name} must be between 0 and {top:g}, got {value}")
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,9 @@ class EnhanceOptions:
         ``"classical"`` (no network) or another of
         :func:`lumos.models.available_models`.
     denoise : float or None
-        Denoise strength in [0, 1]; ``None`` chooses it from the measured noise.
+        Denoise strength in [0, 2]: 0 keeps all the grain, 1 removes the
+        noise lumos measures, up to 2 smooths as if there were twice as much;
+        ``None`` chooses it from the measured noise.
     detail : float or None
         Detail/sharpening strength in [0, 1]; ``None`` chooses it from the measured noise.
     brightness : float or None
@@ -117,8 +123,8 @@ class EnhanceOptions:
             raise OptionError(f"--model {self.model} needs --weights (the published checkpoint)")
         if self.weights is not None and not needs_weights(self.model):
             raise OptionError(f"--weights is only for models run from user files, not {self.model}")
-        _check_unit("denoise", self.denoise)
-        _check_unit("detail", self.detail)
+        _check_strength("denoise", self.denoise, DENOISE_MAX)
+        _check_strength("detail", self.detail)
         if self.brightness is not None:
             b = self.brightness
             if isinstance(b, bool) or not isinstance(b, (int, float)) or not 0.05 <= b <= 0.95:

@@ -135,7 +135,8 @@ def test_write_failure_leaves_nothing(capsys, tmp_path: Path, monkeypatch) -> No
 @pytest.mark.parametrize(
     "argv",
     [
-        ["--denoise", "1.5"],
+        ["--denoise", "2.5"],
+        ["--detail", "1.5"],
         ["--detail", "lots"],
         ["--brightness", "2000"],
         ["--quality", "0"],

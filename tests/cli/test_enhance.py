@@ -91,6 +91,13 @@ def test_options_reach_the_pipeline(photo: Path, tmp_path: Path) -> None:
     assert m_bright > m_dim + 30
 
 
+def test_denoise_reaches_above_one(photo: Path, tmp_path: Path) -> None:
+    # 0..2: above 1 is "smoother than the measured noise asks", not a usage error.
+    out = tmp_path / "smooth"
+    assert main(["enhance", str(photo), "-o", str(out), "--denoise", "2", "-q"]) == 0
+    assert (out / "photo.jpg").is_file()
+
+
 def test_jobs_process_every_file(tmp_path: Path) -> None:
     for i in range(3):
         Image.fromarray(dark_photo(seed=i)).save(tmp_path / f"p{i}.png")

@@ -71,6 +71,23 @@ def test_denoise_strength_keeps_a_share_of_the_grain() -> None:
     assert grain(0.0) > grain(0.5) > grain(1.0)
 
 
+def test_denoise_above_one_smooths_more_than_the_measured_noise_asks() -> None:
+    import cv2
+
+    rng = np.random.default_rng(3)
+    dark = np.clip(0.15 * _scene() + rng.normal(0, 0.01, (96, 128, 3)), 0, 1).astype(np.float32)
+
+    def run(denoise: float) -> np.ndarray:
+        return run_pipeline(dark, EnhanceOptions(model="lumosnet", denoise=denoise, detail=0.0)).rgb
+
+    def fine_grain(out: np.ndarray) -> float:
+        return float(np.std(out - cv2.GaussianBlur(out, (0, 0), 2)))
+
+    at_one, above = run(1.0), run(1.0001)
+    assert np.abs(above - at_one).max() < 1e-3  # no jump where the slider passes 1
+    assert fine_grain(run(2.0)) < 0.95 * fine_grain(at_one)
+
+
 def test_without_the_denoiser_the_filters_finish() -> None:
     enh = LumosNetEnhancer(denoiser=None)
     from lumos.analysis import analyse

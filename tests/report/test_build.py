@@ -110,7 +110,7 @@ def test_bad_input_and_options(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         build_report(tmp_path / "missing.jpg")
     with pytest.raises(OptionError):
-        build_report(dark_scene(), options={"denoise": 2.0})
+        build_report(dark_scene(), options={"denoise": 2.5})
 
 
 def test_missing_matplotlib_names_the_extra(

@@ -56,7 +56,8 @@ def test_client_path_never_reaches_the_name(client, jpeg):
 
 
 @pytest.mark.parametrize(("fields", "words"), [
-    ({"denoise": "3"}, "denoise: must be between 0 and 1"),
+    ({"denoise": "3"}, "denoise: must be between 0 and 2"),
+    ({"detail": "1.5"}, "detail: must be between 0 and 1"),
     ({"detail": "lots"}, "detail: expected 'auto' or a number"),
     ({"brightness": "0.99"}, "brightness"),
     ({"model": "magic"}, "unknown model 'magic'"),

@@ -77,7 +77,7 @@ def test_job_limits(make_client, jpeg):
     with make_client(max_job_files=2) as client:
         r = _create(client, jpeg)
         assert r.status_code == 422 and "at most 2" in r.json()["detail"]
-        r = client.post("/v1/jobs", files=[("files", ("a.jpg", jpeg))], data={"denoise": "2"})
+        r = client.post("/v1/jobs", files=[("files", ("a.jpg", jpeg))], data={"denoise": "3"})
         assert r.status_code == 422
         assert state_of(client).workspace.is_empty()
 

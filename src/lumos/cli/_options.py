@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import DEFAULT_MAX_MEGAPIXELS
+from ..config import DEFAULT_MAX_MEGAPIXELS, DENOISE_MAX
 
 
 def _auto_or_number(text: str, expected: str) -> float | None:
@@ -27,14 +27,23 @@ def add_max_megapixels(p: argparse.ArgumentParser) -> None:
     )
 
 
-def unit_or_auto(text: str) -> float | None:
-    """``auto`` or a number in [0, 1]."""
-    value = _auto_or_number(text, "a number 0..1")
+def _strength_or_auto(text: str, top: float) -> float | None:
+    value = _auto_or_number(text, f"a number 0..{top:g}")
     if value is None:
         return None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    if not 0.0 <= value <= top:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {top:g}, got {text}")
     return value
+
+
+def unit_or_auto(text: str) -> float | None:
+    """``auto`` or a number in [0, 1] (``--detail``)."""
+    return _strength_or_auto(text, 1.0)
+
+
+def denoise_or_auto(text: str) -> float | None:
+    """``auto`` or a denoise strength in [0, DENOISE_MAX] (above 1: more than measured)."""
+    return _strength_or_auto(text, DENOISE_MAX)
 
 
 def brightness(text: str) -> float | None:

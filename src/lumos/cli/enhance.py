@@ -53,10 +53,11 @@ def add_pipeline_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--denoise",
-        type=_options.unit_or_auto,
+        type=_options.denoise_or_auto,
         default=None,
-        metavar="0..1|auto",
-        help="denoise strength (default: auto, from the measured noise)",
+        metavar="0..2|auto",
+        help="denoise strength: 0 keeps the grain, 1 removes the noise lumos measures, "
+        "up to 2 smooths more (default: auto, from the measured noise)",
     )
     p.add_argument(
         "--detail",

@@ -12,8 +12,9 @@ told how much noise each pixel carries (the input's noise times the gain it
 received), and finished by the classical pipeline's gated sharpening and
 highlight roll-off (:func:`lumos.stages.classical.finish_denoised`); without
 the denoiser's weights the classical noise-aware filters do the denoising
-(:func:`lumos.stages.classical.finish_region`). ``--denoise`` keeps a share of
-the grain, ``--detail`` sharpens, ``--brightness`` shifts the exposure. The
+(:func:`lumos.stages.classical.finish_region`). ``--denoise`` below 1 keeps a
+share of the grain, above 1 tells the net of more noise than measured (smoother),
+``--detail`` sharpens, ``--brightness`` shifts the exposure. The
 network's job is the part a fixed curve gets wrong: how bright and what colour
 each scene should become. The weights ship in ``lumos/models/weights/`` with
 their training record; nothing is downloaded.
@@ -231,7 +232,13 @@ class LumosNetEnhancer:
         else:
             sigma = (gain @ _LUMA) * np.float32(p["sigma"])
             denoised = bright
-            if plan.denoise > 0.0:
+            if plan.denoise > 1.0:
+                # Smoother than measured: the net is told of more noise than the
+                # estimate (FFDNet's noise-level control); it answers with a
+                # smoother, still artefact-free result (checked up to 3x on LOL,
+                # DICM and LIME crops), continuous with 1 below.
+                denoised = denoise_rgb(bright, sigma * np.float32(plan.denoise), path=p["denoiser"])
+            elif plan.denoise > 0.0:
                 # The net removes what it judges to be noise; --denoise keeps a
                 # share of the grain (1 = all removed), as a strength slider does.
                 net = denoise_rgb(bright, sigma, path=p["denoiser"])

@@ -306,6 +306,7 @@ def _balance(r: ExplainReport) -> str:
         f"<td>{c.sharpness:.3f}</td></tr>"
         for c in r.sweep
     )
+    dn_lo, dn_hi = r.sweep_denoise[0], r.sweep_denoise[-1]
     return f"""
 <h2>5 · The balance between noise and detail</h2>
 <p class="lead">Denoising removes noise but also fine texture; sharpening restores edges but
@@ -315,11 +316,14 @@ strengths changed. Noise is measured in the dark crop, sharpness in the edge cro
 <div class="grid2" style="margin-top:14px">
 <figure>{_img(png_uri(_plots.tradeoff_png(r)), "noise vs sharpness")}
 <figcaption><b>Every setting, measured.</b> Right = noisier, up = sharper. Each line is one
-detail strength; along it, denoise goes from 0 (right) to 1 (left).</figcaption></figure>
+detail strength; along it, denoise goes from {dn_lo:g} (right) to
+{dn_hi:g} (left; above 1 lumos smooths as if there were more noise than
+it measured).</figcaption></figure>
 <div class="card"><table class="nums"><tr><th></th><th>denoise</th><th>detail</th>
 <th>noise (/255)</th><th>edge steepness</th></tr>{rows}</table></div>
 </div>
-<h3>Denoise 0 → 1 (detail {dt_row:g}), dark flat crop</h3><div class="strip">{s1}</div>
+<h3>Denoise {dn_lo:g} → {dn_hi:g} (detail {dt_row:g}), dark flat crop</h3>
+<div class="strip">{s1}</div>
 <h3>Detail 0 → 1 (denoise {dn_col:g}), edge crop</h3><div class="strip">{s2}</div>"""
 
 

@@ -23,7 +23,7 @@ from .settings import ServerSettings
 __all__ = ["EnhanceForm", "enhance_form", "parse_field", "with_limits"]
 
 _DEFAULT_MODEL = default_model()
-_AUTO = "number 0..1 or 'auto' (chosen from the measured noise)"
+_AUTO = "or 'auto' (chosen from the measured noise)"
 
 
 def parse_field(name: str, parser, text: str | None):  # type: ignore[no-untyped-def]
@@ -39,8 +39,10 @@ def enhance_form(
     model: Annotated[
         str, Form(description="enhancer: lumosnet (learned, the default) or classical")
     ] = _DEFAULT_MODEL,
-    denoise: Annotated[str | None, Form(description=f"denoise strength: {_AUTO}")] = None,
-    detail: Annotated[str | None, Form(description=f"detail strength: {_AUTO}")] = None,
+    denoise: Annotated[
+        str | None, Form(description=f"denoise strength: number 0..2 (above 1: smoother) {_AUTO}")
+    ] = None,
+    detail: Annotated[str | None, Form(description=f"detail strength: number 0..1 {_AUTO}")] = None,
     brightness: Annotated[
         str | None, Form(description="target mean 0.05..0.95 (or 13..242), or 'auto'")
     ] = None,
@@ -66,7 +68,7 @@ def enhance_form(
     """
     options = make_options(
         model=model,
-        denoise=parse_field("denoise", _options.unit_or_auto, denoise),
+        denoise=parse_field("denoise", _options.denoise_or_auto, denoise),
         detail=parse_field("detail", _options.unit_or_auto, detail),
         brightness=parse_field("brightness", _options.brightness, brightness),
         scale=parse_field("scale", _options.scale, scale) or 1,

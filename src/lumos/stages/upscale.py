@@ -24,11 +24,11 @@ dark: GT-mean PSNR 21.44 vs 21.55 dB, NIQE 9.70 vs 7.92).
 That residual gates the classical sharpening. The learned net is *steered* with
 it, FFDNet-style: its noise-level input is ``residual(x) * 2 * denoise``, so
 ``--denoise 0.5`` tells it the measured level, ``1`` asks for twice as much
-smoothing and ``0`` for plain super-resolution. (The net was trained with the
-per-channel std of the added noise; the estimator reads about 3/4 of that on
-white colour noise and less on a denoiser's smooth residue - see the model
-card for the measured alternative.) ``--detail`` sets how
-much of the net's correction of the bicubic enlargement is kept:
+smoothing (``2``, the top, four times) and ``0`` for plain super-resolution.
+(The net was trained with the per-channel std of the added noise; the
+estimator reads about 3/4 of that on white colour noise and less on a
+denoiser's smooth residue - see the model card for the measured
+alternative.) ``--detail`` sets how much of the net's correction of the bicubic enlargement is kept:
 ``0.5 + detail`` times (0.5x .. 1.5x).
 
 Two methods behind one interface (:func:`prepare_upscale`, then
