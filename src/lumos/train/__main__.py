@@ -22,11 +22,11 @@ import argparse
 import csv
 import json
 import shutil
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from ._checkpoint import run_cli, run_config
+from ._runner import add_common_options, common_config, finish_run
 from .archs import GlobalNet
 from .dataset import load_sources
 from .export import export_onnx, parity
@@ -37,43 +37,24 @@ PACKAGE_WEIGHTS = Path(__file__).resolve().parents[1] / "models" / "weights" / "
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m lumos.train", description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default=TrainConfig.data_root, help="folder with the datasets")
-    ap.add_argument("--out", default=TrainConfig.out_dir, help="run folder (checkpoints, log)")
-    ap.add_argument("--steps", type=int, default=TrainConfig.steps)
-    ap.add_argument("--batch", type=int, default=TrainConfig.batch)
+    add_common_options(ap, TrainConfig)
     ap.add_argument("--size", type=int, default=TrainConfig.size, help="proxy side in training")
-    ap.add_argument("--threads", type=int, default=TrainConfig.threads)
-    ap.add_argument("--seed", type=int, default=TrainConfig.seed)
-    ap.add_argument("--eval-every", type=int, default=TrainConfig.eval_every)
     ap.add_argument("--width", type=int, default=TrainConfig.width)
-    ap.add_argument("--lr", type=float, default=TrainConfig.lr, help="peak learning rate")
     ap.add_argument("--offsets", action="store_true", help="also predict additive offsets")
     ap.add_argument(
         "--init-from", default=None, help="start from this run folder's EMA weights (fine-tune)"
     )
-    ap.add_argument("--limit-images", type=int, default=None, help="use few images (smoke test)")
     ap.add_argument(
         "--real-pairs", type=int, default=None, help="use only the first N real LOL training pairs"
     )
-    ap.add_argument("--export-only", action="store_true", help="skip training; export --out")
-    ap.add_argument("--install", action="store_true", help="copy the ONNX files into the package")
     args = ap.parse_args(argv)
 
     cfg = TrainConfig(
-        data_root=args.data,
-        out_dir=args.out,
-        steps=args.steps,
-        batch=args.batch,
+        **common_config(args, TrainConfig),
         size=args.size,
-        threads=args.threads,
-        seed=args.seed,
-        eval_every=args.eval_every,
         width=args.width,
-        lr=args.lr,
         offsets=args.offsets,
         init_from=args.init_from,
-        checkpoint_every=min(TrainConfig.checkpoint_every, args.steps),
-        limit_images=args.limit_images,
         real_pairs=args.real_pairs,
     )
     out = Path(cfg.out_dir)
@@ -83,16 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.export_only:
         train(cfg, sources)
     net = GlobalNet(cfg.width, offsets=cfg.offsets)
-    # ema.pt, or for a run stopped early the EMA weights of its last checkpoint.
     net.load_state_dict(ema_weights(out))
     net.eval()
     onnx_path = export_onnx(net, out / "onnx")
-    diff = parity(net, onnx_path)
     val = evaluate(net, sources.real_val)
     record = {
         "config": asdict(cfg),
         "val_our485_heldout_proxy": {k: round(v, 4) for k, v in val.items()},
-        "onnx_parity_max_abs": diff,
+        "onnx_parity_max_abs": parity(net, onnx_path),
         "params": sum(p.numel() for p in net.parameters()),
     }
     log = out / "log.csv"
@@ -106,15 +85,12 @@ def main(argv: list[str] | None = None) -> int:
             else None,
         }
         log = joined_log(base / "log.csv", log, out / "log_with_base.csv")
-    (out / "record.json").write_text(json.dumps(record, indent=2))
-    print(json.dumps(record, indent=2))
-    if diff > 1e-3:
-        print(f"parity check failed: {diff}", file=sys.stderr)
-        return 1
-    if args.install:
+
+    def install() -> str:
         install_member(onnx_path, log, record, f"seed{cfg.seed}", PACKAGE_WEIGHTS)
-        print(f"installed into {PACKAGE_WEIGHTS} as member seed{cfg.seed}")
-    return 0
+        return f"installed into {PACKAGE_WEIGHTS} as member seed{cfg.seed}"
+
+    return finish_run(out, record, install if args.install else None)
 
 
 def joined_log(base: Path, fine_tune: Path, out: Path) -> Path:

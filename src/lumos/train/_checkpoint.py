@@ -20,6 +20,7 @@ __all__ = [
     "run_cli",
     "run_config",
     "save_checkpoint",
+    "trained_weights",
     "warmup_cosine",
 ]
 
@@ -71,6 +72,16 @@ def load_checkpoint(
     ema.load_state_dict(ckpt.pop("ema"))
     opt.load_state_dict(ckpt.pop("opt"))
     return ckpt
+
+
+def trained_weights(run: Path, name: str) -> dict[str, torch.Tensor]:
+    """A run's weights file ``name`` (``ema.pt``, ``best.pt``) or, for a run stopped
+    before writing it, the EMA weights of its last checkpoint."""
+    if (run / name).is_file():
+        return torch.load(run / name, weights_only=True)
+    if (run / "last.pt").is_file():
+        return torch.load(run / "last.pt", weights_only=False)["ema"]
+    raise FileNotFoundError(f"no trained weights in {run} ({name} or last.pt)")
 
 
 def run_cli(main: Callable[[], int], prog: str) -> NoReturn:

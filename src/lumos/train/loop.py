@@ -1,12 +1,8 @@
-"""The training loop: one frozen config, checkpoints to resume, EMA weights, a CSV log."""
+"""LumosNet's training: its frozen config, loss and evaluation (the loop is ``_runner.fit``)."""
 
 from __future__ import annotations
 
-import csv
-import json
-import math
-import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from .._color import LUMA
-from ._checkpoint import ema_update, load_checkpoint, save_checkpoint, warmup_cosine
+from ._checkpoint import trained_weights, warmup_cosine
+from ._runner import Metric, fit, start_run
 from .archs import GlobalNet, apply_gain, luma
 from .dataset import SceneSampler, Sources, make_proxy
 
@@ -92,91 +89,48 @@ def evaluate(net: GlobalNet, pairs: list[tuple[str, np.ndarray, np.ndarray]]) ->
 
 def ema_weights(run: Path) -> dict[str, torch.Tensor]:
     """A run's EMA weights: its ``ema.pt`` or, for a run stopped early, its last checkpoint's."""
-    if (run / "ema.pt").is_file():
-        return torch.load(run / "ema.pt", weights_only=True)
-    if (run / "last.pt").is_file():
-        return torch.load(run / "last.pt", weights_only=False)["ema"]
-    raise FileNotFoundError(f"no trained weights in {run} (ema.pt or last.pt)")
+    return trained_weights(run, "ema.pt")
 
 
 def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
     """Train (resuming from ``out_dir/last.pt`` if present); returns the EMA weights path."""
-    torch.manual_seed(cfg.seed)
-    torch.set_num_threads(cfg.threads)
-    out = Path(cfg.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
-
+    start_run(cfg)
     net = GlobalNet(cfg.width, offsets=cfg.offsets)
     if cfg.init_from:
         net.load_without_offsets(ema_weights(Path(cfg.init_from)))
     ema = GlobalNet(cfg.width, offsets=cfg.offsets)
     ema.load_state_dict(net.state_dict())
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    start, elapsed = 0, 0.0
-    ckpt_path = out / "last.pt"
-    if ckpt_path.exists():
-        ckpt = load_checkpoint(ckpt_path, net, ema, opt)
-        start, elapsed = ckpt["step"], ckpt.get("elapsed", 0.0)
-        log(f"resumed at step {start}")
-    # The sampler is re-seeded from the step so a resumed run sees new samples.
-    sampler = SceneSampler(
-        sources,
-        size=cfg.size,
-        real_fraction=cfg.real_fraction,
-        identity_fraction=cfg.identity_fraction,
-        light_source_fraction=cfg.light_source_fraction,
-        seed=cfg.seed + start,
-    )
 
-    def lr_at(step: int) -> float:
-        return warmup_cosine(step, cfg.steps, cfg.lr, warmup=100)
+    def make_step(start: int):
+        # The sampler is seeded from the step so a resumed run sees new samples.
+        sampler = SceneSampler(
+            sources,
+            size=cfg.size,
+            real_fraction=cfg.real_fraction,
+            identity_fraction=cfg.identity_fraction,
+            light_source_fraction=cfg.light_source_fraction,
+            seed=cfg.seed + start,
+        )
 
-    log_file = out / "log.csv"
-    new_log = not log_file.exists()
-    with log_file.open("a", newline="") as fh:
-        writer = csv.writer(fh)
-        if new_log:
-            writer.writerow(["step", "loss", "val_psnr", "val_brightness_error", "lr", "elapsed_s"])
-        t0 = time.perf_counter()
-        running = 0.0
-        for step in range(start, cfg.steps):
-            for g in opt.param_groups:
-                g["lr"] = lr_at(step)
+        def loss_at(step: int) -> torch.Tensor:
             dark, target = (_to_t(x) for x in sampler.batch(cfg.batch))
-            loss = loss_fn(brighten(net, dark), target, cfg.brightness_weight)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            opt.step()
-            ema_update(ema, net, cfg.ema)
-            value = loss.item()
-            running = 0.98 * running + 0.02 * value if step > start else value
-            done = step + 1
-            last = done == cfg.steps
-            val = {"psnr": float("nan"), "brightness_error": float("nan")}
-            if done % cfg.eval_every == 0 or last:
-                val = evaluate(ema, sources.real_val)
-            if done % 50 == 0 or last or not math.isnan(val["psnr"]):
-                now = elapsed + time.perf_counter() - t0
-                writer.writerow(
-                    [
-                        done,
-                        f"{running:.5f}",
-                        f"{val['psnr']:.3f}",
-                        f"{val['brightness_error']:.4f}",
-                        f"{lr_at(step):.2e}",
-                        f"{now:.0f}",
-                    ]
-                )
-                fh.flush()
-                log(
-                    f"step {done}/{cfg.steps} loss {running:.4f} val {val['psnr']:.2f} dB"
-                    f" |dY| {val['brightness_error']:.4f} {now:.0f}s"
-                )
-            if done % cfg.checkpoint_every == 0 or last:
-                now = elapsed + time.perf_counter() - t0
-                save_checkpoint(ckpt_path, net, ema, opt, step=done, elapsed=now)
-    weights = out / "ema.pt"
-    torch.save(ema.state_dict(), weights)
-    return weights
+            return loss_fn(brighten(net, dark), target, cfg.brightness_weight)
+
+        return loss_at
+
+    return fit(
+        cfg,
+        net,
+        ema,
+        opt,
+        make_step=make_step,
+        evaluate=lambda model: evaluate(model, sources.real_val),
+        metrics=(
+            Metric("psnr", "val_psnr"),
+            Metric("brightness_error", "val_brightness_error", ".4f"),
+        ),
+        describe=lambda v: f"val {v['psnr']:.2f} dB |dY| {v['brightness_error']:.4f}",
+        lr_at=lambda step: warmup_cosine(step, cfg.steps, cfg.lr, warmup=100),
+        log=log,
+    )
