@@ -67,7 +67,8 @@ def test_large_photos_slice_on_2x2_blocks_close_to_every_pixel(monkeypatch) -> N
     # Smooth maps, as the network's are (cell-to-cell jumps would make kinks at cell borders).
     yy, xx = np.mgrid[0:6, 0:8].astype(np.float32)
     grid[..., :3] = (-0.2 + 0.1 * np.sin(xx / 2))[..., None]
-    grid[..., 3:6] = np.stack([1.2 + 0.3 * np.cos(yy / 3 + c) * np.sin(xx / 4) for c in range(3)], -1)
+    wave = [1.2 + 0.3 * np.cos(yy / 3 + c) * np.sin(xx / 4) for c in range(3)]
+    grid[..., 3:6] = np.stack(wave, -1)
     grid[..., 7:] = rng.uniform(0.0, 0.05, (6, 8, 3))
     img = np.clip(rng.normal(0.05, 0.01, (121, 163, 3)), 0, 1).astype(np.float32)
     img[30:70, 40:90] = 0.9  # a lamp: sharp edges are where the two differ most
