@@ -89,3 +89,21 @@ def test_finish_run_refuses_an_export_that_fails_parity(tmp_path: Path, capsys) 
     assert not installed and "parity check failed" in capsys.readouterr().err
     assert finish_run(tmp_path, {"onnx_parity_max_abs": 1e-6}, install) == 0
     assert installed and json.loads((tmp_path / "record.json").read_text())
+
+
+def test_init_weights_starts_a_fine_tune_but_never_overrides_a_resume(tmp_path: Path) -> None:
+    from lumos.train._runner import init_weights
+
+    start = torch.nn.Linear(1, 1)
+    torch.save(start.state_dict(), tmp_path / "start.pt")
+    cfg = type("Cfg", (), {"init": str(tmp_path / "start.pt"), "out_dir": str(tmp_path / "run")})
+    net, ema = torch.nn.Linear(1, 1), torch.nn.Linear(1, 1)
+    init_weights(cfg, net, ema, log=lambda *a: None)
+    assert torch.equal(net.weight, start.weight) and torch.equal(ema.weight, start.weight)
+
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "last.pt").write_bytes(b"")  # a run to resume: its own weights win
+    other = torch.nn.Linear(1, 1)
+    before = other.weight.clone()
+    init_weights(cfg, other, torch.nn.Linear(1, 1), log=lambda *a: None)
+    assert torch.equal(other.weight, before)

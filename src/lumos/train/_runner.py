@@ -35,6 +35,7 @@ __all__ = [
     "common_config",
     "finish_run",
     "fit",
+    "init_weights",
     "install_files",
     "start_run",
 ]
@@ -61,6 +62,15 @@ def start_run(cfg: Any) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
     return out
+
+
+def init_weights(cfg: Any, net: nn.Module, ema: nn.Module, *, log: Callable[..., None]) -> None:
+    """A fine-tune's start: ``cfg.init``'s weights into net and EMA, unless the run resumes."""
+    if cfg.init and not (Path(cfg.out_dir) / "last.pt").exists():
+        state = torch.load(cfg.init, weights_only=True)
+        net.load_state_dict(state)
+        ema.load_state_dict(state)
+        log(f"initialised from {cfg.init}")
 
 
 def fit(

@@ -32,6 +32,7 @@ from ._runner import (
     common_config,
     finish_run,
     fit,
+    init_weights,
     install_files,
     start_run,
 )
@@ -67,6 +68,7 @@ class DnConfig:
     eval_every: int = 250
     checkpoint_every: int = 250
     limit_images: int | None = None  # small runs (the smoke test)
+    init: str | None = None  # start from these weights (fine-tuning), unless resuming
 
 
 def _psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -110,6 +112,7 @@ def train_dn(cfg: DnConfig, *, log=print) -> Path:
     ema = LumosDN(cfg.width, cfg.low_width, cfg.low_depth)
     ema.load_state_dict(net.state_dict())
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    init_weights(cfg, net, ema, log=log)
     sources = load_dn_sources(Path(cfg.data_root), limit=cfg.limit_images)
     enhancer = LumosNetEnhancer()  # the shipped brightening makes the inputs
     val = validation_examples(sources, enhancer)
@@ -185,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--low-width", type=int, default=DnConfig.low_width)
     ap.add_argument("--low-depth", type=int, default=DnConfig.low_depth)
     ap.add_argument("--pool", type=int, default=DnConfig.pool)
+    ap.add_argument("--init", default=None, help="EMA weights (.pt) to start from (fine-tune)")
     args = ap.parse_args(argv)
     cfg = DnConfig(
         **common_config(args, DnConfig),
@@ -193,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         low_width=args.low_width,
         low_depth=args.low_depth,
         pool=args.pool,
+        init=args.init,
     )
     out = Path(cfg.out_dir)
     if args.export_only:

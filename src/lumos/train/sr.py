@@ -31,6 +31,7 @@ from ._runner import (
     common_config,
     finish_run,
     fit,
+    init_weights,
     install_files,
     start_run,
 )
@@ -121,16 +122,12 @@ def _score(v: dict[str, float]) -> float:
 
 def train_sr(cfg: SRConfig, sources: SRSources, *, log=print) -> Path:
     """Train (resuming from ``out_dir/last.pt``); returns the best EMA weights path."""
-    out = start_run(cfg)
+    start_run(cfg)
     net = LumosSR(cfg.width, cfg.depth)
     ema = LumosSR(cfg.width, cfg.depth)
     ema.load_state_dict(net.state_dict())
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
-    if cfg.init and not (out / "last.pt").exists():  # a fine-tune's start, unless resuming
-        state = torch.load(cfg.init, weights_only=True)
-        net.load_state_dict(state)
-        ema.load_state_dict(state)
-        log(f"initialised from {cfg.init}")
+    init_weights(cfg, net, ema, log=log)
 
     def make_step(start: int):
         sampler = SRSampler(
