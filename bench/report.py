@@ -129,18 +129,23 @@ def contact_sheet(
     cv2.imwrite(str(path), sheet_u8[..., ::-1])
 
 
-def tradeoff_plot(items: list[tuple[Path, Path | None]], path: Path) -> list[tuple[float, dict]]:
-    """PSNR, NIQE and residual noise as --denoise goes from 0 to 1 (classical model)."""
+DENOISE_STEPS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+
+
+def tradeoff_plot(
+    items: list[tuple[Path, Path | None]], path: Path
+) -> list[tuple[str, float, dict]]:
+    """PSNR, NIQE and residual noise as --denoise goes from 0 to 2, for both lumos models."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     rows = []
-    for d in np.linspace(0, 1, 6):
-        s = evaluate(lumos_method("classical", denoise=float(d)), items)
-        rows.append((float(d), s.mean))
-    xs = [r[0] for r in rows]
+    for model in ("lumosnet", "classical"):
+        for d in DENOISE_STEPS:
+            s = evaluate(lumos_method(model, denoise=d), items)
+            rows.append((model, d, s.mean))
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
     for ax, key, label in zip(
         axes,
@@ -148,14 +153,19 @@ def tradeoff_plot(items: list[tuple[Path, Path | None]], path: Path) -> list[tup
         ("PSNR dB (higher is better)", "NIQE (lower is better)", "residual noise /255"),
         strict=True,
     ):
-        ys = [r[1][key] * (255 if key == "residual_noise" else 1) for r in rows]
-        ax.plot(xs, ys, "o-")
+        for model in ("lumosnet", "classical"):
+            pts = [
+                (d, m[key] * (255 if key == "residual_noise" else 1))
+                for mo, d, m in rows
+                if mo == model
+            ]
+            ax.plot([x for x, _ in pts], [y for _, y in pts], "o-", label=model)
+        ax.axvline(1.0, color="0.6", lw=0.8, ls=":")  # 1: the measured noise; above: smoother
         ax.set_xlabel("--denoise")
         ax.set_title(label, fontsize=10)
         ax.grid(alpha=0.3)
-    fig.suptitle(
-        "Noise vs detail on LOL-v1 eval15 (classical pipeline, --detail auto)", fontsize=11
-    )
+    axes[0].legend(fontsize=8)
+    fig.suptitle("Noise vs detail on LOL-v1 eval15 (--detail auto)", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -316,17 +326,18 @@ def write_markdown(results, sets, sheets, trade, audits, seconds, quick) -> None
     )
     lines += [
         "",
-        "## Noise vs detail: `--denoise` from 0 to 1 on LOL-v1 eval15",
+        "## Noise vs detail: `--denoise` from 0 to 2 on LOL-v1 eval15",
+        "",
+        "1 removes the noise lumos measures; above 1 it smooths as if there were more.",
         "",
         "![trade-off](tradeoff_denoise.png)",
         "",
-        "| --denoise | PSNR | NIQE | residual noise /255 |",
-        "|---|---|---|---|",
+        "| model | --denoise | PSNR | NIQE | residual noise /255 |",
+        "|---|---|---|---|---|",
     ]
-    for d, m in trade:
-        lines.append(
-            f"| {d:.1f} | {m['psnr']:.2f} | {m['niqe']:.2f} | {m['residual_noise'] * 255:.2f} |"
-        )
+    for model, d, m in trade:
+        noise = m["residual_noise"] * 255
+        lines.append(f"| {model} | {d:g} | {m['psnr']:.2f} | {m['niqe']:.2f} | {noise:.2f} |")
     lines += ["", "## Contact sheets (input | methods | reference)", ""]
     for dname, name in sheets.items():
         lines += [f"### {dname}", "", f"![{dname}]({name})", ""]
