@@ -27,8 +27,7 @@ def _run(cfg: _Cfg, scores: list[float], starts: list[int]) -> Path:
     from lumos.train._runner import Metric, fit, start_run
 
     start_run(cfg)
-    net, ema = torch.nn.Linear(1, 1), torch.nn.Linear(1, 1)
-    ema.load_state_dict(net.state_dict())
+    net = torch.nn.Linear(1, 1)
     opt = torch.optim.SGD(net.parameters(), lr=0.1)
     x = torch.ones(4, 1)
 
@@ -42,7 +41,6 @@ def _run(cfg: _Cfg, scores: list[float], starts: list[int]) -> Path:
     return fit(
         cfg,
         net,
-        ema,
         opt,
         make_step=make_step,
         evaluate=evaluate,
@@ -97,13 +95,36 @@ def test_init_weights_starts_a_fine_tune_but_never_overrides_a_resume(tmp_path: 
     start = torch.nn.Linear(1, 1)
     torch.save(start.state_dict(), tmp_path / "start.pt")
     cfg = type("Cfg", (), {"init": str(tmp_path / "start.pt"), "out_dir": str(tmp_path / "run")})
-    net, ema = torch.nn.Linear(1, 1), torch.nn.Linear(1, 1)
-    init_weights(cfg, net, ema, log=lambda *a: None)
-    assert torch.equal(net.weight, start.weight) and torch.equal(ema.weight, start.weight)
+    net = torch.nn.Linear(1, 1)
+    init_weights(cfg, net, log=lambda *a: None)
+    assert torch.equal(net.weight, start.weight)
 
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "last.pt").write_bytes(b"")  # a run to resume: its own weights win
     other = torch.nn.Linear(1, 1)
     before = other.weight.clone()
-    init_weights(cfg, other, torch.nn.Linear(1, 1), log=lambda *a: None)
+    init_weights(cfg, other, log=lambda *a: None)
     assert torch.equal(other.weight, before)
+
+
+def test_the_ema_weights_start_from_the_net_as_given(tmp_path: Path) -> None:
+    from lumos.train._runner import Metric, fit
+
+    cfg = _Cfg(out_dir=str(tmp_path / "run"), steps=1, eval_every=1, ema=0.9)
+    (tmp_path / "run").mkdir()
+    net = torch.nn.Linear(1, 1)
+    start = {k: v.clone() for k, v in net.state_dict().items()}
+    opt = torch.optim.SGD(net.parameters(), lr=0.0)  # the net stays where it started
+    ema_path = fit(
+        cfg,
+        net,
+        opt,
+        make_step=lambda start: lambda step: net(torch.ones(1, 1)).sum(),
+        evaluate=lambda model: {"w": 0.0},
+        metrics=(Metric("w", "val_w"),),
+        describe=lambda v: "",
+        lr_at=lambda step: 0.0,
+        log=lambda *a, **k: None,
+    )
+    ema = torch.load(ema_path, weights_only=True)
+    assert all(torch.allclose(ema[k], start[k]) for k in start)  # a fine-tune's start, not random

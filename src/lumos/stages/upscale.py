@@ -28,8 +28,8 @@ smoothing (``2``, the top, four times) and ``0`` for plain super-resolution.
 (The net was trained with the per-channel std of the added noise; the
 estimator reads about 3/4 of that on white colour noise and less on a
 denoiser's smooth residue - see the model card for the measured
-alternative.) ``--detail`` sets how much of the net's correction of the bicubic enlargement is kept:
-``0.5 + detail`` times (0.5x .. 1.5x).
+alternative.) ``--detail`` sets how much of the net's correction of the
+bicubic enlargement is kept: ``0.5 + detail`` times (0.5x .. 1.5x).
 
 Two methods behind one interface (:func:`prepare_upscale`, then
 :func:`upscale_region` per tile, like :class:`lumos.enhancer.Enhancer`):

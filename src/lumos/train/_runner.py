@@ -12,6 +12,7 @@ and :func:`finish_run` are the command-line plumbing they share.
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
 import json
 import math
@@ -64,19 +65,16 @@ def start_run(cfg: Any) -> Path:
     return out
 
 
-def init_weights(cfg: Any, net: nn.Module, ema: nn.Module, *, log: Callable[..., None]) -> None:
-    """A fine-tune's start: ``cfg.init``'s weights into net and EMA, unless the run resumes."""
+def init_weights(cfg: Any, net: nn.Module, *, log: Callable[..., None]) -> None:
+    """A fine-tune's start: ``cfg.init``'s weights into ``net``, unless the run resumes."""
     if cfg.init and not (Path(cfg.out_dir) / "last.pt").exists():
-        state = torch.load(cfg.init, weights_only=True)
-        net.load_state_dict(state)
-        ema.load_state_dict(state)
+        net.load_state_dict(torch.load(cfg.init, weights_only=True))
         log(f"initialised from {cfg.init}")
 
 
 def fit(
     cfg: Any,
     net: nn.Module,
-    ema: nn.Module,
     opt: torch.optim.Optimizer,
     *,
     make_step: Callable[[int], Callable[[int], torch.Tensor]],
@@ -90,6 +88,9 @@ def fit(
 ) -> Path:
     """Train ``net`` from ``cfg.out_dir/last.pt`` (if there) to ``cfg.steps``.
 
+    The EMA weights start as a copy of ``net`` as given (at random, or a
+    fine-tune's start), unless the checkpoint holds them.
+
     ``make_step(start)`` is called once the start step is known (a resumed run
     draws new samples: seed its sampler from ``start``) and returns
     ``loss_at(step)``, the loss of one step's batch. ``evaluate`` scores the
@@ -98,6 +99,7 @@ def fit(
     path is returned; without, the final EMA weights as ``ema.pt``.
     """
     out = Path(cfg.out_dir)
+    ema = copy.deepcopy(net)
     start, elapsed, best = 0, 0.0, -math.inf
     ckpt_path = out / "last.pt"
     if ckpt_path.exists():

@@ -109,10 +109,8 @@ def train_dn(cfg: DnConfig, *, log=print) -> Path:
     """Train (resuming from ``out_dir/last.pt``); returns the best EMA weights path."""
     start_run(cfg)
     net = LumosDN(cfg.width, cfg.low_width, cfg.low_depth)
-    ema = LumosDN(cfg.width, cfg.low_width, cfg.low_depth)
-    ema.load_state_dict(net.state_dict())
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
-    init_weights(cfg, net, ema, log=log)
+    init_weights(cfg, net, log=log)
     sources = load_dn_sources(Path(cfg.data_root), limit=cfg.limit_images)
     enhancer = LumosNetEnhancer()  # the shipped brightening makes the inputs
     val = validation_examples(sources, enhancer)
@@ -140,7 +138,6 @@ def train_dn(cfg: DnConfig, *, log=print) -> Path:
     return fit(
         cfg,
         net,
-        ema,
         opt,
         make_step=make_step,
         evaluate=lambda model: evaluate_dn(model, val),

@@ -98,8 +98,6 @@ def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
     net = GlobalNet(cfg.width, offsets=cfg.offsets)
     if cfg.init_from:
         net.load_without_offsets(ema_weights(Path(cfg.init_from)))
-    ema = GlobalNet(cfg.width, offsets=cfg.offsets)
-    ema.load_state_dict(net.state_dict())
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 
     def make_step(start: int):
@@ -122,7 +120,6 @@ def train(cfg: TrainConfig, sources: Sources, *, log=print) -> Path:
     return fit(
         cfg,
         net,
-        ema,
         opt,
         make_step=make_step,
         evaluate=lambda model: evaluate(model, sources.real_val),

@@ -124,10 +124,8 @@ def train_sr(cfg: SRConfig, sources: SRSources, *, log=print) -> Path:
     """Train (resuming from ``out_dir/last.pt``); returns the best EMA weights path."""
     start_run(cfg)
     net = LumosSR(cfg.width, cfg.depth)
-    ema = LumosSR(cfg.width, cfg.depth)
-    ema.load_state_dict(net.state_dict())
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
-    init_weights(cfg, net, ema, log=log)
+    init_weights(cfg, net, log=log)
 
     def make_step(start: int):
         sampler = SRSampler(
@@ -145,7 +143,6 @@ def train_sr(cfg: SRConfig, sources: SRSources, *, log=print) -> Path:
     return fit(
         cfg,
         net,
-        ema,
         opt,
         make_step=make_step,
         evaluate=lambda model: evaluate_sr(model, sources.val),
