@@ -111,6 +111,33 @@ def test_a_lamps_white_core_stays_white_and_the_room_gets_brighter() -> None:
     assert out[70:90, 10:40].mean() > 3 * img[70:90, 10:40].mean()
 
 
+def test_a_large_photo_is_judged_at_the_scale_the_network_learned() -> None:
+    """The same scene at 640 px and at 2560 px gets the same brightness (the network
+    sees both at its training scale; a 512-px proxy of the large one chose another)."""
+    import cv2
+
+    from lumos.analysis import analyse
+    from lumos.models.lumosnet import PROXY_MAX_SIDE, LumosNetEnhancer, make_proxy
+
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:120, 0:160].astype(np.float32)
+    scene = np.stack([0.05 + 0.03 * np.sin(xx / 6), 0.04 + 0.03 * np.cos(yy / 5), 0.03 + 0 * xx], -1)
+    scene[20:50, 90:140] = rng.uniform(0.0, 0.15, 3)  # a few objects
+    scene[70:110, 10:60] = 0.01
+    small = cv2.resize(scene, (640, 480), interpolation=cv2.INTER_LINEAR)
+    large = cv2.resize(scene, (2560, 1920), interpolation=cv2.INTER_LINEAR)
+    assert make_proxy(small).shape == make_proxy(large).shape == (120, PROXY_MAX_SIDE, 3)
+    enh = LumosNetEnhancer()
+    plans = [
+        enh.prepare(img, analyse(img), denoise=None, detail=None, brightness=None)
+        for img in (small, large)
+    ]
+    assert plans[0].target_brightness == pytest.approx(plans[1].target_brightness, rel=0.02)
+    # The guide keeps its blur in full-size pixels: 0.4 pixels of a 1/4-size proxy <= 512 px.
+    assert plans[0].params["guide_sigma"] == pytest.approx(1.6)
+    assert plans[1].params["guide_sigma"] == pytest.approx(0.4 * 2560 / 512)
+
+
 def test_tiles_are_seamless() -> None:
     rng = np.random.default_rng(1)
     img = np.clip(rng.normal(0.06, 0.02, (150, 210, 3)), 0, 1).astype(np.float32)

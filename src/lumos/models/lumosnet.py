@@ -55,7 +55,20 @@ __all__ = [
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "lumosnet"
 PROXY_FACTOR = 4
-PROXY_MAX_SIDE = 512
+PROXY_MAX_SIDE = 160
+"""Long side of the network's proxy, at most: the scale it was trained at.
+
+The network learned on whole scenes of 128 x 128 (a LOL photo's proxy is
+150 x 100), and its brightness follows how big things look in its input: fed a
+512-px proxy of a large photo, it chose another brightness for the same scene
+(held-out LOL scenes upscaled 4x with the old cap of 512 px: 20.92 dB against
+23.74 at their own size; with this cap 22.58, with 128 px 22.37, 192 px 22.52;
+2x: 22.14 -> 22.87). A 12 MP photo is now judged as a LOL photo is; the maps it
+gets are coarser, and the edge-aware slicing keeps them on the photo's edges."""
+GUIDE_REF_SIDE = 512
+"""Proxy long side that sets the guide's blur (``GUIDE_SIGMA`` is in pixels of a proxy
+at 1/4 size, long side <= this): the old cap, kept for the guide when the network's
+proxy became smaller (blurring by the small proxy's pixel cost 0.4 dB on the 4x scenes)."""
 LOG_GAIN_MIN, LOG_GAIN_MAX = -1.0, 5.0
 GUIDE_EPS = 0.01  # as lumos.train.archs.GUIDE_EPS (the runtime does not import torch)
 RANGE_SIGMA = 0.6
@@ -63,8 +76,8 @@ RANGE_SIGMA = 0.6
 v2 weights, held-out LOL 22.07 -> 22.08 dB against plain bilinear; chosen by eye
 for the thinner rings around lamps on DICM/LIME photos (1.0: wider rings)."""
 GUIDE_SIGMA = 0.4
-"""Blur of the guide luminance, in proxy pixels (measured on the held-out LOL scenes:
-SSIM 0.756 with the raw pixel as guide, 0.773 at 0.4)."""
+"""Blur of the guide luminance, in pixels of a 1/4-size proxy (long side <= GUIDE_REF_SIDE;
+measured on the held-out LOL scenes: SSIM 0.756 with the raw pixel as guide, 0.773 at 0.4)."""
 EXPOSED_FADE = (0.20, 0.30)
 """Mean luma over which auto mode fades the network out (gain 1 above 0.30).
 Later than the classical fade because real LOL lows reach 0.21. Measured on
@@ -87,7 +100,7 @@ half of it, because there the net's own small changes (a slight colour shift,
 (0.25 + 20x): 23.02 / 36.81 / 29.76."""
 COARSE_SLICE_SIGMA = 2.0
 """Guide blur (pixels) from which the maps are sliced on 2x2 blocks (:func:`_slice_coarse`):
-photos from about 5 MP up (the blur is 0.4 proxy pixels, 1/4 size or long side 512)."""
+photos from about 5 MP up (the blur is GUIDE_SIGMA pixels of a 1/4-size proxy, long side <= 512)."""
 HIGHLIGHT_FADE = (0.6, 0.95)
 """Brightest-channel values over which the per-channel gains become one neutral gain."""
 # The finishing filters' footprint (luma denoise + detail), as in the classical pipeline;
@@ -101,7 +114,7 @@ _LEARNED_HALO = DN_HALO + 2 * detail_footprint() + 2
 
 
 def make_proxy(image: np.ndarray) -> np.ndarray:
-    """The global network's input (same rule as in training: 1/4 size, long side <= 512)."""
+    """The global network's input: 1/4 size, long side <= :data:`PROXY_MAX_SIDE` (as trained)."""
     h, w = image.shape[:2]
     scale = min(1.0 / PROXY_FACTOR, PROXY_MAX_SIDE / max(h, w))
     ph, pw = max(8, round(h * scale)), max(8, round(w * scale))
@@ -146,7 +159,8 @@ class LumosNetEnhancer:
         grid = np.concatenate([coeffs[..., :6], guide, coeffs[..., 6:]], axis=-1)
         # Views: what is done to the maps below is done to the grid.
         coeffs, offsets = grid[..., :6], grid[..., 7:]
-        proxy_scale = max(image.shape[0] / proxy.shape[0], image.shape[1] / proxy.shape[1])
+        # The guide's blur keeps the scale it was measured at, whatever the network's proxy.
+        guide_scale = max(float(PROXY_FACTOR), max(image.shape[:2]) / GUIDE_REF_SIDE)
         # A well-exposed photo stays as it is: fade the maps toward zero (gain 1)
         # the way the classical target fades, so the network never restyles a
         # good photo. A chosen brightness then only changes its exposure, and
@@ -189,7 +203,7 @@ class LumosNetEnhancer:
             low = low.reshape(size[1], size[0], 3)
         lh, lw = low.shape[:2]
         bright_low, gain_low = _apply_gain(
-            low, grid, (0, lh, 0, lw), (lh, lw), GUIDE_SIGMA * proxy_scale / CHROMA_SCALE
+            low, grid, (0, lh, 0, lw), (lh, lw), GUIDE_SIGMA * guide_scale / CHROMA_SCALE
         )
         sigma = float(analysis.noise_sigma)
         noise_after = sigma * float(np.median(gain_low @ _LUMA))
@@ -199,7 +213,7 @@ class LumosNetEnhancer:
             auto_dn = learned_auto_denoise(noise_after)
         dn = auto_dn if denoise is None else float(denoise)
         dt = auto_dt if detail is None else float(detail)
-        guide_sigma = GUIDE_SIGMA * proxy_scale
+        guide_sigma = GUIDE_SIGMA * guide_scale
         return Plan(
             halo=(_LEARNED_HALO if learned else _FINISH_HALO) + int(np.ceil(3 * guide_sigma)),
             align=DN_ALIGN if learned else 1,
