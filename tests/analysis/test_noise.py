@@ -93,3 +93,47 @@ def test_noise_map_finds_the_noisy_half() -> None:
 def test_noise_map_rejects_tiny_blocks() -> None:
     with pytest.raises(ValueError, match="block"):
         noise_map(np.zeros((32, 32, 3), np.float32), block=4)
+
+
+def _dark_scene(size: int = 256) -> np.ndarray:
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    base = 0.03 + 0.015 * np.sin(xx / 40) * np.cos(yy / 50)
+    return np.stack([base * 1.1, base, base * 0.8], -1)
+
+
+def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
+    import cv2
+
+    u8 = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
+    ok, buf = cv2.imencode(".jpg", u8, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR).astype(np.float32) / 255
+
+
+def test_noise_that_jpeg_or_demosaicing_smoothed_is_read_in_dark_areas() -> None:
+    """The pixel-scale reading misses noise without its finest part; the block reading does not."""
+    import cv2
+
+    from lumos.analysis._noise import _pixel_scale_sigma
+
+    rng = np.random.default_rng(0)
+    sigma = 2 / 255
+    # Correlated noise, as after demosaicing and in-camera noise reduction.
+    grain = cv2.GaussianBlur(rng.normal(0, 1, (256, 256, 3)).astype(np.float32), (0, 0), 1.0)
+    noisy = _dark_scene() + grain / grain.std() * sigma
+    assert _pixel_scale_sigma(noisy)[0] < 0.3 * sigma
+    assert estimate_noise(noisy)[0] == pytest.approx(sigma, rel=0.25)
+    # White noise through a quality-90 JPEG: its pixel-scale part is gone, its blotches are not.
+    white = _jpeg(_dark_scene() + rng.normal(0, sigma, (256, 256, 3)), 90)
+    assert _pixel_scale_sigma(white)[0] < 0.25 * sigma
+    assert estimate_noise(white)[0] > 0.45 * sigma
+
+
+def test_texture_of_a_bright_photo_is_not_read_as_noise_at_block_scale() -> None:
+    from lumos.analysis._noise import _pixel_scale_sigma
+
+    rng = np.random.default_rng(1)
+    yy, xx = np.mgrid[0:256, 0:256].astype(np.float32)
+    img = np.stack([0.5 + 0.3 * np.sin(xx / 3) * np.cos(yy / 4)] * 3, -1)
+    img = (img + rng.normal(0, 1 / 255, img.shape)).astype(np.float32)
+    assert estimate_noise(img)[0] == _pixel_scale_sigma(img)[0]

@@ -121,7 +121,9 @@ def test_a_large_photo_is_judged_at_the_scale_the_network_learned() -> None:
 
     rng = np.random.default_rng(3)
     yy, xx = np.mgrid[0:120, 0:160].astype(np.float32)
-    scene = np.stack([0.05 + 0.03 * np.sin(xx / 6), 0.04 + 0.03 * np.cos(yy / 5), 0.03 + 0 * xx], -1)
+    scene = np.stack(
+        [0.05 + 0.03 * np.sin(xx / 6), 0.04 + 0.03 * np.cos(yy / 5), 0.03 + 0 * xx], -1
+    )
     scene[20:50, 90:140] = rng.uniform(0.0, 0.15, 3)  # a few objects
     scene[70:110, 10:60] = 0.01
     small = cv2.resize(scene, (640, 480), interpolation=cv2.INTER_LINEAR)
