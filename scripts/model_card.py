@@ -179,7 +179,7 @@ run with a torch-vs-ONNX Runtime parity check (max abs difference {parity:.2e}).
 
 ## What it is
 A small network of the project's own design (`src/lumos/train/archs.py`) that
-sees a 1/4-size proxy of the whole photo (long side <= 160 px) and predicts, on
+sees a 1/4-size proxy of the whole photo (long side 128-160 px) and predicts, on
 a coarse grid, an affine map from the photo's *log* luminance to per-channel
 log-gains: a local tone curve `out = e^B * Y^(1+A)` per cell, with colour,
 plus a small per-channel offset added after the gain (|D| <= 0.2), which lifts

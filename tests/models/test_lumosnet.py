@@ -117,7 +117,12 @@ def test_a_large_photo_is_judged_at_the_scale_the_network_learned() -> None:
     import cv2
 
     from lumos.analysis import analyse
-    from lumos.models.lumosnet import PROXY_MAX_SIDE, LumosNetEnhancer, make_proxy
+    from lumos.models.lumosnet import (
+        PROXY_MAX_SIDE,
+        PROXY_MIN_SIDE,
+        LumosNetEnhancer,
+        make_proxy,
+    )
 
     rng = np.random.default_rng(3)
     yy, xx = np.mgrid[0:120, 0:160].astype(np.float32)
@@ -129,6 +134,9 @@ def test_a_large_photo_is_judged_at_the_scale_the_network_learned() -> None:
     small = cv2.resize(scene, (640, 480), interpolation=cv2.INTER_LINEAR)
     large = cv2.resize(scene, (2560, 1920), interpolation=cv2.INTER_LINEAR)
     assert make_proxy(small).shape == make_proxy(large).shape == (120, PROXY_MAX_SIDE, 3)
+    # A thumbnail is enlarged to the training scale, a LOL-size photo keeps its 1/4 size.
+    assert make_proxy(np.zeros((150, 200, 3), np.float32)).shape == (96, PROXY_MIN_SIDE, 3)
+    assert make_proxy(np.zeros((400, 600, 3), np.float32)).shape == (100, 150, 3)
     enh = LumosNetEnhancer()
     plans = [
         enh.prepare(img, analyse(img), denoise=None, detail=None, brightness=None)

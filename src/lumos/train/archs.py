@@ -1,7 +1,7 @@
 """LumosNet's network: the brightening decided at low resolution, applied at full resolution.
 
 ``GlobalNet`` runs once, on a small proxy of the whole photo (1/4 size, long
-side <= 160, the scale it trains at), and predicts, per cell of a coarse grid,
+side 128-160, the scale it trains at), and predicts, per cell of a coarse grid,
 an affine map from the photo's own luminance to a per-channel log-gain:
 ``log g_c(x) = A_c(x) * Y(x) + B_c(x)``, and optionally an offset ``D_c(x)``
 added after the gain (``offsets=True``). A, B and D are smooth and upsampled
