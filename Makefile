@@ -50,6 +50,7 @@ format: $(VENV)/.dev.stamp
 bench: $(VENV)/.bench.stamp
 	$(PY) bench/speed.py | tee docs/speed.md
 	$(PY) bench/speed.py --model lumosnet | tee -a docs/speed.md
+	$(PY) bench/robustness.py | tee docs/robustness.md
 	$(PY) bench/report.py
 
 $(VENV)/.bench.stamp: $(VENV)/.base.stamp

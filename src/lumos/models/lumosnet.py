@@ -63,8 +63,10 @@ The network learned on whole scenes of 128 x 128 (a LOL photo's proxy is
 512-px proxy of a large photo, it chose another brightness for the same scene
 (held-out LOL scenes upscaled 4x with the old cap of 512 px: 20.92 dB against
 23.74 at their own size; with this cap 22.58, with 128 px 22.37, 192 px 22.52;
-2x: 22.14 -> 22.87). A 12 MP photo is now judged as a LOL photo is; the maps it
-gets are coarser, and the edge-aware slicing keeps them on the photo's edges."""
+2x: 22.14 -> 22.87; measured before the block-scale noise reading of
+:mod:`lumos.analysis`, with which 4x scores 23.72: ``bench/robustness.py``). A 12 MP
+photo is now judged as a LOL photo is; the maps it gets are coarser, and the
+edge-aware slicing keeps them on the photo's edges."""
 PROXY_MIN_SIDE = 128
 """Long side of the proxy, at least (a small photo's is enlarged): the training scenes'
 size. Held-out LOL scenes at half size (300 x 200): 23.06 dB with a 75-px proxy, 24.22
