@@ -148,6 +148,25 @@ def test_a_large_photo_is_judged_at_the_scale_the_network_learned() -> None:
     assert plans[1].params["guide_sigma"] == pytest.approx(0.4 * 2560 / 512)
 
 
+def test_a_rotated_photo_gets_the_same_brightening() -> None:
+    """The network sees the proxy in four orientations, so turning the photo changes nothing."""
+    from lumos.analysis import analyse
+    from lumos.models.lumosnet import LumosNetEnhancer
+
+    rng = np.random.default_rng(5)
+    yy, xx = np.mgrid[0:120, 0:200].astype(np.float32)
+    img = np.stack([0.04 + 0.03 * np.sin(xx / 9), 0.05 + 0.02 * np.cos(yy / 7), 0.03 + 0 * xx], -1)
+    img[10:50, 20:80] = rng.uniform(0.0, 0.2, 3)  # something in the top left only
+    enh = LumosNetEnhancer()
+    plans = [
+        enh.prepare(x, analyse(x), denoise=None, detail=None, brightness=None)
+        for x in (img, np.ascontiguousarray(np.rot90(img)))
+    ]
+    assert plans[0].target_brightness == pytest.approx(plans[1].target_brightness, rel=1e-3)
+    grids = [plans[0].params["grid"], np.rot90(plans[1].params["grid"], -1)]
+    np.testing.assert_allclose(grids[0][..., :6], grids[1][..., :6], atol=2e-3)
+
+
 def test_tiles_are_seamless() -> None:
     rng = np.random.default_rng(1)
     img = np.clip(rng.normal(0.06, 0.02, (150, 210, 3)), 0, 1).astype(np.float32)
