@@ -202,7 +202,9 @@ net is told of that many times the measured noise, for a smoother result), `--de
 sharpens as in the classical pipeline, and
 `--brightness` shifts the network's exposure while keeping its local decisions.
 
-Around the network, at inference (`src/lumos/models/lumosnet.py`): a photo
+Around the network, at inference (`src/lumos/models/lumosnet.py`): each member
+sees the proxy upright and turned by 90, 180 and 270 degrees and the maps are
+averaged, so a photo's orientation does not change the result; a photo
 with mean luma above 0.20 fades the maps toward gain 1 (none above 0.30), so
 a well-exposed photo is left alone; near-white pixels get one neutral gain that
 cannot clip them (a lamp's white core stays white); and in auto mode the mean
