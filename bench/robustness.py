@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from lumos.config import EnhanceOptions  # noqa: E402
+from lumos.data import jpeg_roundtrip  # noqa: E402
 from lumos.eval import psnr, ssim  # noqa: E402
 from lumos.pipeline import run_pipeline  # noqa: E402
 from lumos.train.dataset import VAL_LOL  # noqa: E402
@@ -46,13 +47,6 @@ def _to_rgb(bgr: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
 
 
-def _as_jpeg(bgr: np.ndarray, quality: int) -> np.ndarray:
-    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:  # pragma: no cover - OpenCV always encodes 8-bit BGR
-        raise SystemExit("JPEG encoding failed")
-    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
-
-
 def _resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     up = size[0] > rgb.shape[1]
     out = cv2.resize(rgb, size, interpolation=cv2.INTER_CUBIC if up else cv2.INTER_AREA)
@@ -63,10 +57,9 @@ def score(pairs, options: EnhanceOptions, *, scale: float = 1.0, quality: int | 
     """Mean PSNR / SSIM of the pipeline's outputs against the references."""
     psnrs, ssims = [], []
     for low_path, high_path in pairs:
-        bgr = _read_u8(low_path)
+        low, ref = _to_rgb(_read_u8(low_path)), _to_rgb(_read_u8(high_path))
         if quality is not None:
-            bgr = _as_jpeg(bgr, quality)
-        low, ref = _to_rgb(bgr), _to_rgb(_read_u8(high_path))
+            low = jpeg_roundtrip(low, quality)
         h, w = low.shape[:2]
         if scale != 1.0:
             low = _resize(low, (round(w * scale), round(h * scale)))

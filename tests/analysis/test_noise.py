@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from lumos.analysis import estimate_noise, noise_map
+from lumos.data import jpeg_roundtrip
 
 
 def _smooth(h: int = 400, w: int = 600) -> np.ndarray:
@@ -101,15 +102,6 @@ def _dark_scene(size: int = 256) -> np.ndarray:
     return np.stack([base * 1.1, base, base * 0.8], -1)
 
 
-def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
-    import cv2
-
-    u8 = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
-    ok, buf = cv2.imencode(".jpg", u8, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    assert ok
-    return cv2.imdecode(buf, cv2.IMREAD_COLOR).astype(np.float32) / 255
-
-
 def test_noise_that_jpeg_or_demosaicing_smoothed_is_read_in_dark_areas() -> None:
     """The pixel-scale reading misses noise without its finest part; the block reading does not."""
     import cv2
@@ -124,7 +116,7 @@ def test_noise_that_jpeg_or_demosaicing_smoothed_is_read_in_dark_areas() -> None
     assert _pixel_scale_sigma(noisy)[0] < 0.3 * sigma
     assert estimate_noise(noisy)[0] == pytest.approx(sigma, rel=0.25)
     # White noise through a quality-90 JPEG: its pixel-scale part is gone, its blotches are not.
-    white = _jpeg(_dark_scene() + rng.normal(0, sigma, (256, 256, 3)), 90)
+    white = jpeg_roundtrip(_dark_scene() + rng.normal(0, sigma, (256, 256, 3)), 90)
     assert _pixel_scale_sigma(white)[0] < 0.25 * sigma
     assert estimate_noise(white)[0] > 0.45 * sigma
 

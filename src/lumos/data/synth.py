@@ -141,7 +141,8 @@ def add_sensor_noise(
     return (linear + noise).astype(np.float32)
 
 
-def _jpeg_roundtrip(srgb: FloatImage, quality: int) -> FloatImage:
+def jpeg_roundtrip(srgb: FloatImage, quality: int) -> FloatImage:
+    """``srgb`` (float RGB in [0, 1]) saved as a JPEG of ``quality`` and decoded again."""
     u8 = np.clip(srgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
     ok, buf = cv2.imencode(".jpg", u8[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok:
@@ -181,7 +182,7 @@ def darken(clean: FloatImage, params: DarkenParams, *, seed: int = 0) -> FloatIm
     noisy = add_sensor_noise(signal, params, rng)
     out = linear_to_srgb(noisy)
     if params.jpeg_quality is not None:
-        return _jpeg_roundtrip(out, params.jpeg_quality)
+        return jpeg_roundtrip(out, params.jpeg_quality)
     return (np.round(out * 255.0) / 255.0).astype(np.float32)
 
 

@@ -33,7 +33,13 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ..data import DarkenParams, add_sensor_noise, linear_to_srgb, srgb_to_linear
+from ..data import (
+    DarkenParams,
+    add_sensor_noise,
+    jpeg_roundtrip,
+    linear_to_srgb,
+    srgb_to_linear,
+)
 
 __all__ = [
     "SR_SETS",
@@ -113,14 +119,6 @@ def _noise(img: np.ndarray, rng: np.random.Generator, strength: float) -> np.nda
     return np.where(lin < 0, lin * 12.92, linear_to_srgb(lin)).astype(np.float32)
 
 
-def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
-    u8 = np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)[..., ::-1]  # OpenCV is BGR
-    ok, buf = cv2.imencode(".jpg", u8, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
-    if not ok:
-        raise RuntimeError("JPEG encoding failed")
-    return cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1].astype(np.float32) / 255
-
-
 def _quantise(img: np.ndarray) -> np.ndarray:
     return (np.round(np.clip(img, 0, 1) * 255) / 255).astype(np.float32)
 
@@ -149,14 +147,14 @@ def degrade(
             noisy = _noise(noisy, rng, 0.4)
         sigma = float(np.std(noisy - clean))
         if rng.random() < 0.5:
-            noisy = _jpeg(noisy, int(rng.integers(40, 96)))
+            noisy = jpeg_roundtrip(noisy, int(rng.integers(40, 96)))
         else:
             noisy = _quantise(noisy)
         if rng.random() < 0.5:
-            noisy = _jpeg(noisy, int(rng.integers(60, 96)))
+            noisy = jpeg_roundtrip(noisy, int(rng.integers(60, 96)))
     else:
         sigma = float(np.std(noisy - clean))
-        noisy = _jpeg(noisy, int(rng.integers(40, 96))) if rng.random() < 0.4 else noisy
+        noisy = jpeg_roundtrip(noisy, int(rng.integers(40, 96))) if rng.random() < 0.4 else noisy
     return _quantise(noisy), sigma
 
 
