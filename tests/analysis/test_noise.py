@@ -129,3 +129,18 @@ def test_texture_of_a_bright_photo_is_not_read_as_noise_at_block_scale() -> None
     img = np.stack([0.5 + 0.3 * np.sin(xx / 3) * np.cos(yy / 4)] * 3, -1)
     img = (img + rng.normal(0, 1 / 255, img.shape)).astype(np.float32)
     assert estimate_noise(img)[0] == _pixel_scale_sigma(img)[0]
+
+
+def test_noise_map_of_a_dark_jpeg_shows_the_noise_the_pipeline_reads() -> None:
+    """The explain report's map agrees with estimate_noise on smoothed dark noise."""
+    import cv2
+
+    rng = np.random.default_rng(2)
+    sigma = 2 / 255
+    grain = cv2.GaussianBlur(rng.normal(0, 1, (256, 256, 3)).astype(np.float32), (0, 0), 1.0)
+    noisy = _dark_scene() + grain / grain.std() * sigma
+    m = noise_map(noisy, block=64)
+    assert np.median(m) >= 0.9 * estimate_noise(noisy)[0]
+    # A bright, well-exposed photo's map is untouched by the dark-area reading.
+    bright = (_smooth(256, 256) + rng.normal(0, 1 / 255, (256, 256, 3))).astype(np.float32)
+    assert np.median(noise_map(bright, block=64)) < 1.5 / 255

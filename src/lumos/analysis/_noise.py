@@ -176,18 +176,26 @@ def _pixel_scale_sigma(rgb: FloatImage) -> tuple[float, tuple[float, ...]]:
     return sig_l, tuple(_robust_sigma(_residual(stack[..., c])[mask]) for c in range(3))
 
 
-def _coarse_dark_sigma(rgb: FloatImage) -> float:
-    """Step 5 of the module docstring: luma noise read on 4x4 block means of dark areas."""
-    f, win = _COARSE, _COARSE_WINDOW
+def _coarse_blocks(rgb: FloatImage) -> tuple[np.ndarray, np.ndarray]:
+    """Step 5's material: the Immerkær residual of the 4x4 block means' luma and
+    which blocks are dark enough to read there (both on the blocks' inner grid)."""
+    f = _COARSE
     h, w = rgb.shape[:2]
-    if h < 2 * win * f or w < 2 * win * f:
-        return 0.0
     blocks = cv2.resize(
         rgb[: h - h % f, : w - w % f], (w // f, h // f), interpolation=cv2.INTER_AREA
     )
     luma = blocks @ _LUMA
-    res = _residual(luma)
     dark = np.all(blocks[1:-1, 1:-1] > _COARSE_ZERO, axis=-1) & (luma[1:-1, 1:-1] < _COARSE_DARK)
+    return _residual(luma), dark
+
+
+def _coarse_dark_sigma(rgb: FloatImage) -> float:
+    """Step 5 of the module docstring: luma noise read on 4x4 block means of dark areas."""
+    win = _COARSE_WINDOW
+    h, w = rgb.shape[:2]
+    if h < 2 * win * _COARSE or w < 2 * win * _COARSE:
+        return 0.0
+    res, dark = _coarse_blocks(rgb)
     readings = []
     for y in range(0, res.shape[0] - win + 1, win):
         for x in range(0, res.shape[1] - win + 1, win):
@@ -196,7 +204,7 @@ def _coarse_dark_sigma(rgb: FloatImage) -> float:
                 readings.append(_robust_sigma(res[y : y + win, x : x + win][keep]))
     if len(readings) < _COARSE_MIN_WINDOWS:
         return 0.0
-    return f * float(np.percentile(readings, _COARSE_PERCENTILE)) / _COARSE_EXCESS
+    return _COARSE * float(np.percentile(readings, _COARSE_PERCENTILE)) / _COARSE_EXCESS
 
 
 def noise_map(rgb: FloatImage, block: int = 64) -> FloatMap:
@@ -220,7 +228,10 @@ def noise_map(rgb: FloatImage, block: int = 64) -> FloatMap:
     -----
     Within each region the flattest half of the unclipped pixels is kept (by
     the smoothed-gradient rule of :func:`estimate_noise`) and the spread of the
-    Immerkær residual is measured as in :func:`estimate_noise`.
+    Immerkær residual is measured as in :func:`estimate_noise`. A region inside
+    a dark area reads at least the photo's block-scale reading (step 5 of the
+    module docstring), as :func:`estimate_noise` does: else a dark JPEG, whose
+    pixel-scale noise the compression removed, would map as clean.
     """
     if block < 8:
         raise ValueError(f"block must be at least 8 pixels, got {block}")
@@ -247,4 +258,16 @@ def noise_map(rgb: FloatImage, block: int = 64) -> FloatMap:
             g = grad[sl][m]
             r = res[sl][m]
             out[i, j] = _robust_sigma(r[g <= np.median(g)])
+    coarse = _coarse_dark_sigma(rgb)
+    if coarse > 0:
+        # Dark regions get at least the photo's block-scale reading (taken over many
+        # windows: one region's blocks alone would read its texture as noise).
+        _, dark = _coarse_blocks(rgb)
+        by = np.clip(ys // _COARSE - 1, 0, dark.shape[0])
+        bx = np.clip(xs // _COARSE - 1, 0, dark.shape[1])
+        for i in range(rows):
+            for j in range(cols):
+                keep = dark[by[i] : by[i + 1], bx[j] : bx[j + 1]]
+                if keep.size and keep.mean() > 0.5:  # mostly dark
+                    out[i, j] = max(out[i, j], coarse)
     return out
