@@ -122,3 +122,11 @@ def test_detail_sharpens_real_edges() -> None:
     soft, _ = _run(dark, detail=0.0, brightness=0.4)
     step = lambda x: float(x[:, 61].mean() - x[:, 58].mean())  # noqa: E731
     assert step(sharp) >= step(soft)
+
+
+def test_a_chosen_brightness_is_reached_on_a_very_dark_photo() -> None:
+    """The noise-limiting gain cap gives way to a brightness the user chose."""
+    dark = darken(scene(240, 320), 1 / 200, 0.002)  # mean luma 0.027: 0.6 needs a gain of 22
+    out, _ = _run(dark, brightness=0.6)
+    luma = out @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    assert abs(float(luma.mean()) - 0.6) < 0.06, luma.mean()

@@ -76,6 +76,8 @@ UNEVEN_TARGET_DROP = 0.15
 """How much lower the auto target is for the most unevenly lit scenes."""
 MAX_GAIN = 16.0
 MAX_GAIN_UNEVEN = 6.0
+MAX_GAIN_CHOSEN = 64.0
+"""Gain cap when the user sets ``--brightness`` (see ``prepare``)."""
 SATURATION = 0.9
 """Chroma scale after brightening."""
 CONTRAST = 0.85
@@ -320,6 +322,12 @@ class ClassicalEnhancer:
         # cap their gain lower, which also keeps their noise and JPEG blocks down.
         uw = uneven_weight(analysis)
         max_gain = MAX_GAIN + (MAX_GAIN_UNEVEN - MAX_GAIN) * uw
+        if brightness is not None:
+            # A brightness the user chose is theirs to pay for in noise: the cap
+            # rises to what it needs (within MAX_GAIN_CHOSEN), else a very dark
+            # photo stopped at 16x its mean whatever was asked.
+            need = 1.5 * target / max(analysis.mean_luminance, 1e-4)
+            max_gain = max(max_gain, min(need, MAX_GAIN_CHOSEN))
         curve = fit_tone_curve(proxy, log_l, target=target, max_gain=max_gain)
         lut = curve.gain_lut()
 
