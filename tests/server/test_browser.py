@@ -270,3 +270,87 @@ def test_apply_the_tuned_settings_to_more_photos(browser, server_url, tmp_path):
         assert errors == []
     finally:
         context.close()
+
+
+def _hold_first(held: list):  # type: ignore[no-untyped-def]
+    """A route handler that keeps the first matching request waiting in ``held``."""
+
+    def handler(route) -> None:  # type: ignore[no-untyped-def]
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    return handler
+
+
+def _wait_held(page, held: list) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(200):
+        if held:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("the request to hold never came")
+
+
+def test_a_refused_photo_keeps_the_previous_one(browser, server_url, tmp_path):
+    """A file the server refuses must not become the photo that Download sends."""
+    good = dark_scene(tmp_path / "good night.jpg", 480, 320)
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a photo at all\n" * 20)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    held: list = []
+    try:
+        _upload(page, good)
+        # A slider move sends a preview; the refused pick fails while it is on its way.
+        page.route("**/v1/enhance", _hold_first(held))
+        page.fill("#denoise", "0.3")
+        _wait_held(page, held)
+        page.set_input_files("#file", str(bad))
+        page.wait_for_selector("#error", state="visible", timeout=30_000)
+        with page.expect_response("**/v1/enhance") as done:
+            held[0].continue_()
+        assert done.value.ok
+        page.wait_for_selector("#busy", state="hidden", timeout=30_000)
+        assert page.locator("#error").is_visible(), "the preview's success hid the error"
+        assert "not supported" in page.text_content("#error")
+        assert page.text_content("#name") == "good_night"
+        assert page.locator("#work").is_visible()
+        errors.clear()  # the browser logs the refused request as a console error
+
+        with page.expect_download(timeout=60_000) as info:
+            page.click("#download")
+        assert info.value.suggested_filename == "good_night_lumos.jpg"
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_stale_reply_for_an_older_pick_is_ignored(browser, server_url, tmp_path):
+    """Photo A still measuring, photo B refused: A's late reply must not take over."""
+    first = dark_scene(tmp_path / "first.jpg", 480, 320)
+    slow = dark_scene(tmp_path / "slow.jpg", 480, 320)
+    bad = tmp_path / "bad.png"
+    bad.write_text("not a photo")
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    held: list = []
+    try:
+        _upload(page, first)
+
+        page.route("**/v1/analyse", _hold_first(held))
+        page.set_input_files("#file", str(slow))
+        _wait_held(page, held)
+        page.set_input_files("#file", str(bad))
+        page.wait_for_selector("#error", state="visible", timeout=30_000)
+        with page.expect_response("**/v1/analyse") as late:
+            held[0].continue_()
+        assert late.value.ok
+        page.wait_for_timeout(500)
+        assert page.text_content("#name") == "first"
+        assert page.locator("#error").is_visible()
+        errors.clear()
+        with page.expect_download(timeout=60_000) as info:
+            page.click("#download")
+        assert info.value.suggested_filename == "first_lumos.jpg"
+        assert errors == []
+    finally:
+        context.close()

@@ -4,6 +4,7 @@
 
 (() => {
   const PREVIEW_SIDE = 800;   // long side of slider previews (px)
+  const MB = 1024 * 1024;     // the server's MB (max_upload_mb), in bytes
   const DEBOUNCE_MS = 250;    // wait this long after the last slider move
   const $ = (id) => document.getElementById(id);
 
@@ -29,6 +30,8 @@
     afterUrl: null,
     previewXhr: null,
     timer: 0,
+    pickSeq: 0,          // numbers each pick: a reply to an older pick is stale
+    picking: false,      // a pick is uploading or being measured
     maxUploadMb: null,
     maxJobFiles: null,
     batchTimer: 0,
@@ -85,12 +88,19 @@
     else el.progress.value = Math.round(fraction * 100);
   }
   const hideStatus = () => { el.status.hidden = true; };
-  function showError(err) {
+  // `from` names what failed, so a later success clears only its own kind of error
+  // (a preview that works must not hide "this file could not be read").
+  function showError(err, from = "") {
     if (err && err.aborted) return;
     el.error.textContent = err instanceof Error ? err.message : String(err);
+    el.error.dataset.from = from;
     el.error.hidden = false;
   }
-  const clearError = () => { el.error.hidden = true; el.error.textContent = ""; };
+  function clearError(from = null) {
+    if (from !== null && el.error.dataset.from !== from) return;
+    el.error.hidden = true;
+    el.error.textContent = "";
+  }
 
   // ---- analysis -------------------------------------------------------------------------
 
@@ -132,40 +142,55 @@
 
   // ---- choosing a photo -----------------------------------------------------------------
 
+  // The photo on screen stays current until the server has read the new one: a file
+  // it refuses leaves the previous photo, its sliders and Download as they were.
   async function pick(file) {
     if (!file) return;
     clearError();
-    if (state.maxUploadMb && file.size > state.maxUploadMb * 1024 * 1024) {
-      showError(new Error(`This photo is ${(file.size / 1048576).toFixed(1)} MB; ` +
+    if (state.maxUploadMb && file.size > state.maxUploadMb * MB) {
+      showError(new Error(`This photo is ${(file.size / MB).toFixed(1)} MB; ` +
         `the server accepts up to ${state.maxUploadMb} MB.`));
       return;
     }
-    clearTimeout(state.batchTimer);  // a single photo replaces a finished or running list
-    el.batch.hidden = true;
-    state.file = file;
-    state.previewBlob = null;
-    document.body.classList.add("has-photo");
+    const seq = ++state.pickSeq;
+    const current = () => seq === state.pickSeq;
+    state.picking = true;
     showStatus("Uploading and measuring…", 0);
     const form = new FormData();
     form.append("file", file, file.name);
     form.append("preview_max_side", String(PREVIEW_SIDE));
+    let info;
     try {
       const { xhr } = await send("/v1/analyse", form, {
         json: true,
-        onUpload: (f) => showStatus(f < 1 ? "Uploading…" : "Measuring…", f < 1 ? f : null),
+        onUpload: (f) => current() &&
+          showStatus(f < 1 ? "Uploading…" : "Measuring…", f < 1 ? f : null),
       }).promise;
-      const info = xhr.response;
-      state.info = info;
-      describe(info);
-      setSliders(info.would_use);
-      el.before.src = info.preview;
-      state.previewBlob = dataUrlToBlob(info.preview);
-      el.work.hidden = false;
-      await preview();
+      info = xhr.response;
     } catch (err) {
+      if (!current()) return;  // a newer pick owns the status and error lines
+      state.picking = false;
       hideStatus();
-      showError(err);
+      showError(err, "pick");
+      return;
     }
+    if (!current()) return;
+    state.picking = false;
+    showPhoto(file, info);
+    await preview();
+  }
+
+  function showPhoto(file, info) {
+    clearTimeout(state.batchTimer);  // a single photo replaces a finished or running list
+    el.batch.hidden = true;
+    state.file = file;
+    state.info = info;
+    describe(info);
+    setSliders(info.would_use);
+    el.before.src = info.preview;
+    state.previewBlob = dataUrlToBlob(info.preview);
+    document.body.classList.add("has-photo");
+    el.work.hidden = false;
   }
 
   // fetch() of a data: URL is blocked by the page's Content-Security-Policy; decode it here.
@@ -180,13 +205,15 @@
   // ---- previews -------------------------------------------------------------------------
 
   async function preview() {
-    if (!state.previewBlob) return;
+    const blob = state.previewBlob;
+    if (!blob) return;
     if (state.previewXhr) state.previewXhr.abort();  // only the latest settings matter
     el.busy.hidden = false;
-    const req = send("/v1/enhance", optionsForm(state.previewBlob, true));
+    const req = send("/v1/enhance", optionsForm(blob, true));
     state.previewXhr = req.xhr;
     try {
       const { xhr } = await req.promise;
+      if (blob !== state.previewBlob) return;  // a preview of a photo no longer shown
       if (state.afterUrl) URL.revokeObjectURL(state.afterUrl);
       state.afterUrl = URL.createObjectURL(xhr.response);
       el.after.src = state.afterUrl;
@@ -194,10 +221,13 @@
       el.used.textContent = stats.timings_s
         ? `Preview ${stats.width} × ${stats.height} in ${sum(stats.timings_s).toFixed(2)} s`
         : "";
-      clearError();
-      hideStatus();
+      clearError("preview");
+      if (!state.picking) hideStatus();
     } catch (err) {
-      if (!err.aborted) { hideStatus(); showError(err); }
+      if (!err.aborted && blob === state.previewBlob) {
+        if (!state.picking) hideStatus();
+        showError(err, "preview");
+      }
     } finally {
       if (state.previewXhr === req.xhr) { state.previewXhr = null; el.busy.hidden = true; }
     }
@@ -257,13 +287,17 @@
         `${state.maxJobFiles} at a time.`));
       return;
     }
-    const tooBig = state.maxUploadMb && files.find((f) => f.size > state.maxUploadMb * 1048576);
+    const tooBig = state.maxUploadMb && files.find((f) => f.size > state.maxUploadMb * MB);
     if (tooBig) {
-      showError(new Error(`${tooBig.name} is ${(tooBig.size / 1048576).toFixed(1)} MB; ` +
+      showError(new Error(`${tooBig.name} is ${(tooBig.size / MB).toFixed(1)} MB; ` +
         `the server accepts up to ${state.maxUploadMb} MB.`));
       return;
     }
     clearTimeout(state.batchTimer);
+    // A photo still being measured must not replace this list when its reply lands.
+    if (state.picking) hideStatus();
+    state.pickSeq++;
+    state.picking = false;
     const form = new FormData();
     for (const f of files) form.append("files", f, f.name);
     form.append("model", $("model").value);
