@@ -244,6 +244,20 @@ def test_several_photos_enhanced_as_one_job(browser, server_url, tmp_path):
         with zipfile.ZipFile(saved) as z:
             assert sorted(z.namelist()) == ["room_0_lumos.jpg", "room_1_lumos.jpg"]
         errors.clear()  # the failed file is not a console error, but keep the check strict below
+
+        # The footer says how long results are kept; Delete removes them now.
+        assert "for up to 60 minutes" in page.text_content("#privacy")
+        job = page.get_attribute("#batch", "data-job")
+        page.click("#batch-delete")
+        page.wait_for_function(
+            "() => document.getElementById('batch-summary').textContent"
+            " === 'Deleted from the server.'"
+        )
+        assert page.locator("#batch-zip").is_hidden()
+        assert page.locator("#batch-list li").count() == 0
+        gone = page.evaluate("(id) => fetch('/v1/jobs/' + id).then((r) => r.status)", job)
+        assert gone == 404
+        errors.clear()  # the browser logs that 404 as a console error
         page.click("#batch-close")
         assert page.locator("#batch").is_hidden()
         assert errors == []

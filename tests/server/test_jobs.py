@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import time
 import zipfile
 
@@ -99,3 +100,45 @@ def test_shutdown_removes_everything(make_client, jpeg):
         root = state_of(client).workspace.root
         assert root.exists()
     assert not root.exists()
+
+
+def test_delete_a_finished_job_removes_its_files(client, jpeg):
+    job = client.post("/v1/jobs", files=[("files", ("a.jpg", jpeg))]).json()
+    assert _poll(client, job["id"])["status"] == "done"
+    assert not state_of(client).workspace.is_empty()
+    r = client.delete(f"/v1/jobs/{job['id']}")
+    assert r.status_code == 204 and r.content == b""
+    assert state_of(client).workspace.is_empty()
+    assert client.get(f"/v1/jobs/{job['id']}").status_code == 404
+    assert client.get(f"/v1/jobs/{job['id']}/zip").status_code == 404
+    assert client.delete(f"/v1/jobs/{job['id']}").status_code == 404
+
+
+def test_delete_unknown_job_is_404(client):
+    r = client.delete("/v1/jobs/nope")
+    assert r.status_code == 404 and "no such job" in r.json()["detail"]
+
+
+def test_delete_a_running_job_stops_it(client, jpeg, monkeypatch):
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow(src, out_dir, params, token):  # type: ignore[no-untyped-def]
+        calls.append(src.name)
+        started.set()
+        release.wait(10)
+        token.check()  # as the pipeline does between tiles
+        raise AssertionError("the deleted job's file was not stopped")
+
+    monkeypatch.setattr("lumos.server.jobs.enhance_file", slow)
+    files = [("files", (f"{i}.jpg", jpeg)) for i in range(3)]
+    job = client.post("/v1/jobs", files=files).json()
+    assert started.wait(10)
+    assert client.delete(f"/v1/jobs/{job['id']}").status_code == 204
+    release.set()
+    end = time.monotonic() + 10
+    while not state_of(client).workspace.is_empty() and time.monotonic() < end:
+        time.sleep(0.02)
+    assert state_of(client).workspace.is_empty()
+    assert calls == ["in0"]  # the files still waiting were never enhanced
+    assert client.get(f"/v1/jobs/{job['id']}").status_code == 404

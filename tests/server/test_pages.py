@@ -21,6 +21,12 @@ def test_healthz(client):
     body = r.json()
     assert body["status"] == "ok" and body["running_or_queued"] == 0
     assert body["capacity"] == 10 and body["max_upload_mb"] == 50
+    assert body["job_ttl_s"] == 3600
+
+
+def test_page_footer_says_how_long_batch_results_stay(client):
+    text = client.get("/").text
+    assert "deleted from this server right after" in text and "until you delete them" in text
 
 
 def test_page_has_no_external_urls(client):

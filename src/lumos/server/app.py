@@ -120,7 +120,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["*"],
             expose_headers=["Content-Disposition", "Retry-After", "X-Lumos-Stats"],
         )

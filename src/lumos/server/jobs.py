@@ -5,8 +5,9 @@ runner thread that hands each file to the shared :class:`Limiter` (so batch
 work never runs more enhancements at once than the server allows, but waits
 its turn instead of being refused). Jobs expire ``job_ttl_s`` after creation:
 :meth:`JobStore.sweep` deletes them and their files (it runs on every job
-request and periodically), and :meth:`JobStore.close` deletes all of them at
-shutdown. A job still running when it expires is stopped first.
+request and periodically), :meth:`JobStore.delete` deletes one when its client
+asks, and :meth:`JobStore.close` deletes all of them at shutdown. A job still
+running when it expires or is deleted is stopped first.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import LumosError
-from .limits import Cancelled, Limiter, QueueFullError
+from .limits import Cancelled, CancelToken, Limiter, QueueFullError
 from .processing import EnhanceParams, enhance_file
 from .settings import ServerSettings
 from .uploads import Workspace
@@ -58,8 +59,9 @@ class Job:
     items: list[JobItem]
     created: float = field(default_factory=time.monotonic)
     finished: bool = False
-    discarded: bool = False  # expired or shut down: the runner stops and deletes the folder
+    discarded: bool = False  # expired, deleted or shut down: the runner stops, deletes the folder
     zip_path: Path | None = None
+    token: CancelToken | None = None  # of the file being enhanced, to stop it mid-way
 
     @property
     def done(self) -> int:
@@ -146,6 +148,9 @@ class JobStore:
         future, token = self.limiter.submit(
             lambda tok: enhance_file(item.source, out_dir, job.params, tok), admit=False
         )
+        job.token = token
+        if job.discarded:  # deleted between the runner's check and now
+            token.cancel()
         try:
             result = future.result(timeout=self.settings.timeout_s)
         except FutureTimeout:
@@ -193,8 +198,19 @@ class JobStore:
         job.zip_path = path
         return path
 
+    def delete(self, job_id: str) -> bool:
+        """Stop the job if it runs and delete it and its files now; ``False`` if unknown."""
+        with self._lock:
+            job = self._jobs.pop(job_id, None)
+        if job is None:
+            return False
+        self._discard(job)
+        return True
+
     def _discard(self, job: Job) -> None:
         job.discarded = True
+        if job.token is not None:
+            job.token.cancel()  # the file being enhanced stops at its next tile
         if job.finished:
             shutil.rmtree(job.folder, ignore_errors=True)
         # else: the runner deletes the folder when it stops (see _run)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, HTTPException, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import LumosError, OptionError
@@ -116,6 +116,18 @@ async def job_status(state: State, job_id: str) -> JobStatus:
         zip_url=f"/v1/jobs/{job.id}/zip" if job.finished and job.failed < len(job.items) else None,
         expires_in_s=round(state.jobs.expires_in(job), 1),
     )
+
+
+@router.delete("/{job_id}", status_code=204, response_class=Response, responses=_NOT_FOUND)
+async def delete_job(state: State, job_id: str) -> Response:
+    """Delete a job and its files now, instead of when it expires.
+
+    A running job is stopped first: the file being enhanced is abandoned and the
+    files still waiting are not enhanced.
+    """
+    if not await run_in_threadpool(state.jobs.delete, job_id):
+        raise HTTPException(404, "no such job; it may have expired")
+    return Response(status_code=204)
 
 
 @router.get(

@@ -78,4 +78,5 @@ async def healthz(state: State) -> Health:
         max_upload_mb=s.max_upload_mb,
         max_megapixels=s.max_megapixels,
         max_job_files=s.max_job_files,
+        job_ttl_s=s.job_ttl_s,
     )

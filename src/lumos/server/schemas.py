@@ -26,6 +26,7 @@ class Health(BaseModel):
     max_upload_mb: float
     max_megapixels: float
     max_job_files: int
+    job_ttl_s: float = Field(description="seconds a batch job's results are kept at most")
 
 
 class JobCreated(BaseModel):

@@ -16,7 +16,7 @@
     another: $("another"), auto: $("auto"), more: $("more"), moreFiles: $("more-files"),
     batch: $("batch"), batchSettings: $("batch-settings"), batchProgress: $("batch-progress"),
     batchSummary: $("batch-summary"), batchList: $("batch-list"), batchZip: $("batch-zip"),
-    batchClose: $("batch-close"),
+    batchClose: $("batch-close"), batchDelete: $("batch-delete"), keep: $("keep"),
     size: $("a-size"), bright: $("a-bright"), noise: $("a-noise"), light: $("a-light"),
   };
   const sliders = ["denoise", "detail", "brightness"].map((id) => ({
@@ -313,6 +313,8 @@
     el.batch.hidden = false;
     el.batch.scrollIntoView({ block: "nearest" });
     el.batchZip.hidden = true;
+    el.batchDelete.hidden = true;
+    delete el.batch.dataset.job;  // stops the polling of an earlier list
     el.batchList.replaceChildren();
     el.batchProgress.value = 0;
     el.batchSummary.textContent = `Uploading ${files.length} photos…`;
@@ -326,14 +328,16 @@
         },
       }).promise;
       el.batch.dataset.job = xhr.response.id;
-      await poll(xhr.response.status_url);
+      el.batchDelete.hidden = false;
+      await poll(xhr.response.status_url, xhr.response.id);
     } catch (err) {
       el.batchSummary.textContent = "";
       showError(err);
     }
   }
 
-  async function poll(url) {
+  async function poll(url, id) {
+    const current = () => el.batch.dataset.job === id;  // not deleted nor replaced meanwhile
     let job;
     try {
       const r = await fetch(url);
@@ -341,12 +345,13 @@
         `The server answered ${r.status}`);
       job = await r.json();
     } catch (err) {
-      showError(err instanceof TypeError ? new Error("Cannot reach the server.") : err);
+      if (current()) showError(err instanceof TypeError ? new Error("Cannot reach the server.") : err);
       return;
     }
+    if (!current()) return;
     renderJob(job);
     if (job.status === "queued" || job.status === "running") {
-      state.batchTimer = setTimeout(() => poll(url), POLL_MS);
+      state.batchTimer = setTimeout(() => poll(url, id), POLL_MS);
     }
   }
 
@@ -383,6 +388,27 @@
       : f.status === "done" ? "done" : f.status === "running" ? "enhancing…" : "waiting";
     li.append(name, note);
     return li;
+  }
+
+  // The results stay on the server until the job expires unless the user deletes them.
+  async function deleteJob() {
+    const id = el.batch.dataset.job;
+    if (!id) return;
+    clearTimeout(state.batchTimer);
+    el.batchDelete.disabled = true;
+    try {
+      const r = await fetch(`/v1/jobs/${encodeURIComponent(id)}`, { method: "DELETE" });
+      if (!r.ok && r.status !== 404) throw new Error(`The server answered ${r.status}`);
+      delete el.batch.dataset.job;
+      el.batchZip.hidden = true;
+      el.batchDelete.hidden = true;
+      el.batchList.replaceChildren();
+      el.batchSummary.textContent = "Deleted from the server.";
+    } catch (err) {
+      showError(err instanceof TypeError ? new Error("Cannot reach the server.") : err);
+    } finally {
+      el.batchDelete.disabled = false;
+    }
   }
 
   // ---- comparison slider (mouse, touch, keyboard) ---------------------------------------
@@ -459,6 +485,7 @@
   el.moreFiles.addEventListener("change", () => {
     if (el.moreFiles.files.length) runBatch(Array.from(el.moreFiles.files), true);
   });
+  el.batchDelete.addEventListener("click", deleteJob);
   el.batchClose.addEventListener("click", () => {
     clearTimeout(state.batchTimer);
     el.batch.hidden = true;
@@ -470,5 +497,8 @@
     state.maxUploadMb = h.max_upload_mb;
     state.maxJobFiles = h.max_job_files;
     el.limits.textContent = `Up to ${h.max_upload_mb} MB and ${h.max_megapixels} megapixels.`;
+    const minutes = Math.round(h.job_ttl_s / 60);
+    el.keep.textContent = minutes >= 1 ? `for up to ${minutes} minute${minutes === 1 ? "" : "s"}`
+      : `for up to ${Math.round(h.job_ttl_s)} seconds`;
   }).catch(() => { /* the page still works without the limits line */ });
 })();
