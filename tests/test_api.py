@@ -87,6 +87,43 @@ def test_bad_options_and_inputs() -> None:
         lumos.enhance("/definitely/not/here.jpg")
 
 
+def test_float_arrays_are_checked_and_keep_their_dtype() -> None:
+    f64 = _dark().astype(np.float64)
+    out = lumos.enhance(f64)
+    assert out.image.dtype == np.float64 and out.image.shape == f64.shape  # same dtype back
+    assert lumos.enhance(np.minimum(f64 * 1.0001 + 1e-4, 1.0001)).image.max() <= 1.0
+    with pytest.raises(InputError, match=r"must be in \[0, 1\].*uint8"):
+        lumos.enhance(f64 * 255)  # 0..255 floats: once clipped to nearly white
+    bad = f64.copy()
+    bad[3, 4, 1] = np.nan
+    with pytest.raises(InputError, match="NaN or infinite"):
+        lumos.enhance(bad)
+    bad[3, 4, 1] = np.inf
+    with pytest.raises(InputError, match="NaN or infinite"):
+        lumos.enhance(bad)
+
+
+def test_auto_like_the_cli_and_messages_name_the_keyword() -> None:
+    auto = lumos.enhance(_dark(), denoise="auto", detail="Auto", brightness="auto")
+    plain = lumos.enhance(_dark())
+    np.testing.assert_array_equal(auto.image, plain.image)
+    cases = [
+        ({"denoise": 3}, "denoise must be between 0 and 2", "--denoise must"),
+        ({"detail": "lots"}, "detail must be a number", "--detail must"),
+        ({"tile": 8}, "tile must be 0", "--tile must"),
+        ({"max_megapixels": float("nan")}, "max_megapixels must be", "--max-megapixels must"),
+        ({"scale": 3}, "scale must be 1, 2 or 4", "--scale must"),
+        ({"model": "mirnet"}, "model 'mirnet' needs weights", "--model mirnet needs --weights"),
+    ]
+    for kw, api_words, cli_words in cases:
+        with pytest.raises(OptionError) as exc:
+            lumos.enhance(_dark(), **kw)
+        assert str(exc.value).startswith(api_words) and "--" not in str(exc.value)
+        assert exc.value.cli_message.startswith(cli_words)
+    with pytest.raises(OptionError, match=r"^quality must be from 1 to 100"):
+        lumos.enhance(_dark()).save("x.png", quality=0)
+
+
 def test_public_names_are_sorted_and_exist() -> None:
     assert lumos.__all__ == sorted(lumos.__all__)
     for name in lumos.__all__:

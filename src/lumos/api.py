@@ -28,6 +28,8 @@ from .pipeline import PipelineResult, run_pipeline
 
 __all__ = ["EnhanceResult", "analyse_image", "enhance", "load", "make_options"]
 
+_AUTO_OPTIONS = ("denoise", "detail", "brightness")
+
 
 @dataclass
 class EnhanceResult:
@@ -67,15 +69,19 @@ def make_options(**options: Any) -> EnhanceOptions:
     """Build validated :class:`EnhanceOptions` from keyword arguments.
 
     ``tile`` is accepted as a shortcut for ``tiling=TilingOptions(tile=...)``;
-    ``brightness="auto"`` means ``None``. Unknown names raise ``OptionError``.
+    ``"auto"`` for ``denoise``, ``detail`` or ``brightness`` means ``None`` (chosen
+    from the photo), as on the command line. Unknown names raise ``OptionError``,
+    whose message names the keyword (``denoise must be between 0 and 2, got 3``).
     """
     from .errors import OptionError
 
     opts = dict(options)
     if "tile" in opts:
         opts["tiling"] = TilingOptions(tile=opts.pop("tile"))
-    if opts.get("brightness") == "auto":
-        opts["brightness"] = None
+    for name in _AUTO_OPTIONS:
+        value = opts.get(name)
+        if isinstance(value, str) and value.strip().lower() == "auto":
+            opts[name] = None
     allowed = set(EnhanceOptions.__dataclass_fields__)
     unknown = sorted(set(opts) - allowed)
     if unknown:
@@ -108,8 +114,9 @@ def enhance(
     Parameters
     ----------
     image : path, PIL.Image.Image or ndarray
-        An array may be uint8, uint16 or float (values in [0, 1]) of shape
-        (H, W), (H, W, 1), (H, W, 3) or (H, W, 4).
+        An array may be uint8, uint16 or float32/float64 (values in [0, 1]; NaN,
+        infinity or values on another scale such as 0..255 raise ``InputError``)
+        of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4).
     intermediates : bool
         Keep every stage's output in ``result.intermediates``.
     progress : callable, optional

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from .errors import OptionError
@@ -32,9 +33,9 @@ def _check_strength(name: str, value: float | None, top: float = 1.0) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise OptionError(f"--{name} must be a number between 0 and {top:g}, got {value!r}")
+        raise OptionError(f"must be a number between 0 and {top:g}, got {value!r}", option=name)
     if not 0.0 <= float(value) <= top:
-        raise OptionError(f"--{name} must be between 0 and {top:g}, got {value}")
+        raise OptionError(f"must be between 0 and {top:g}, got {value}", option=name)
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,11 @@ class TilingOptions:
 
     def __post_init__(self) -> None:
         if isinstance(self.tile, bool) or not isinstance(self.tile, int):
-            raise OptionError(f"--tile must be an integer, got {self.tile!r}")
+            raise OptionError(f"must be an integer, got {self.tile!r}", option="tile")
         if self.tile != 0 and self.tile < 64:
-            raise OptionError(f"--tile must be 0 (no tiling) or at least 64, got {self.tile}")
+            raise OptionError(
+                f"must be 0 (no tiling) or at least 64, got {self.tile}", option="tile"
+            )
 
 
 def _default_model() -> str:
@@ -117,27 +120,35 @@ class EnhanceOptions:
             )
         if self.light not in LIGHT_CHOICES:
             raise OptionError(
-                f"--light must be one of {', '.join(LIGHT_CHOICES)}, got {self.light!r}"
+                f"must be one of {', '.join(LIGHT_CHOICES)}, got {self.light!r}", option="light"
             )
         if needs_weights(self.model) and not self.weights:
-            raise OptionError(f"--model {self.model} needs --weights (the published checkpoint)")
+            raise OptionError(
+                f"model {self.model!r} needs weights (the published checkpoint)",
+                cli=f"--model {self.model} needs --weights (the published checkpoint)",
+            )
         if self.weights is not None and not needs_weights(self.model):
-            raise OptionError(f"--weights is only for models run from user files, not {self.model}")
+            raise OptionError(
+                f"weights are only for models run from user files, not {self.model}",
+                cli=f"--weights is only for models run from user files, not {self.model}",
+            )
         _check_strength("denoise", self.denoise, DENOISE_MAX)
         _check_strength("detail", self.detail)
         if self.brightness is not None:
             b = self.brightness
             if isinstance(b, bool) or not isinstance(b, (int, float)) or not 0.05 <= b <= 0.95:
                 raise OptionError(
-                    f"--brightness must be 'auto' or a target mean between 0.05 and 0.95, got {b!r}"
+                    f"must be 'auto' or a target mean between 0.05 and 0.95, got {b!r}",
+                    option="brightness",
                 )
         m = self.max_megapixels
-        if isinstance(m, bool) or not isinstance(m, (int, float)) or m <= 0:
-            raise OptionError(f"--max-megapixels must be a positive number, got {m!r}")
+        if isinstance(m, bool) or not isinstance(m, (int, float)) or not math.isfinite(m) or m <= 0:
+            raise OptionError(f"must be a positive number, got {m!r}", option="max_megapixels")
         sc = self.scale
         if isinstance(sc, bool) or not isinstance(sc, int) or sc not in SCALE_CHOICES:
-            raise OptionError(f"--scale must be 1, 2 or 4, got {sc!r}")
+            raise OptionError(f"must be 1, 2 or 4, got {sc!r}", option="scale")
         if self.upscaler not in UPSCALER_CHOICES:
             raise OptionError(
-                f"--upscaler must be one of {', '.join(UPSCALER_CHOICES)}, got {self.upscaler!r}"
+                f"must be one of {', '.join(UPSCALER_CHOICES)}, got {self.upscaler!r}",
+                option="upscaler",
             )

@@ -85,7 +85,45 @@ class OutputError(LumosError):
 
 
 class OptionError(LumosError, ValueError):
-    """An option value is out of range, of the wrong type, or unknown."""
+    """An option value is out of range, of the wrong type, or unknown.
+
+    The same check serves the Python API (keyword ``denoise=``) and the CLI
+    (flag ``--denoise``), so the error carries the option's name and each side
+    words it its own way: ``str(exc)`` and ``exc.message`` name the keyword,
+    :attr:`cli_message` the flag.
+
+    Parameters
+    ----------
+    message : str
+        With ``option``: the rest of the sentence (``"must be between 0 and 2, got 3"``);
+        without it, the whole message.
+    option : str, optional
+        The keyword the error is about (``"max_megapixels"``); the CLI shows it
+        as ``--max-megapixels``.
+    cli : str, optional
+        The whole message in CLI words, for one that names several options.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        option: str | None = None,
+        cli: str | None = None,
+    ) -> None:
+        self.option = option
+        if option is not None:
+            cli = cli or f"--{option.replace('_', '-')} {message}"
+            message = f"{option} {message}"
+        super().__init__(message, path=path)
+        self._cli = cli
+
+    @property
+    def cli_message(self) -> str:
+        """The message as the ``lumos`` command shows it, naming flags (``--denoise``)."""
+        text = self._cli or self.message
+        return f"{self.path}: {text}" if self.path is not None else text
 
 
 class ModelError(LumosError):

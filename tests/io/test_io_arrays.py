@@ -37,7 +37,7 @@ def test_round_trip(dtype: str, layout: str) -> None:
 
     back = image_to_array(decoded.rgb, decoded.alpha, kind)
     assert back.shape == arr.shape
-    assert back.dtype == (np.float32 if dtype.startswith("float") else arr.dtype)
+    assert back.dtype == arr.dtype  # float64 in, float64 out
     if dtype.startswith("uint"):
         np.testing.assert_array_equal(back, arr)
     else:
@@ -50,12 +50,33 @@ def test_greyscale_is_three_equal_channels() -> None:
     np.testing.assert_allclose(decoded.rgb[0, :, 2], [0.0, 128 / 255, 1.0], atol=1e-7)
 
 
-def test_float_out_of_range_is_clipped() -> None:
-    arr = np.array([[[-0.5, 1.5, np.nan], [0.25, 0.5, 1e300]]], dtype=np.float64)
+def test_float_small_overshoot_is_clipped() -> None:
+    # Resampling rings a little past [0, 1]; that is clipped, not refused.
+    arr = np.array([[[-0.01, 1.0001, 0.5], [0.25, 0.5, 1.26]]], dtype=np.float64)
     decoded, kind = image_from_array(arr)
-    np.testing.assert_array_equal(decoded.rgb, [[[0.0, 1.0, 0.0], [0.25, 0.5, 1.0]]])
+    np.testing.assert_allclose(decoded.rgb, [[[0.0, 1.0, 0.5], [0.25, 0.5, 1.0]]])
     out = image_to_array(decoded.rgb * 2 - 0.5, None, kind)
-    assert out.dtype == np.float32 and out.min() >= 0.0 and out.max() <= 1.0
+    assert out.dtype == np.float64 and out.min() >= 0.0 and out.max() <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [
+        ([0.0, 128.0, 255.0], r"must be in \[0, 1\], got values from 0 to 255; .* uint8"),
+        ([0.0, -3.0, 0.5], "must be in"),
+        ([0.0, np.nan, 0.5], "NaN or infinite"),
+        ([0.0, np.inf, 0.5], "NaN or infinite"),
+        ([0.0, 1e300, 0.5], "NaN or infinite"),  # overflows float32
+    ],
+)
+def test_float_on_another_scale_or_not_finite_is_refused(values: list, words: str) -> None:
+    arr = np.array([[values]], dtype=np.float64)
+    with pytest.raises(InputError, match=words):
+        image_from_array(arr)
+    rgba = np.zeros((1, 2, 4), np.float64)
+    rgba[0, 0, 3] = values[1]
+    with pytest.raises(InputError, match="alpha"):
+        image_from_array(rgba)
 
 
 def test_opaque_result_for_rgba_caller() -> None:

@@ -267,7 +267,7 @@ def test_alen_branch_is_decided_once(checkpoints) -> None:
 
 
 def test_seed_models_need_weights() -> None:
-    with pytest.raises(OptionError, match="needs --weights"):
+    with pytest.raises(OptionError, match="needs weights"):
         EnhanceOptions(model="mirnet")
     with pytest.raises(OptionError, match="only for models"):
         EnhanceOptions(model="classical", weights="x.pth")

@@ -46,7 +46,7 @@ def test_scale_field_enlarges(client) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(("fields", "words"), [
     ({"scale": "3"}, "must be 1, 2 or 4"),
-    ({"scale": "2", "upscaler": "esrgan"}, "--upscaler must be one of"),
+    ({"scale": "2", "upscaler": "esrgan"}, "upscaler must be one of"),
 ])  # fmt: skip
 def test_bad_scale_is_422(client, fields, words) -> None:  # type: ignore[no-untyped-def]
     r = _post(client, **fields)

@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except OptionError as exc:
-        print(f"lumos: {exc}", file=sys.stderr)
+        print(f"lumos: {exc.cli_message}", file=sys.stderr)
         return EXIT_USAGE
     except LumosError as exc:
         print(f"lumos: {exc}", file=sys.stderr)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import math
+from pathlib import Path
 
 from ..config import DEFAULT_MAX_MEGAPIXELS, DENOISE_MAX
 
@@ -59,13 +61,26 @@ def brightness(text: str) -> float | None:
 
 
 def positive_float(text: str) -> float:
+    """A finite number above 0 (``nan`` and ``inf`` are refused here, not per file)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
+
+
+def nonempty(text: str) -> str:
+    """A path as typed (a trailing slash kept); ``""`` is refused: Path("") would mean "."."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty path")
+    return text
+
+
+def path(text: str) -> Path:
+    """A non-empty path."""
+    return Path(nonempty(text))
 
 
 def int_range(lo: int, hi: int):

@@ -28,6 +28,10 @@ __all__ = [
 
 
 _BAND_ROWS = 256
+# Float input may overshoot [0, 1] by this much (Lanczos/bicubic ringing reaches about
+# 0.26 at the corner of a bright square) and is clipped; beyond it the values are on
+# another scale (0..255, 0..65535, HDR), which clipping would turn nearly white.
+FLOAT_SLACK = 0.5
 _DTYPES = ("uint8", "uint16", "float32", "float64")
 _LAYOUTS = {2: "HW", 1: "HW1", 3: "HW3", 4: "HW4"}
 _MODE_FOR_LAYOUT = {"HW": "L", "HW1": "L", "HW3": "RGB", "HW4": "RGBA"}
@@ -103,6 +107,18 @@ def quantize(
     return out[..., 0] if channels == 1 else out
 
 
+def _check_float_range(part: np.ndarray, what: str) -> None:
+    """Refuse NaN/inf and values on another scale; min/max make no full-size temporary."""
+    lo, hi = float(part.min()), float(part.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise InputError(f"float {what} contains NaN or infinite values; lumos needs [0, 1]")
+    if lo < -FLOAT_SLACK or hi > 1.0 + FLOAT_SLACK:
+        raise InputError(
+            f"float {what} must be in [0, 1], got values from {lo:.4g} to {hi:.4g}; "
+            "for 0..255 data pass uint8 (or divide by 255)"
+        )
+
+
 def _bad_array(array: Any) -> InputError:
     what = (
         f"shape {tuple(array.shape)} dtype {array.dtype}"
@@ -166,11 +182,14 @@ def image_from_array(array: Any) -> tuple[DecodedImage, ArrayKind]:
     Raises
     ------
     InputError
-        For other dtypes or shapes; the message names the ones given.
+        For other dtypes or shapes (the message names the ones given), or float
+        values that are not finite or not on the [0, 1] scale.
 
     Notes
     -----
-    Float values outside [0, 1] are clipped and NaN becomes 0, without a warning.
+    Float values must lie in [0, 1]: a small overshoot (up to ``FLOAT_SLACK`` = 0.5,
+    e.g. ringing from resampling) is clipped; values further out (0..255 data) and
+    NaN or infinity raise :class:`InputError` rather than being clipped nearly white.
     In-memory images are never rotated: a PIL image's EXIF (orientation
     included) is kept as it is, so a saved result shows the way the input did.
     Float input counts as 16-bit (``meta.bit_depth == 16``), so saving it as
@@ -204,10 +223,10 @@ def image_from_array(array: Any) -> tuple[DecodedImage, ArrayKind]:
             rgb[...] = src[..., :3] if layout != "HW1" else src
             if alpha is not None:
                 alpha[...] = src[..., 3]
-        for part in (rgb, alpha):
+        for part, what in ((rgb, "image"), (alpha, "alpha")):
             if part is not None:
-                np.fmax(part, 0.0, out=part)  # NaN -> 0
-                np.fmin(part, 1.0, out=part)
+                _check_float_range(part, what)
+                np.clip(part, 0.0, 1.0, out=part)
     else:
         scale = 255.0 if array.dtype == np.uint8 else 65535.0
         to_float(src[..., :3] if layout == "HW4" else src, scale, out=rgb)
@@ -237,7 +256,7 @@ def image_to_array(rgb: FloatImage, alpha: FloatMap | None, kind: ArrayKind) -> 
     Returns
     -------
     ndarray or PIL.Image.Image
-        uint8 → uint8, uint16 → uint16, float32/float64 → float32 in [0, 1];
+        uint8 → uint8, uint16 → uint16, float32 → float32, float64 → float64 in [0, 1];
         (H, W) in → (H, W) out. A PIL image when the input was one, in its mode
         (palette and CMYK inputs come back as RGB/RGBA).
 
@@ -260,6 +279,8 @@ def image_to_array(rgb: FloatImage, alpha: FloatMap | None, kind: ArrayKind) -> 
         if alpha is not None:
             a = np.clip(alpha, 0.0, 1.0)[..., None]
             out = np.concatenate([out[..., None] if grey else out, a], axis=2)
+        if kind.dtype == "float64":
+            out = out.astype(np.float64)
     else:
         out = quantize(rgb, alpha, bits=16 if kind.dtype == "uint16" else 8, grey=grey)
     if kind.layout == "HW1" and out.ndim == 2:

@@ -208,10 +208,14 @@ def _read_header(fp: IO[bytes], path: Path, header: bytes, fmt: str, limit: floa
 
 @contextmanager
 def _opened(path: PathLike, max_megapixels: float) -> Iterator[tuple[Path, IO[bytes], _Header]]:
-    if isinstance(max_megapixels, bool) or not isinstance(max_megapixels, (int, float)):
-        raise OptionError(f"max_megapixels must be a positive number, got {max_megapixels!r}")
-    if not max_megapixels > 0:
-        raise OptionError(f"max_megapixels must be a positive number, got {max_megapixels!r}")
+    if (
+        isinstance(max_megapixels, bool)
+        or not isinstance(max_megapixels, (int, float))
+        or not max_megapixels > 0
+    ):
+        raise OptionError(
+            f"must be a positive number, got {max_megapixels!r}", option="max_megapixels"
+        )
     path, header, fmt = _check_file(path)
     with open(path, "rb") as fp:
         head = _read_header(fp, path, header, fmt, float(max_megapixels))

@@ -47,7 +47,7 @@ def _output_format(format: str | None, path: Path) -> str:
     elif isinstance(format, str):
         fmt = format_for_suffix(format)
     else:
-        raise OptionError(f"format must be a string such as 'jpeg', got {format!r}")
+        raise OptionError(f"must be a string such as 'jpeg', got {format!r}", option="format")
     if fmt not in WRITABLE_FORMATS:
         raise OptionError(f"lumos cannot write {fmt} files; choose {', '.join(WRITABLE_FORMATS)}")
     return fmt
@@ -55,9 +55,9 @@ def _output_format(format: str | None, path: Path) -> str:
 
 def _check_quality(quality: int) -> None:
     if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)):
-        raise OptionError(f"--quality must be an integer from 1 to 100, got {quality!r}")
+        raise OptionError(f"must be an integer from 1 to 100, got {quality!r}", option="quality")
     if not 1 <= quality <= 100:
-        raise OptionError(f"--quality must be from 1 to 100, got {quality}")
+        raise OptionError(f"must be from 1 to 100, got {quality}", option="quality")
 
 
 def _check_image(image: DecodedImage) -> None:
