@@ -142,3 +142,25 @@ def test_delete_a_running_job_stops_it(client, jpeg, monkeypatch):
     assert state_of(client).workspace.is_empty()
     assert calls == ["in0"]  # the files still waiting were never enhanced
     assert client.get(f"/v1/jobs/{job['id']}").status_code == 404
+
+
+def test_a_too_large_file_fails_alone_in_a_job(make_client, jpeg):
+    with make_client(max_upload_mb=0.1) as client:
+        files = [("files", ("big.jpg", b"\xff\xd8" + b"\0" * 150_000)), ("files", ("a.jpg", jpeg))]
+        r = client.post("/v1/jobs", files=files)
+        assert r.status_code == 202, r.text
+        big, small = _poll(client, r.json()["id"])["files"]
+        assert big["status"] == "failed"
+        assert big["error"] == "larger than the limit of 0.1 MB"
+        assert small["status"] == "done"
+
+
+def test_a_job_request_above_the_whole_limit_is_413(make_client, jpeg):
+    with make_client(max_upload_mb=0.05, max_job_files=2) as client:
+        files = [("files", (f"{i}.jpg", b"\0" * 90_000)) for i in range(2)]
+        r = client.post("/v1/jobs", files=files)
+        assert r.status_code == 413
+        assert r.json()["detail"] == (
+            "request: larger than one job may be (2 files of up to 0.05 MB each)"
+        )
+        assert state_of(client).workspace.is_empty()

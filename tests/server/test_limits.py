@@ -110,3 +110,41 @@ def test_limiter_admits_concurrency_plus_queue():
     finally:
         gate.set()
         limiter.shutdown()
+
+
+def _multipart(field: str, size: int) -> tuple[bytes, str]:
+    """A multipart body with one ``size``-byte file, and its content type."""
+    boundary = "lumoslimit"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="a.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    body = head + b"\xff" * size + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.parametrize("route", ["/v1/enhance", "/v1/analyse"])
+@pytest.mark.parametrize(
+    ("mb", "size", "limit"),
+    [
+        (1, 1_000_001, "1 MB"),  # just above the file limit: the upload's own count
+        (1, 1_200_000, "1 MB"),  # above the request limit too: refused from Content-Length
+        (50, 50_000_001, "50 MB"),
+        (2.5, 3_000_000, "2.5 MB"),
+    ],
+)
+def test_size_messages_state_the_configured_limit(make_client, route, mb, size, limit):
+    body, content_type = _multipart("file", size)
+    with make_client(max_upload_mb=mb) as client:
+        r = client.post(route, content=body, headers={"content-type": content_type})
+        assert r.status_code == 413
+        assert r.json()["detail"] == f"file: larger than the limit of {limit}"
+
+
+def test_file_limit_is_in_megabytes_of_a_million_bytes(make_client, jpeg):
+    with make_client(max_upload_mb=0.004) as client:  # 4000 bytes
+        assert len(jpeg) < 4000, "the test photo grew; pick a larger limit"
+        r = client.post("/v1/analyse", files={"file": ("a.jpg", jpeg)})
+        assert r.status_code == 200, r.text
+        r = client.post("/v1/analyse", files={"file": ("a.jpg", jpeg + b"\0" * (4001 - len(jpeg)))})
+        assert r.status_code == 413

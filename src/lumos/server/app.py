@@ -24,7 +24,7 @@ from .errors import install_handlers
 from .jobs import JobStore
 from .limits import Limiter
 from .settings import ServerSettings
-from .uploads import Workspace
+from .uploads import Workspace, too_large_text
 
 __all__ = ["ServerState", "create_app", "get_state"]
 
@@ -111,9 +111,14 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     weakref.finalize(app, workspace.close)
     install_handlers(app, retry_after_s=settings.retry_after_s)
 
-    def body_limit(path: str) -> int:
-        files = settings.max_job_files if path.rstrip("/") == "/v1/jobs" else 1
-        return settings.max_body_bytes(files)
+    def body_limit(path: str) -> tuple[int, str]:
+        if path.rstrip("/") == "/v1/jobs":
+            n = settings.max_job_files
+            return settings.max_body_bytes(n), (
+                f"request: larger than one job may be ({n} files of up to "
+                f"{settings.upload_limit_text} each)"
+            )
+        return settings.max_body_bytes(1), f"file: {too_large_text(settings)}"
 
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
     if settings.cors_origins:

@@ -5,6 +5,10 @@ route runs, so a per-route check would come too late for a 10 GB upload. This
 middleware refuses a declared ``Content-Length`` above the limit without
 reading the body, and counts the bytes of every body (chunked uploads declare
 no length) so that it stops the parser as soon as the limit is passed.
+
+The limit of a single-photo request is one file plus room for the form's
+framing, so its message states the per-file limit; a batch request's limit is
+``max_job_files`` such files and its message says so.
 """
 
 from __future__ import annotations
@@ -27,10 +31,10 @@ class BodyLimitMiddleware:
     app : ASGI app
         The wrapped application.
     limit_for : callable
-        Path -> byte limit of its body.
+        Path -> (byte limit of its body, the message of its 413).
     """
 
-    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], tuple[int, str]]) -> None:
         self.app = app
         self.limit_for = limit_for
 
@@ -38,10 +42,10 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["path"])
+        limit, detail = self.limit_for(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _reply_413(send, UploadTooLargeError(limit).detail)
+            await _reply_413(send, detail)
             return
         seen = 0
 
@@ -53,7 +57,7 @@ class BodyLimitMiddleware:
                 if seen > limit:
                     # Raised inside the route's body parsing; FastAPI lets an
                     # HTTPException through, and the handlers turn it into 413.
-                    raise UploadTooLargeError(limit)
+                    raise UploadTooLargeError(detail)
             return message
 
         await self.app(scope, counted, send)

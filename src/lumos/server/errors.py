@@ -37,11 +37,11 @@ class UploadTooLargeError(HTTPException):
 
     An ``HTTPException`` so that FastAPI passes it through unchanged when it is
     raised from inside its own form parsing (other errors there become 400).
+    ``detail`` states the limit as configured (``file: larger than the limit of 50 MB``).
     """
 
-    def __init__(self, max_bytes: int) -> None:
-        mb = max_bytes / (1024 * 1024)
-        super().__init__(413, f"upload is larger than the limit of {mb:.3g} MB")
+    def __init__(self, detail: str) -> None:
+        super().__init__(413, detail)
 
 
 def status_for(exc: LumosError) -> int:

@@ -75,7 +75,7 @@ async def enhance(
     params = with_limits(params, settings)
     async with state.workspace.request_dir() as folder:
         src = folder / "input"
-        await save_upload(file, src, settings.max_upload_bytes)
+        await save_upload(file, src, settings)
         # Header only, before a worker is taken: a decompression bomb costs nothing.
         await run_in_threadpool(probe, src, settings.max_megapixels)
         if report:
@@ -113,7 +113,7 @@ async def analyse(
     side = parse_field("preview_max_side", _options.int_range(16, 4096), preview_max_side)
     async with state.workspace.request_dir() as folder:
         src = folder / "input"
-        await save_upload(file, src, settings.max_upload_bytes)
+        await save_upload(file, src, settings)
         await run_in_threadpool(probe, src, settings.max_megapixels)
         info = await state.limiter.run(
             lambda _tok: analyse_file(src, settings.max_megapixels, side),

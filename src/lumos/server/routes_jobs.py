@@ -12,11 +12,13 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import LumosError, OptionError
 from .app import ServerState, get_state
+from .errors import UploadTooLargeError
 from .forms import EnhanceForm, with_limits
 from .jobs import Job, JobItem
-from .processing import SUFFIXES, output_format, probe
+from .processing import SUFFIXES, EnhanceParams, output_format, probe
 from .schemas import ErrorReply, JobCreated, JobFile, JobStatus
-from .uploads import display_name, download_name, save_upload
+from .settings import ServerSettings
+from .uploads import display_name, download_name, save_upload, too_large_text
 
 __all__ = ["router"]
 
@@ -37,7 +39,7 @@ def _job_or_404(state: ServerState, job_id: str) -> Job:
     "",
     status_code=202,
     responses={
-        413: {"model": ErrorReply, "description": "a file is too large"},
+        413: {"model": ErrorReply, "description": "the whole request is larger than a job may be"},
         422: {"model": ErrorReply, "description": "bad option value or too many files"},
         503: {"model": ErrorReply, "description": "too many jobs running"},
     },
@@ -49,8 +51,10 @@ async def create_job(
 ) -> JobCreated:
     """Start enhancing several photos with the same options; poll the returned URL.
 
-    A file that is not an image or is too large is reported as failed in the
-    job, the others are still enhanced.
+    A file that is not an image, is larger than the per-file limit
+    (``max_upload_mb``) or has too many megapixels is reported as failed in the
+    job; the others are still enhanced. Only a request larger than
+    ``max_job_files`` such files is refused as a whole (413).
     """
     settings = state.settings
     if not files:
@@ -59,31 +63,42 @@ async def create_job(
         raise OptionError(f"too many files: at most {settings.max_job_files} per job")
     params = with_limits(params, settings)
     job_id, folder = state.jobs.new_folder()
-    items: list[JobItem] = []
     try:
-        for index, upload in enumerate(files):
-            src = folder / f"in{index}"
-            await save_upload(upload, src, settings.max_upload_bytes)
-            item = JobItem(
-                index=index,
-                name=download_name(upload.filename, ".jpg"),
-                source=src,
-                source_name=display_name(upload.filename),
-            )
-            try:
-                fmt = await run_in_threadpool(probe, src, settings.max_megapixels)
-                suffix = SUFFIXES[output_format(fmt, params.format)]
-                item.name = download_name(upload.filename, suffix)
-            except LumosError as exc:
-                item.status, item.error = "failed", exc.message
-                src.unlink(missing_ok=True)
-            items.append(item)
+        items = [
+            await _receive(upload, index, folder, params, settings)
+            for index, upload in enumerate(files)
+        ]
     except BaseException:
         await run_in_threadpool(_remove, folder)
         raise
     job = Job(id=job_id, folder=folder, params=params, items=items)
     state.jobs.start(job)
     return JobCreated(id=job_id, status_url=f"/v1/jobs/{job_id}", total=len(items))
+
+
+async def _receive(
+    upload: UploadFile, index: int, folder: Path, params: EnhanceParams, settings: ServerSettings
+) -> JobItem:
+    """Store one upload of a job and check it; a refused file becomes a failed item."""
+    src = folder / f"in{index}"
+    item = JobItem(
+        index=index,
+        name=download_name(upload.filename, ".jpg"),
+        source=src,
+        source_name=display_name(upload.filename),
+    )
+    try:
+        await save_upload(upload, src, settings)
+        fmt = await run_in_threadpool(probe, src, settings.max_megapixels)
+    except UploadTooLargeError:
+        item.status, item.error = "failed", too_large_text(settings)
+    except LumosError as exc:
+        item.status, item.error = "failed", exc.message
+    else:
+        item.name = download_name(upload.filename, SUFFIXES[output_format(fmt, params.format)])
+    if item.status == "failed":
+        src.unlink(missing_ok=True)
+    return item
 
 
 def _remove(folder: Path) -> None:

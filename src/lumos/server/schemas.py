@@ -12,7 +12,7 @@ __all__ = ["ErrorReply", "Health", "JobCreated", "JobFile", "JobStatus"]
 class ErrorReply(BaseModel):
     """Every error reply: one line the page can show as is."""
 
-    detail: str = Field(examples=["upload is larger than the limit of 50 MB"])
+    detail: str = Field(examples=["file: larger than the limit of 50 MB"])
 
 
 class Health(BaseModel):
@@ -23,7 +23,7 @@ class Health(BaseModel):
     running_or_queued: int
     capacity: int
     jobs: int
-    max_upload_mb: float
+    max_upload_mb: float = Field(description="largest file, in MB of 1,000,000 bytes")
     max_megapixels: float
     max_job_files: int
     job_ttl_s: float = Field(description="seconds a batch job's results are kept at most")

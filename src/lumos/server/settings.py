@@ -14,6 +14,9 @@ from ..errors import OptionError
 
 __all__ = ["ServerSettings"]
 
+# Room for multipart boundaries, part headers and the option fields of one request.
+_FRAMING_BYTES = 64 * 1024
+
 
 def _positive(name: str, value: float, *, allow_zero: bool = False) -> None:
     ok = value >= 0 if allow_zero else value > 0
@@ -29,7 +32,8 @@ class ServerSettings:
     Parameters
     ----------
     max_upload_mb : float
-        Largest accepted upload, per file, in MiB (larger: 413).
+        Largest accepted upload, per file, in MB of 1,000,000 bytes (larger: 413,
+        or a failed file in a batch job). Every message states it as set: ``50 MB``.
     max_megapixels : float
         Largest accepted image, judged from its header before decoding (larger: 413).
     concurrency : int
@@ -84,9 +88,14 @@ class ServerSettings:
 
     @property
     def max_upload_bytes(self) -> int:
-        """Largest accepted file, in bytes."""
-        return int(self.max_upload_mb * 1024 * 1024)
+        """Largest accepted file, in bytes (decimal MB, as the setting's name and messages say)."""
+        return int(self.max_upload_mb * 1_000_000)
+
+    @property
+    def upload_limit_text(self) -> str:
+        """The per-file limit as every message states it: ``50 MB``."""
+        return f"{self.max_upload_mb:g} MB"
 
     def max_body_bytes(self, files: int = 1) -> int:
         """Largest accepted request body for ``files`` files (multipart framing included)."""
-        return files * self.max_upload_bytes + 64 * 1024
+        return files * self.max_upload_bytes + _FRAMING_BYTES

@@ -22,8 +22,9 @@ from starlette.concurrency import run_in_threadpool
 
 from .errors import UploadTooLargeError
 from .limits import TimeoutExceededError
+from .settings import ServerSettings
 
-__all__ = ["Workspace", "display_name", "download_name", "save_upload"]
+__all__ = ["Workspace", "display_name", "download_name", "save_upload", "too_large_text"]
 
 _CHUNK = 1024 * 1024
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -77,8 +78,13 @@ class Workspace:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-async def save_upload(upload: UploadFile, dest: Path, max_bytes: int) -> int:
-    """Copy an upload to ``dest`` in chunks, refusing it once it passes ``max_bytes``.
+def too_large_text(settings: ServerSettings) -> str:
+    """Why a file was refused for its size, with the limit as configured."""
+    return f"larger than the limit of {settings.upload_limit_text}"
+
+
+async def save_upload(upload: UploadFile, dest: Path, settings: ServerSettings) -> int:
+    """Copy an upload to ``dest`` in chunks, refusing it once it passes the per-file limit.
 
     The request-body limit of :mod:`lumos.server.app` already stops oversized
     bodies; this count is the per-file limit (a batch request may carry
@@ -87,15 +93,15 @@ async def save_upload(upload: UploadFile, dest: Path, max_bytes: int) -> int:
     Raises
     ------
     UploadTooLargeError
-        More than ``max_bytes`` bytes (the partial file is removed).
+        More than ``settings.max_upload_bytes`` bytes (the partial file is removed).
     """
     total = 0
     try:
         with open(dest, "xb") as out:  # "x": never follow or reuse an existing name
             while chunk := await upload.read(_CHUNK):
                 total += len(chunk)
-                if total > max_bytes:
-                    raise UploadTooLargeError(max_bytes)
+                if total > settings.max_upload_bytes:
+                    raise UploadTooLargeError(f"file: {too_large_text(settings)}")
                 await run_in_threadpool(out.write, chunk)
     except BaseException:
         with suppress(OSError):

@@ -4,7 +4,7 @@
 
 (() => {
   const PREVIEW_SIDE = 800;   // long side of slider previews (px)
-  const MB = 1024 * 1024;     // the server's MB (max_upload_mb), in bytes
+  const MB = 1000 * 1000;     // the server's MB (max_upload_mb), in bytes
   const DEBOUNCE_MS = 250;    // wait this long after the last slider move
   const $ = (id) => document.getElementById(id);
 
