@@ -41,3 +41,23 @@ def test_offsets_are_bounded_and_added_after_the_gain() -> None:
     torch.testing.assert_close(gain, torch.full_like(gain, 2.0))
     expected = torch.tensor([0.25, 0.2, 0.15]).view(1, 3, 1, 1).expand(1, 3, 4, 4)
     torch.testing.assert_close(out, expected)
+
+
+def test_validation_scores_the_four_orientations_as_inference_does() -> None:
+    """A turned photo is brightened as the upright one turned (as lumos.models.lumosnet)."""
+    from lumos.train.archs import GlobalNet
+    from lumos.train.loop import brighten
+
+    torch.manual_seed(1)
+    net = GlobalNet(16, offsets=True)
+    with torch.no_grad():
+        net.head.weight.normal_(0, 0.05)
+    net.eval()
+    proxy = torch.rand(1, 3, 48, 64) * 0.2
+    turned = torch.rot90(proxy, 1, dims=(2, 3))
+    with torch.no_grad():
+        upright = brighten(net, proxy, rotations=4)
+        back = torch.rot90(brighten(net, turned, rotations=4), -1, dims=(2, 3))
+        one_way = torch.rot90(brighten(net, turned), -1, dims=(2, 3))
+    assert torch.allclose(upright, back, atol=1e-5)
+    assert not torch.allclose(brighten(net, proxy), one_way, atol=1e-3)

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from .._color import LUMA
+from ..models.lumosnet import ROTATIONS
 from ._checkpoint import trained_weights, warmup_cosine
 from ._runner import Metric, fit, start_run
 from .archs import GlobalNet, apply_gain, luma
@@ -61,15 +62,28 @@ def _to_t(x: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(x)
 
 
-def brighten(net: GlobalNet, proxy: torch.Tensor) -> torch.Tensor:
-    """The proxy brightened by the network's own coefficient maps."""
-    coeffs = F.interpolate(net(proxy), size=proxy.shape[2:], mode="bilinear", align_corners=False)
+def brighten(net: GlobalNet, proxy: torch.Tensor, *, rotations: int = 1) -> torch.Tensor:
+    """The proxy brightened by the network's own coefficient maps.
+
+    ``rotations`` > 1 averages the maps of the proxy turned by 0, 90, ... degrees
+    (each turned back), as inference does (:data:`lumos.models.lumosnet.ROTATIONS`).
+    """
+    maps = [
+        torch.rot90(net(torch.rot90(proxy, k, dims=(2, 3))), -k, dims=(2, 3))
+        for k in range(rotations)
+    ]
+    coeffs = maps[0] if rotations == 1 else torch.stack(maps).mean(dim=0)
+    coeffs = F.interpolate(coeffs, size=proxy.shape[2:], mode="bilinear", align_corners=False)
     return apply_gain(proxy, coeffs)[0]
 
 
 @torch.no_grad()
 def evaluate(net: GlobalNet, pairs: list[tuple[str, np.ndarray, np.ndarray]]) -> dict[str, float]:
-    """On whole validation scenes at proxy scale: PSNR and mean-brightness error."""
+    """On whole validation scenes at proxy scale: PSNR and mean-brightness error.
+
+    The maps are averaged over the four orientations, as at inference (logs written
+    before this change scored the upright proxy only).
+    """
     from ..eval.metrics import psnr
 
     net = net.eval()
@@ -77,7 +91,7 @@ def evaluate(net: GlobalNet, pairs: list[tuple[str, np.ndarray, np.ndarray]]) ->
     for _, low_u8, high_u8 in pairs:
         proxy = make_proxy(low_u8.astype(np.float32) / 255)
         ref = make_proxy(high_u8.astype(np.float32) / 255)
-        out = brighten(net, _to_t(proxy.transpose(2, 0, 1)[None].copy()))
+        out = brighten(net, _to_t(proxy.transpose(2, 0, 1)[None].copy()), rotations=ROTATIONS)
         out_np = out[0].numpy().transpose(1, 2, 0)
         psnrs.append(psnr(out_np, ref))
         errors.append(abs(float(out_np.dot(LUMA).mean() - ref.dot(LUMA).mean())))
