@@ -79,3 +79,53 @@ def test_bad_option_is_usage_error(dark_png: Path, capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["explain", str(dark_png), "--denoise", "3"])
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("how", ["same", "dot", "symlink", "hardlink"])
+def test_never_overwrites_the_photo(how: str, tmp_path: Path, capsys) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8 the user's only copy")
+    target = {"same": photo, "dot": tmp_path / "." / "photo.jpg"}.get(how)
+    if how == "symlink":
+        target = tmp_path / "link.html"
+        target.symlink_to(photo.name)
+    elif how == "hardlink":
+        target = tmp_path / "hard.html"
+        target.hardlink_to(photo)
+    assert main(["explain", str(photo), "-o", str(target), "--overwrite"]) == 1
+    err = capsys.readouterr().err
+    assert "would overwrite the input photo" in err and len(err.strip().splitlines()) == 1
+    assert photo.read_bytes() == b"\xff\xd8 the user's only copy"
+
+
+def test_output_with_trailing_slash_is_a_folder(dark_png: Path, tmp_path: Path) -> None:
+    rep = tmp_path / "rep"
+    assert main(["explain", str(dark_png), "-o", f"{rep}/", "--model", "classical", "-q"]) == 0
+    assert rep.is_dir() and (rep / "dark scene_explain.html").is_file()
+    target = f"{tmp_path / 'x.html'}/"  # a folder, whatever its name looks like
+    assert main(["explain", str(dark_png), "-o", target, "--model", "classical", "-q"]) == 0
+    assert (tmp_path / "x.html" / "dark scene_explain.html").is_file()
+
+
+def test_empty_path_is_a_usage_error(dark_png: Path, capsys) -> None:
+    for argv in (["explain", ""], ["explain", str(dark_png), "-o", ""]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+        assert "empty path" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 3), (8, 2000), (2000, 8)])
+def test_tiny_and_thin_photos_give_no_numpy_warnings(shape, tmp_path: Path, capsys) -> None:
+    import warnings
+
+    import numpy as np
+    from PIL import Image
+
+    photo = tmp_path / "p.png"
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 40, (*shape, 3), dtype=np.uint8)).save(photo)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert main(["explain", str(photo), "--model", "classical", "-q"]) == 0
+    assert capsys.readouterr().err == ""

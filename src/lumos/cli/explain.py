@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
 from ..errors import InputError, OutputError
-from .enhance import add_pipeline_options, options_from_args
+from ..io import same_file
+from . import _options
+from .enhance import add_pipeline_options, make_outdir, options_from_args
 
 __all__ = ["add_parser", "default_output", "run"]
 
@@ -15,7 +18,7 @@ _EPILOG = """\
 examples:
   lumos explain night.jpg                     -> night_explain.html beside it
   lumos explain night.jpg -o report.html
-  lumos explain night.jpg -o reports/         -> reports/night_explain.html
+  lumos explain night.jpg -o reports/         -> reports/night_explain.html (folder made)
   lumos explain night.jpg --denoise 0.9       explain a run with your own settings
 
 The report is one HTML file (pictures embedded, nothing loaded from the network):
@@ -36,28 +39,41 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("image", type=Path, metavar="IMAGE")
+    p.add_argument("image", type=_options.path, metavar="IMAGE")
     p.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=_options.nonempty,
         metavar="REPORT",
-        help=f"report file, or an existing folder (default: IMAGE{SUFFIX} beside the photo)",
+        help=f"report file, or a folder (an existing one, or any path ending in '/'; "
+        f"made if missing) for <stem>{SUFFIX} (default: beside the photo)",
     )
-    p.add_argument("--overwrite", action="store_true", help="replace an existing report")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace an existing report (never the photo)"
+    )
     add_pipeline_options(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     p.set_defaults(run=run)
 
 
-def default_output(image: Path, output: Path | None) -> Path:
-    """Where the report goes: ``-o`` as given, inside ``-o`` if it is a folder, else beside."""
+def _names_folder(output: str | Path) -> bool:
+    """``-o`` means a folder when it exists as one or ends in a path separator."""
+    text = os.fspath(output)
+    seps = (os.sep, os.altsep) if os.altsep else (os.sep,)
+    return text.endswith(seps) or Path(text).is_dir()
+
+
+def default_output(image: Path, output: str | Path | None) -> Path:
+    """Where the report goes: ``-o`` as given, inside ``-o`` if it names a folder, else beside.
+
+    ``-o reports/`` (trailing slash) is a folder even before it exists.
+    """
     name = image.stem + SUFFIX
     if output is None:
         return image.with_name(name)
-    if output.is_dir():
-        return output / name
-    return output
+    if _names_folder(output):
+        return Path(output) / name
+    return Path(output)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,9 +87,18 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("is a folder; 'lumos explain' takes one photo", path=image)
     target = default_output(image, args.output)
     # Fail before minutes of work, not after; write_report checks again atomically.
+    if same_file(target, image):  # whatever the flags: the photo is the user's, not ours
+        raise OutputError("would overwrite the input photo; choose another -o", path=target)
     if target.exists() and not args.overwrite:
         raise OutputError("exists; use --overwrite", path=target)
+    into_folder = args.output is not None and _names_folder(args.output)
+    if into_folder and target.parent.exists() and not target.parent.is_dir():
+        raise OutputError("exists and is not a folder", path=target.parent)
+    if not into_folder and not target.parent.is_dir():
+        raise OutputError("output folder does not exist", path=target.parent)
     report = build_report(image, options=options)
+    if into_folder:
+        make_outdir(target.parent)
     write_report(report, target, overwrite=args.overwrite)
     if not args.quiet:
         print(f"{image} -> {target}  ({time.perf_counter() - t0:.1f} s)")

@@ -26,7 +26,7 @@ from ._containers import png_add_metadata, tiff_add_metadata
 from ._formats import WRITABLE_FORMATS, format_for_suffix
 from ._meta import DecodedImage, icc_fits
 
-__all__ = ["atomic_write", "write_image"]
+__all__ = ["atomic_write", "same_file", "write_image"]
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,18 @@ def _tiff_with_exif(data: bytes, exif: object) -> bytes:
     except Exception as exc:  # unusual EXIF tags must not cost the whole image
         log.warning("TIFF: EXIF not kept (%s)", exc)
         return data
+
+
+def same_file(a: PathLike, b: PathLike) -> bool:
+    """Whether two paths name the same file: by inode (hard links, symlinks) or by path."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        pass
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False
 
 
 def _file_mode(path: Path) -> int:

@@ -179,9 +179,11 @@ def find_crops(rgb: FloatImage, size: int) -> dict[str, tuple[int, int, int, int
     win = max(3, round(size * s))
     y = luma(proxy)
     m, g = _window_stats(y, win)
-    half = win // 2
+    # Window centres at least half a window from the border; on a proxy smaller than a
+    # window (a 3x3 photo, a 20000x8 strip) that leaves none, so keep the middle row/column.
+    hy, hx = (min(win // 2, (n - 1) // 2) for n in m.shape)
     valid = np.zeros_like(m, dtype=bool)
-    valid[half : max(half + 1, m.shape[0] - half), half : max(half + 1, m.shape[1] - half)] = True
+    valid[hy : max(hy + 1, m.shape[0] - hy), hx : max(hx + 1, m.shape[1] - hx)] = True
     dark = valid & (m <= np.median(m[valid])) & (m >= _DARK_FLOOR)
     if not dark.any():
         dark = valid
