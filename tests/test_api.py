@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 import lumos
-from lumos.errors import InputError, OptionError
+from lumos.errors import InputError, OptionError, OutputError
 
 
 def _dark(h: int = 64, w: int = 80, seed: int = 0) -> np.ndarray:
@@ -55,6 +55,27 @@ def test_path_in_and_save(tmp_path: Path) -> None:
     assert result.stats["denoise"] == 0.5 and result.stats["detail"] == 0.2
     saved = result.save(tmp_path / "out.png")
     assert saved.is_file()
+
+
+def test_save_never_writes_over_the_source(tmp_path: Path) -> None:
+    src = tmp_path / "a.png"
+    Image.fromarray((_dark() * 255).astype(np.uint8)).save(src)
+    before = src.read_bytes()
+    (tmp_path / "link.png").symlink_to(src.name)
+    (tmp_path / "hard.png").hardlink_to(src)
+    result = lumos.enhance(src)
+    assert result.source == src
+    for target in (src, str(src), tmp_path / "." / "a.png", tmp_path / "link.png"):
+        with pytest.raises(OutputError, match="would overwrite the input photo"):
+            result.save(target, overwrite=True)
+    with pytest.raises(OutputError, match="would overwrite the input photo"):
+        result.save(tmp_path / "hard.png", overwrite=True)
+    with Image.open(src) as im:  # a PIL image remembers its file too
+        pil_result = lumos.enhance(im)
+    with pytest.raises(OutputError, match="would overwrite the input photo"):
+        pil_result.save(src, overwrite=True)
+    assert src.read_bytes() == before
+    assert result.save(tmp_path / "b.png").is_file()
 
 
 def test_intermediates_on_request() -> None:

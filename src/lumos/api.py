@@ -16,12 +16,14 @@ import numpy as np
 from ._types import PathLike, ProgressFn
 from .analysis import Analysis, analyse
 from .config import EnhanceOptions, TilingOptions
+from .errors import OutputError
 from .io import (
     ArrayKind,
     DecodedImage,
     image_from_array,
     image_to_array,
     read_image,
+    same_file,
     write_image,
 )
 from .pipeline import PipelineResult, run_pipeline
@@ -45,12 +47,16 @@ class EnhanceResult:
         Analysis of the input, the settings used, output brightness and timings.
     intermediates : dict
         Every stage's full-size float32 output when ``intermediates=True``.
+    source : Path or None
+        The file the photo came from (a path, or a PIL image opened from a file):
+        :meth:`save` refuses to write over it.
     """
 
     image: Any
     stats: dict[str, Any]
     intermediates: dict[str, np.ndarray] = field(default_factory=dict)
     decoded: DecodedImage | None = field(default=None, repr=False)
+    source: Path | None = None
 
     def save(
         self,
@@ -60,8 +66,16 @@ class EnhanceResult:
         quality: int = 95,
         overwrite: bool = False,
     ) -> Path:
-        """Write the enhanced image atomically, keeping the input's metadata."""
+        """Write the enhanced image atomically, keeping the input's metadata.
+
+        Raises ``OutputError`` if ``path`` exists (without ``overwrite``) or is
+        the source photo itself (by path or by inode), whatever ``overwrite``.
+        """
         assert self.decoded is not None
+        if self.source is not None and same_file(path, self.source):
+            raise OutputError(
+                "would overwrite the input photo; save under another name", path=Path(path)
+            )
         return write_image(self.decoded, path, format=format, quality=quality, overwrite=overwrite)
 
 
@@ -160,7 +174,16 @@ def enhance(
         stats=result.stats,
         intermediates=result.intermediates,
         decoded=out_decoded,
+        source=_source_file(image),
     )
+
+
+def _source_file(image: Any) -> Path | None:
+    """The file behind ``image``: its path, or the file a PIL image was opened from."""
+    if isinstance(image, (str, Path)) or hasattr(image, "__fspath__"):
+        return Path(image)
+    name = getattr(image, "filename", None)  # PIL.Image.open sets it
+    return Path(name) if isinstance(name, str) and name else None
 
 
 def _native_array(decoded: DecodedImage) -> np.ndarray:
