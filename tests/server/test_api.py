@@ -60,9 +60,15 @@ def test_client_path_never_reaches_the_name(client, jpeg):
     ({"detail": "1.5"}, "detail: must be between 0 and 1"),
     ({"detail": "lots"}, "detail: expected 'auto' or a number"),
     ({"brightness": "0.99"}, "brightness"),
-    ({"model": "magic"}, "unknown model 'magic'"),
-    ({"format": "gif"}, "format must be one of"),
-    ({"quality": "0"}, "quality"),
+    ({"model": "magic"}, "model: unknown model 'magic'; choose one of: classical, lumosnet"),
+    ({"model": "mirnet"}, "model: mirnet is not available over HTTP"),
+    ({"model": "alen"}, "model: alen is not available over HTTP"),
+    ({"format": "gif"}, "format: must be one of"),
+    ({"quality": "0"}, "quality: must be between 1 and 100"),
+    ({"scale": "3"}, "scale: must be 1, 2 or 4, got '3'"),
+    ({"scale": "2.5"}, "scale: must be 1, 2 or 4"),
+    ({"upscaler": "esrgan"}, "upscaler: must be one of auto, learned, classical"),
+    ({"preview_max_side": "9000"}, "preview_max_side: must be between 16 and 8192"),
 ])  # fmt: skip
 def test_bad_option_is_422_with_a_message(client, jpeg, fields, words):
     r = _post(client, jpeg, **fields)
@@ -74,7 +80,71 @@ def test_bad_option_is_422_with_a_message(client, jpeg, fields, words):
 def test_missing_file_is_422_one_line(client):
     r = client.post("/v1/enhance", data={"denoise": "0.5"})
     assert r.status_code == 422
-    assert r.json() == {"detail": "file: Field required"}
+    assert r.json() == {
+        "detail": "file: missing; send the photo as multipart/form-data in a field named 'file'"
+    }
+
+
+def test_no_cli_flags_in_http_errors(client, jpeg):
+    """An HTTP client has no --flags: every message names a form field."""
+    for fields in ({"model": "mirnet"}, {"upscaler": "x"}, {"scale": "3"}, {"denoise": "9"}):
+        assert "--" not in _post(client, jpeg, **fields).json()["detail"], fields
+
+
+@pytest.mark.parametrize("route", ["/v1/enhance", "/v1/analyse"])
+def test_text_in_the_file_field_is_a_plain_422(client, route):
+    for send in ({"files": {"file": (None, "hello")}}, {"data": {"file": "hello"}}):
+        r = client.post(route, **send)
+        assert r.status_code == 422
+        assert r.json() == {"detail": "file: expected an uploaded image file, not text"}
+
+
+def test_text_in_the_files_field_of_a_job_is_a_plain_422(client, jpeg):
+    r = client.post("/v1/jobs", files=[("files", ("a.jpg", jpeg)), ("files", (None, "hi"))])
+    assert r.status_code == 422
+    assert r.json() == {"detail": "files: expected uploaded image files, not text"}
+
+
+@pytest.mark.parametrize("route", ["/v1/enhance", "/v1/analyse", "/v1/jobs"])
+def test_a_raw_image_body_is_415(client, jpeg, route):
+    r = client.post(route, content=jpeg, headers={"content-type": "image/jpeg"})
+    assert r.status_code == 415
+    detail = r.json()["detail"]
+    assert "multipart/form-data" in detail and "'file" in detail
+
+
+@pytest.mark.parametrize("route", ["/v1/enhance", "/v1/analyse"])
+def test_two_files_on_a_single_photo_route_is_422(client, jpeg, route):
+    r = client.post(route, files=[("file", ("a.jpg", jpeg)), ("file", ("b.jpg", jpeg))])
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("file: send one file")
+    assert state_of(client).workspace.is_empty()
+
+
+def test_values_are_read_case_insensitively(client, jpeg):
+    r = _post(client, jpeg, model="Classical", upscaler="CLASSICAL", scale="2.0", format="JPG")
+    assert r.status_code == 200, r.text
+    stats = json.loads(r.headers["x-lumos-stats"])
+    assert stats["model"] == "classical" and stats["width"] == 256
+
+
+def test_preview_max_side_has_one_range(client, jpeg):
+    for route in ("/v1/enhance", "/v1/analyse"):
+        r = client.post(route, files={"file": ("a.jpg", jpeg)}, data={"preview_max_side": "5000"})
+        assert r.status_code == 200, (route, r.text)
+        r = client.post(route, files={"file": ("a.jpg", jpeg)}, data={"preview_max_side": "8193"})
+        assert r.status_code == 422
+        assert r.json()["detail"] == "preview_max_side: must be between 16 and 8192, got 8193"
+
+
+def test_scale_above_the_megapixel_limit_names_the_field(make_client, jpeg):
+    with make_client(max_megapixels=0.05) as client:
+        r = _post(client, jpeg, scale="4")
+        assert r.status_code == 413
+        assert r.json()["detail"] == (
+            "scale: 4 would make 512x384 = 0.197 MP, above this server's limit of 0.05 MP; "
+            "choose a smaller scale"
+        )
 
 
 def test_text_file_is_415(client):
@@ -101,6 +171,7 @@ def test_decompression_bomb_is_413_without_decoding(client, monkeypatch):
     detail = r.json()["detail"]
     assert "50000x50000" in detail and "100 MP" in detail
     assert "/tmp" not in detail and "input" not in detail  # no server path in the message
+    assert "--max-megapixels" not in detail  # a limit only the server sets
 
 
 def test_oversize_upload_is_413_by_content_length(make_client):

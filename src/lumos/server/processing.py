@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import cv2
 import numpy as np
 
 from ..config import EnhanceOptions
-from ..errors import OptionError
+from ..errors import ImageTooLargeError, OptionError
 from ..io import DecodedImage, probe_image, read_image, write_image
 from ..io._formats import WRITABLE_FORMATS
 from ..pipeline import run_pipeline
@@ -92,7 +93,7 @@ def parse_format(text: str | None) -> str | None:
         return None
     key = text.strip().lower().lstrip(".")
     if key not in REQUESTABLE:
-        raise OptionError(f"format must be one of png, jpg, tiff, webp; got {text!r}")
+        raise OptionError(f"format: must be one of png, jpg, tiff, webp; got {text!r}")
     return REQUESTABLE[key]
 
 
@@ -108,8 +109,36 @@ def probe(path: Path, max_megapixels: float) -> str:
 
     Cheap enough for the event loop's thread pool and run *before* a worker
     is taken, so a decompression bomb is refused without decoding a pixel.
+    The size check is the server's own so that its message does not tell an
+    HTTP client to "raise --max-megapixels", a limit only the server sets.
     """
-    return probe_image(path, max_megapixels=max_megapixels).format
+    meta = probe_image(path, max_megapixels=math.inf)
+    mp = meta.width * meta.height / 1e6
+    if mp > max_megapixels:
+        raise ImageTooLargeError(
+            f"file: {meta.width}x{meta.height} = {_megapixels(mp)} MP is above this server's "
+            f"limit of {max_megapixels:g} MP"
+        )
+    return meta.format
+
+
+def _megapixels(mp: float) -> str:
+    """``2500.0`` or ``0.0315``: enough digits to differ from a small limit."""
+    return f"{mp:.1f}" if mp >= 1 else f"{mp:.3g}"
+
+
+def check_scale(width: int, height: int, options: EnhanceOptions) -> None:
+    """Refuse an enlargement above the megapixel limit, naming the ``scale`` field.
+
+    The pipeline has the same guard, worded for the command line.
+    """
+    s = options.scale
+    mp = width * height * s * s / 1e6
+    if s > 1 and mp > options.max_megapixels:
+        raise ImageTooLargeError(
+            f"scale: {s} would make {width * s}x{height * s} = {_megapixels(mp)} MP, above this "
+            f"server's limit of {options.max_megapixels:g} MP; choose a smaller scale"
+        )
 
 
 def _downscale(decoded: DecodedImage, max_side: int | None) -> DecodedImage:
@@ -138,6 +167,7 @@ def enhance_file(
     decoded = read_image(src, max_megapixels=params.options.max_megapixels)
     source_size = decoded.rgb.shape[1], decoded.rgb.shape[0]
     decoded = _downscale(decoded, params.preview_max_side)
+    check_scale(decoded.rgb.shape[1], decoded.rgb.shape[0], params.options)
     if token is not None:
         token.check()
     result = run_pipeline(

@@ -9,9 +9,8 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ..cli import _options
 from .app import ServerState, get_state
-from .forms import EnhanceForm, parse_field, with_limits
+from .forms import EnhanceForm, preview_side, upload_field, with_limits
 from .processing import analyse_file, enhance_file, probe
 from .report_bridge import ReportUnavailableError, render_report, report_function
 from .schemas import ErrorReply
@@ -45,8 +44,12 @@ def _compact_stats(stats: dict[str, Any]) -> str:
     return json.dumps(stats, separators=(",", ":"), ensure_ascii=True, default=str)
 
 
+_ONE_FILE = [Depends(upload_field("file", single=True))]
+
+
 @router.post(
     "/enhance",
+    dependencies=_ONE_FILE,
     response_class=Response,
     responses={
         200: {
@@ -96,12 +99,13 @@ async def enhance(
     return Response(data, media_type=result.media_type, headers=headers)
 
 
-@router.post("/analyse", responses=_ERRORS)
+@router.post("/analyse", dependencies=_ONE_FILE, responses=_ERRORS)
 async def analyse(
     state: State,
     file: Upload,
     preview_max_side: Annotated[
-        str | None, Form(description="also return a small JPEG of the photo (data: URL)")
+        str | None,
+        Form(description="also return a small JPEG of the photo, this long (data: URL)"),
     ] = None,
 ) -> JSONResponse:
     """Measure a photo: size, metadata, brightness, noise, uniform or uneven light.
@@ -110,7 +114,7 @@ async def analyse(
     (``would_use``) so a client can start its sliders there.
     """
     settings = state.settings
-    side = parse_field("preview_max_side", _options.int_range(16, 4096), preview_max_side)
+    side = preview_side(preview_max_side)
     async with state.workspace.request_dir() as folder:
         src = folder / "input"
         await save_upload(file, src, settings)
