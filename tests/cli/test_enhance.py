@@ -42,16 +42,68 @@ def test_format_option_changes_container(photo: Path, tmp_path: Path) -> None:
         assert im.format == "PNG"
 
 
-def test_refuses_existing_output_unless_overwrite(
+def test_existing_output_is_kept_and_skipped_unless_overwrite(
     photo: Path, capsys: pytest.CaptureFixture
 ) -> None:
     out = photo.with_name("photo_lumos.jpg")
     out.write_bytes(b"keep me")
-    assert main(["enhance", str(photo), "-q"]) == 1
+    assert main(["enhance", str(photo)]) == 0  # skipped is not failed
     assert out.read_bytes() == b"keep me"
-    assert "--overwrite" in capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert printed.err == ""
+    assert "skipped (exists; --overwrite to replace)" in printed.out
+    assert "0 of 1 enhanced, 1 skipped" in printed.out and "failed" not in printed.out
     assert main(["enhance", str(photo), "-q", "--overwrite"]) == 0
     assert out.read_bytes() != b"keep me"
+
+
+def test_rerun_on_a_folder_skips_what_is_done(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(2):
+        Image.fromarray(dark_photo(24, 32, seed=i)).save(src / f"p{i}.png")
+    out = tmp_path / "out"
+    assert main(["enhance", str(src), "-o", str(out), "--model", "classical", "-q"]) == 0
+    Image.fromarray(dark_photo(24, 32, seed=5)).save(src / "new.png")
+    (src / "bad.png").write_text("not a photo")
+    capsys.readouterr()
+    assert main(["enhance", str(src), "-o", str(out), "--model", "classical"]) == 1  # bad.png
+    printed = capsys.readouterr()
+    assert printed.out.count("skipped (exists") == 2
+    assert "1 of 4 enhanced, 2 skipped (output exists; --overwrite to replace), 1 failed" in (
+        printed.out
+    )
+    assert printed.err.count("lumos: ") == 1 and "bad.png" in printed.err
+
+
+def test_no_empty_output_folders_when_every_file_fails(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    (src / "bad.jpg").write_text("not a photo")
+    (src / "sub" / "bad2.png").write_text("not a photo either")
+    out = tmp_path / "new" / "out"
+    assert main(["enhance", str(src), "-o", str(out), "-r", "-q"]) == 1
+    assert not (tmp_path / "new").exists()
+    # A folder that existed before stays, of course; and one whose photo worked is kept.
+    Image.fromarray(dark_photo(24, 32)).save(src / "good.png")
+    out.mkdir(parents=True)
+    assert main(["enhance", str(src), "-o", str(out), "-r", "--model", "classical", "-q"]) == 1
+    assert sorted(p.name for p in out.iterdir()) == ["good.png"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["enhance", ""], ["enhance", "PHOTO", "-o", ""], ["batch", "", "-o", "out"]],
+)
+def test_empty_path_is_a_usage_error(photo: Path, capsys, argv: list[str]) -> None:
+    # Path("") is ".": an empty argument would enhance the whole working folder.
+    argv = [str(photo) if a == "PHOTO" else a for a in argv]
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "empty path" in err and err.startswith("lumos: ")
+    assert not photo.with_name("photo_lumos.jpg").exists()
 
 
 def test_never_overwrites_an_input(photo: Path, capsys: pytest.CaptureFixture) -> None:

@@ -7,7 +7,8 @@ Rules (what a user of a batch tool expects):
 * with ``-o OUTDIR`` the result of ``a/b/photo.jpg`` is ``OUTDIR/photo.jpg``;
   without it, ``a/b/photo_lumos.jpg`` beside the input;
 * an input is never overwritten, not even with ``--overwrite``; an existing
-  output is refused unless ``--overwrite``; two inputs never share an output;
+  output is kept and its photo skipped unless ``--overwrite``; two inputs never
+  share an output;
 * ``lumos batch`` instead counts an existing output as done and skips its photo
   (outputs are written atomically, so one that exists is whole): a stopped
   batch is resumed by running it again.
@@ -138,12 +139,17 @@ def _output_suffix(source: Path, fmt: str | None) -> str:
 
 def plan_outputs(
     found: list[_Found], *, outdir: Path | None, fmt: str | None, overwrite: bool
-) -> tuple[list[Job], list[Failure]]:
-    """Decide each output path and refuse the unsafe ones."""
+) -> tuple[list[Job], list[Failure], list[Job]]:
+    """Decide each output path and refuse the unsafe ones.
+
+    Returns the jobs to run, the inputs refused (with why), and the jobs whose
+    output already exists (without ``overwrite``: kept, and the photo skipped).
+    """
     inputs = {f.path.resolve() for f in found}
     claimed: dict[Path, Path] = {}
     jobs: list[Job] = []
     failures: list[Failure] = []
+    existing: list[Job] = []
     for item in found:
         src = item.path
         suffix = _output_suffix(src, fmt)
@@ -158,14 +164,11 @@ def plan_outputs(
             failures.append(
                 Failure(str(src), f"output {out} is already the output of {claimed[key]}")
             )
-        elif out.exists() and not overwrite:
-            failures.append(
-                Failure(str(src), f"output {out} exists; use --overwrite to replace it")
-            )
         else:
             claimed[key] = src
-            jobs.append(Job(src, out))
-    return jobs, failures
+            # One look at the disk per output.
+            (existing if not overwrite and out.exists() else jobs).append(Job(src, out))
+    return jobs, failures, existing
 
 
 @dataclass(frozen=True)
@@ -180,15 +183,11 @@ class BatchPlan:
 def plan_batch(
     inputs: list[str], outdir: Path, *, recursive: bool, fmt: str | None, overwrite: bool
 ) -> BatchPlan:
-    """Like ``lumos enhance -o OUTDIR``, except that existing outputs count as done.
+    """Like ``lumos enhance -o OUTDIR``: existing outputs count as done.
 
     Outputs are written atomically, so one that exists is complete; without
-    ``overwrite`` it is kept and its photo skipped.
+    ``overwrite`` it is kept and its photo skipped (a stopped batch resumes).
     """
     found, failures = collect_inputs(inputs, recursive=recursive, outdir=outdir)
-    jobs, more = plan_outputs(found, outdir=outdir, fmt=fmt, overwrite=True)
-    todo: list[Job] = []
-    done: list[Job] = []
-    for job in jobs:  # one look at the disk per output
-        (done if not overwrite and job.output.exists() else todo).append(job)
+    todo, more, done = plan_outputs(found, outdir=outdir, fmt=fmt, overwrite=overwrite)
     return BatchPlan(todo, done, failures + more)

@@ -54,9 +54,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
     p.add_argument(
-        "-o", "--output", metavar="OUTDIR", type=Path, required=True, help="write results here"
+        "inputs", nargs="+", type=_options.nonempty, metavar="INPUT", help="image files or folders"
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUTDIR",
+        type=_options.path,
+        required=True,
+        help="write results here",
     )
     add_output_options(p)
     add_pipeline_options(p)

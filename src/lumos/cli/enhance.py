@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import suppress
 from pathlib import Path
 
 from ..batch import SUFFIX_FOR_FORMAT, FileReport, Job, collect_inputs, enhance_file, plan_outputs
@@ -36,7 +37,9 @@ examples:
   lumos enhance small.jpg --scale 2            enhance and enlarge 2x per side
 
 --denoise and --detail default to 'auto': chosen from the noise lumos measures.
-Exit codes: 0 all done, 1 some files failed (the rest are still processed), 2 usage error.
+A photo whose output exists is skipped (--overwrite replaces it); an input is never
+overwritten. Exit codes: 0 all done (or skipped), 1 some files failed (the rest are
+still processed), 2 usage error.
 """
 
 # Images above this size get a per-tile progress bar of their own.
@@ -107,7 +110,11 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
         default=95,
         help="JPEG/WEBP quality 1..100 (default 95)",
     )
-    p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace existing outputs (without it their photos are skipped)",
+    )
     p.add_argument(
         "--scale",
         type=_options.scale,
@@ -132,8 +139,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
-    p.add_argument("-o", "--output", metavar="OUTDIR", type=Path, help="write results here")
+    p.add_argument(
+        "inputs", nargs="+", type=_options.nonempty, metavar="INPUT", help="image files or folders"
+    )
+    p.add_argument(
+        "-o", "--output", metavar="OUTDIR", type=_options.path, help="write results here"
+    )
     add_output_options(p)
     p.add_argument(
         "--report",
@@ -201,23 +212,51 @@ def run(args: argparse.Namespace) -> int:
     if outdir is not None:
         check_outdir(outdir)
     found, failures = collect_inputs(args.inputs, recursive=args.recursive, outdir=outdir)
-    jobs, more = plan_outputs(found, outdir=outdir, fmt=args.format, overwrite=args.overwrite)
+    jobs, more, skipped = plan_outputs(
+        found, outdir=outdir, fmt=args.format, overwrite=args.overwrite
+    )
     failures += more
     for f in failures:
         print_failure(f.source, f.reason)
+    if not args.quiet:
+        for job in skipped:
+            print(f"{job.source} -> {job.output}  skipped (exists; --overwrite to replace)")
+    new_folders = _missing_folders([j.output.parent for j in jobs])
     if outdir is not None and jobs:
         make_outdir(outdir)
 
-    reports = _run_jobs(jobs, options, args)
+    try:
+        reports = _run_jobs(jobs, options, args)
+    finally:
+        _remove_empty(new_folders)  # every photo of a folder failed: leave no empty folder
     ok = [r for r in reports if r.error is None]
     bad = [r for r in reports if r.error is not None]
     if not args.quiet:
-        total = len(ok) + len(bad) + len(failures)
+        total = len(ok) + len(bad) + len(failures) + len(skipped)
         summary = f"{len(ok)} of {total} enhanced"
+        if skipped:
+            summary += f", {len(skipped)} skipped (output exists; --overwrite to replace)"
         if bad or failures:
             summary += f", {len(bad) + len(failures)} failed"
         print(summary)
-    return 1 if (bad or failures or not jobs) else 0
+    return 1 if (bad or failures or not (jobs or skipped)) else 0
+
+
+def _missing_folders(folders: list[Path]) -> list[Path]:
+    """The folders (and parents) that do not exist yet, deepest first."""
+    missing: set[Path] = set()
+    for folder in folders:
+        while not folder.exists() and folder not in missing and folder != folder.parent:
+            missing.add(folder)
+            folder = folder.parent
+    return sorted(missing, key=lambda p: len(p.parts), reverse=True)
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove those of ``folders`` (made by this run, deepest first) that stayed empty."""
+    for folder in folders:
+        with suppress(OSError):
+            folder.rmdir()  # refuses a folder that is not empty
 
 
 def _run_jobs(
