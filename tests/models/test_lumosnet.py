@@ -59,6 +59,17 @@ def test_a_dark_pixel_beside_a_lamp_cell_keeps_the_dark_gain() -> None:
     assert out[:, 4].min() > 1.95  # even at the lamp cell's own centre
 
 
+def test_a_dark_pixel_beside_a_cell_half_lamp_half_wall_keeps_most_of_the_wall_gain() -> None:
+    # Left column: cells straddling a lamp's edge, whose mean luminance (0.08) is
+    # neither the lamp's nor the wall's (0.026); their map gives the wall gain 1.
+    grid = _grid(0.0, 2.0, np.log(0.026 + GUIDE_EPS))
+    grid[:, 0, 3:6], grid[:, 0, 6] = 0.0, np.log(0.08 + GUIDE_EPS)
+    guide = np.full((32, 32), np.log(0.026 + GUIDE_EPS), np.float32)
+    out = _slice(grid, guide, (0, 32, 0, 32), (32, 32))
+    # Column 8: half-way between the straddling cells' centres and the wall's.
+    assert out[:, 8, :3].min() > 1.8  # with a range scale of 0.6: 1.5
+
+
 def test_large_photos_slice_on_2x2_blocks_close_to_every_pixel(monkeypatch) -> None:
     import lumos.models.lumosnet as ln
 
