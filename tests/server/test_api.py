@@ -55,6 +55,16 @@ def test_client_path_never_reaches_the_name(client, jpeg):
     assert r.headers["content-disposition"] == 'attachment; filename="evil_name_lumos.jpg"'
 
 
+def test_download_name_keeps_non_ascii_letters(client, jpeg):
+    r = _post(client, jpeg, name="Nacht Café 夜景.jpg")
+    assert r.headers["content-disposition"] == (
+        'attachment; filename="Nacht_Cafe_lumos.jpg"; '
+        "filename*=UTF-8''Nacht_Caf%C3%A9_%E5%A4%9C%E6%99%AF_lumos.jpg"
+    )
+    r = _post(client, jpeg, name="夜景.jpg")  # nothing left in ASCII: a generic fallback
+    assert r.headers["content-disposition"].startswith('attachment; filename="lumos.jpg"; ')
+
+
 @pytest.mark.parametrize(("fields", "words"), [
     ({"denoise": "3"}, "denoise: must be between 0 and 2"),
     ({"detail": "1.5"}, "detail: must be between 0 and 1"),

@@ -368,3 +368,17 @@ def test_a_stale_reply_for_an_older_pick_is_ignored(browser, server_url, tmp_pat
         assert errors == []
     finally:
         context.close()
+
+
+def test_download_keeps_a_non_ascii_name(browser, server_url, tmp_path):
+    photo = dark_scene(tmp_path / "Nacht Café 夜景.jpg", 320, 240)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        _upload(page, photo)
+        with page.expect_download(timeout=60_000) as info:
+            page.click("#download")
+        assert info.value.suggested_filename == "Nacht_Café_夜景_lumos.jpg"
+        assert page.text_content("#name") == "Nacht_Café_夜景"
+        assert errors == []
+    finally:
+        context.close()

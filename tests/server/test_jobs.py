@@ -59,13 +59,31 @@ def test_job_create_poll_download_zip(client, jpeg):
         assert decode(zf.read("two_lumos.png")).format == "PNG"
 
 
-def test_job_output_format_and_duplicate_names(client, jpeg):
-    files = [("files", ("a.jpg", jpeg)), ("files", ("a.jpg", jpeg))]
+def test_job_names_are_unique_ignoring_case_and_match_the_zip(client, jpeg):
+    names = ["dark.jpg", "dark.jpg", "DARK.jpg", "notes.txt"]
+    files = [("files", (n, b"words" if n.endswith("txt") else jpeg)) for n in names]
     job = client.post("/v1/jobs", files=files, data={"format": "webp"}).json()
     status = _poll(client, job["id"])
-    assert [f["name"] for f in status["files"]] == ["a_lumos.webp", "a_lumos.webp"]
+    done = [f["name"] for f in status["files"] if f["status"] == "done"]
+    assert done == ["dark_lumos.webp", "dark_lumos-2.webp", "DARK_lumos-3.webp"]
     with zipfile.ZipFile(io.BytesIO(client.get(status["zip_url"]).content)) as zf:
-        assert sorted(zf.namelist()) == ["a_lumos-2.webp", "a_lumos.webp"]
+        assert zf.namelist() == done
+    r = client.get(status["files"][2]["url"])
+    assert r.headers["content-disposition"] == 'attachment; filename="DARK_lumos-3.webp"'
+
+
+def test_job_keeps_non_ascii_names(client, jpeg):
+    job = client.post("/v1/jobs", files=[("files", ("Nacht Café 夜景.jpg", jpeg))]).json()
+    status = _poll(client, job["id"])
+    (item,) = status["files"]
+    assert item["name"] == "Nacht_Café_夜景_lumos.jpg"
+    r = client.get(item["url"])
+    assert r.headers["content-disposition"] == (
+        'attachment; filename="Nacht_Cafe_lumos.jpg"; '
+        "filename*=UTF-8''Nacht_Caf%C3%A9_%E5%A4%9C%E6%99%AF_lumos.jpg"
+    )
+    with zipfile.ZipFile(io.BytesIO(client.get(status["zip_url"]).content)) as zf:
+        assert zf.namelist() == ["Nacht_Café_夜景_lumos.jpg"]
 
 
 def test_unknown_job_is_404(client):

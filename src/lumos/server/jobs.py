@@ -37,7 +37,8 @@ Status = Literal["queued", "running", "done", "failed"]
 
 @dataclass
 class JobItem:
-    """One file of a job. ``name`` is the sanitised download name, never a path."""
+    """One file of a job. ``name`` is the sanitised download name, unique in the job
+    ignoring case (see ``routes_jobs``), never a path."""
 
     index: int
     name: str
@@ -176,24 +177,16 @@ class JobStore:
         item.output, item.stats, item.status = result.path, result.stats, "done"
 
     def zip(self, job: Job) -> Path:
-        """All finished files of ``job`` in one (cached) zip; names made unique."""
+        """All finished files of ``job`` in one (cached) zip, under their (unique) names."""
         if job.zip_path is not None:
             return job.zip_path
         path = job.folder / "all.zip"
-        used: set[str] = set()
         tmp = job.folder / "all.zip.part"
         # Stored, not deflated: JPEG/PNG/WEBP are compressed already.
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
             for item in job.items:
-                if item.status != "done" or item.output is None:
-                    continue
-                name, n = item.name, 1
-                while name in used:
-                    n += 1
-                    stem, dot, ext = item.name.rpartition(".")
-                    name = f"{stem}-{n}.{ext}" if dot else f"{item.name}-{n}"
-                used.add(name)
-                zf.write(item.output, arcname=name)
+                if item.status == "done" and item.output is not None:
+                    zf.write(item.output, arcname=item.name)
         tmp.replace(path)
         job.zip_path = path
         return path

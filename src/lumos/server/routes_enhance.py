@@ -14,7 +14,7 @@ from .forms import EnhanceForm, preview_side, upload_field, with_limits
 from .processing import analyse_file, enhance_file, probe
 from .report_bridge import ReportUnavailableError, render_report, report_function
 from .schemas import ErrorReply
-from .uploads import download_name, save_upload
+from .uploads import content_disposition, download_name, save_upload
 
 __all__ = ["router"]
 
@@ -92,7 +92,7 @@ async def enhance(
         data = await run_in_threadpool(result.path.read_bytes)
     name = download_name(file.filename, result.suffix)
     headers = {
-        "Content-Disposition": f'attachment; filename="{name}"',
+        "Content-Disposition": content_disposition(name),
         "X-Lumos-Stats": _compact_stats(result.stats),
         "Cache-Control": "no-store",
     }

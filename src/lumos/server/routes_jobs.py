@@ -18,7 +18,14 @@ from .jobs import Job, JobItem
 from .processing import SUFFIXES, EnhanceParams, output_format, probe
 from .schemas import ErrorReply, JobCreated, JobFile, JobStatus
 from .settings import ServerSettings
-from .uploads import display_name, download_name, save_upload, too_large_text
+from .uploads import (
+    content_disposition,
+    display_name,
+    download_name,
+    save_upload,
+    too_large_text,
+    unique_name,
+)
 
 __all__ = ["router"]
 
@@ -72,6 +79,7 @@ async def create_job(
     except BaseException:
         await run_in_threadpool(_remove, folder)
         raise
+    _name_uniquely(items)
     job = Job(id=job_id, folder=folder, params=params, items=items)
     state.jobs.start(job)
     return JobCreated(id=job_id, status_url=f"/v1/jobs/{job_id}", total=len(items))
@@ -100,6 +108,18 @@ async def _receive(
     if item.status == "failed":
         src.unlink(missing_ok=True)
     return item
+
+
+def _name_uniquely(items: list[JobItem]) -> None:
+    """Give the files that will be enhanced distinct names, ignoring case.
+
+    Status, per-file downloads and the zip all use these names, and the zip is
+    unpacked where ``dark_lumos.jpg`` and ``DARK_lumos.jpg`` would be one file.
+    """
+    used: set[str] = set()
+    for item in items:
+        if item.status != "failed":  # refused at upload: never downloaded
+            item.name = unique_name(item.name, used)
 
 
 def _remove(folder: Path) -> None:
@@ -161,7 +181,8 @@ async def job_file(state: State, job_id: str, index: int) -> FileResponse:
         raise HTTPException(409, f"file {index} failed: {item.error}")
     if item.status != "done" or item.output is None:
         raise HTTPException(409, f"file {index} is not done yet; poll /v1/jobs/{job_id}")
-    return FileResponse(item.output, filename=item.name, headers={"Cache-Control": "no-store"})
+    headers = {"Content-Disposition": content_disposition(item.name), "Cache-Control": "no-store"}
+    return FileResponse(item.output, headers=headers)
 
 
 @router.get(

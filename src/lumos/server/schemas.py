@@ -41,7 +41,10 @@ class JobFile(BaseModel):
     """One file of a batch job."""
 
     index: int
-    name: str = Field(description="download name, <stem>_lumos.<ext>")
+    name: str = Field(
+        description="download name, <stem>_lumos.<ext>, unique in the job ignoring case "
+        "(<stem>_lumos-2.<ext> ...), the same in the zip"
+    )
     source_name: str = Field(description="the uploaded file's name, for display")
     status: Literal["queued", "running", "done", "failed"]
     error: str | None = None

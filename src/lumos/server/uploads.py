@@ -2,7 +2,7 @@
 
 No name or path a client sends ever reaches the file system: every upload is
 stored as ``<workspace>/<random>/input`` and the client's file name is only
-used, sanitised, in the ``Content-Disposition`` of the reply. Each request
+used, sanitised, as the download name of the result. Each request
 gets its own folder that is removed when the request ends, whatever happens.
 """
 
@@ -13,9 +13,11 @@ import re
 import secrets
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import UploadFile
 from starlette.concurrency import run_in_threadpool
@@ -24,10 +26,21 @@ from .errors import UploadTooLargeError
 from .limits import TimeoutExceededError
 from .settings import ServerSettings
 
-__all__ = ["Workspace", "display_name", "download_name", "save_upload", "too_large_text"]
+__all__ = [
+    "Workspace",
+    "ascii_name",
+    "content_disposition",
+    "display_name",
+    "download_name",
+    "save_upload",
+    "too_large_text",
+    "unique_name",
+]
 
 _CHUNK = 1024 * 1024
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_SAFE = re.compile(r"[^\w.-]+")  # \w: letters, digits and _ of any script
+_SAFE_ASCII = re.compile(r"[^A-Za-z0-9._-]+")
+_UNDERSCORES = re.compile(r"__+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
@@ -127,19 +140,79 @@ def display_name(client_name: str | None) -> str:
 
 
 def download_name(client_name: str | None, suffix: str, tag: str = "_lumos") -> str:
-    """``<stem>_lumos<suffix>`` from the client's file name, safe for a header.
+    """``<stem>_lumos<suffix>`` from the client's file name, safe as a file name anywhere.
 
-    Only the last path component is kept (both ``/`` and ``\\`` separate), anything
-    outside ``[A-Za-z0-9._-]`` becomes ``_``, and the stem is capped at 80 characters.
+    Only the last path component is kept (both ``/`` and ``\\`` separate); letters and
+    digits of any script, ``.``, ``_`` and ``-`` stay, anything else becomes ``_``;
+    the stem is capped at 80 characters. Send it with :func:`content_disposition`.
 
     Examples
     --------
     >>> download_name("../../etc/night shot.JPG", ".jpg")
     'night_shot_lumos.jpg'
+    >>> download_name("Nacht Café 夜景.jpg", ".jpg")
+    'Nacht_Café_夜景_lumos.jpg'
     >>> download_name(None, ".png")
     'image_lumos.png'
     """
-    base = _last_component(client_name)
+    base = unicodedata.normalize("NFC", _last_component(client_name))  # macOS sends NFD
     stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
     stem = _SAFE.sub("_", stem).strip("._-")[:80] or "image"
     return f"{stem}{tag}{suffix}"
+
+
+def ascii_name(name: str) -> str:
+    """``name`` in ASCII for clients that ignore ``filename*``: accents dropped, the rest ``_``.
+
+    Examples
+    --------
+    >>> ascii_name("Nacht_Café_夜景_lumos.jpg")
+    'Nacht_Cafe_lumos.jpg'
+    """
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    stem, dot, ext = folded.rpartition(".")
+    if not dot:
+        stem, ext = folded, ""
+    stem = _UNDERSCORES.sub("_", _SAFE_ASCII.sub("_", stem)).strip("._-") or "image"
+    return f"{stem}.{ext}" if ext else stem
+
+
+def content_disposition(name: str) -> str:
+    """An ``attachment`` header that keeps a non-ASCII ``name`` (RFC 6266 / RFC 5987).
+
+    Examples
+    --------
+    >>> content_disposition("dark_lumos.jpg")
+    'attachment; filename="dark_lumos.jpg"'
+    >>> print(content_disposition("Café_lumos.jpg"))
+    attachment; filename="Cafe_lumos.jpg"; filename*=UTF-8''Caf%C3%A9_lumos.jpg
+    """
+    fallback = ascii_name(name)
+    header = f'attachment; filename="{fallback}"'
+    if fallback != name:
+        header += f"; filename*=UTF-8''{quote(name, safe='')}"
+    return header
+
+
+def unique_name(name: str, used: set[str]) -> str:
+    """``name``, or ``name-2``, ``-3``... before the extension: unique in ``used`` ignoring case.
+
+    Case is ignored because the names end up side by side on disk (a zip
+    unpacked on macOS or Windows), where ``a.jpg`` and ``A.jpg`` are one file.
+    ``used`` gets the result (case-folded).
+
+    Examples
+    --------
+    >>> used = set()
+    >>> [unique_name(n, used) for n in ("a.jpg", "a.jpg", "A.jpg")]
+    ['a.jpg', 'a-2.jpg', 'A-3.jpg']
+    """
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    candidate, n = name, 1
+    while candidate.casefold() in used:
+        n += 1
+        candidate = f"{stem}-{n}.{ext}" if ext else f"{stem}-{n}"
+    used.add(candidate.casefold())
+    return candidate

@@ -251,11 +251,9 @@
         onUpload: (f) => showStatus(f < 1 ? "Uploading…" : "Enhancing at full resolution…",
           f < 1 ? f : null),
       }).promise;
-      const cd = xhr.getResponseHeader("Content-Disposition") || "";
-      const match = /filename="([^"]+)"/.exec(cd);
       const a = document.createElement("a");
       a.href = URL.createObjectURL(xhr.response);
-      a.download = match ? match[1] : "lumos.jpg";
+      a.download = filenameOf(xhr.getResponseHeader("Content-Disposition") || "");
       document.body.appendChild(a);
       a.click();
       a.remove();
@@ -268,6 +266,16 @@
     } finally {
       el.download.disabled = false;
     }
+  }
+
+  // filename* (RFC 5987) keeps a name like "Nacht Café 夜景"; filename= is its ASCII fallback.
+  function filenameOf(disposition) {
+    const utf8 = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
+    if (utf8) {
+      try { return decodeURIComponent(utf8[1]); } catch (_) { /* malformed: use the fallback */ }
+    }
+    const plain = /filename="([^"]+)"/.exec(disposition);
+    return plain ? plain[1] : "lumos.jpg";
   }
 
   // ---- several photos: one job on the server, polled until done ------------------------
