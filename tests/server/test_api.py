@@ -288,8 +288,9 @@ def test_report_with_the_real_lumos_report(client, jpeg):
         report_function()
     except ReportUnavailableError as exc:
         pytest.skip(str(exc))
-    r = _post(client, jpeg, report="true")
+    r = _post(client, jpeg, name="night walk.jpg", report="true")
     assert r.status_code == 200, r.text
     assert r.text.lstrip().lower().startswith("<!doctype html")
+    assert "<title>lumos explain: night walk.jpg</title>" in r.text  # not the server's 'input'
     assert "'unsafe-inline'" in r.headers["content-security-policy"]
     assert state_of(client).workspace.is_empty()

@@ -56,12 +56,19 @@ def report_function() -> Callable[..., Any]:
     raise ReportUnavailableError("lumos.report has no HTML renderer (render_html) yet")
 
 
-def render_report(src: Path, params: EnhanceParams) -> str:
-    """Render the explain report of ``src`` as HTML (runs in a worker thread)."""
+def render_report(src: Path, params: EnhanceParams, source_name: str | None = None) -> str:
+    """Render the explain report of ``src`` as HTML (runs in a worker thread).
+
+    ``source_name`` is the upload's name: the report shows it, not the server's
+    generated file name (``input``).
+    """
     render = report_function()
     build = getattr(_module(), "build_report", None)
     if callable(build):
-        html = render(build(src, options=params.options))
+        report = build(src, options=params.options)
+        if source_name and hasattr(report, "source"):
+            report.source = source_name
+        html = render(report)
     else:
         options = asdict(params.options)
         options.pop("tiling", None)

@@ -14,7 +14,7 @@ from .forms import EnhanceForm, preview_side, upload_field, with_limits
 from .processing import analyse_file, enhance_file, probe
 from .report_bridge import ReportUnavailableError, render_report, report_function
 from .schemas import ErrorReply
-from .uploads import content_disposition, download_name, save_upload
+from .uploads import content_disposition, display_name, download_name, save_upload
 
 __all__ = ["router"]
 
@@ -83,7 +83,8 @@ async def enhance(
         await run_in_threadpool(probe, src, settings.max_megapixels)
         if report:
             html = await state.limiter.run(
-                lambda _tok: render_report(src, params), timeout=settings.timeout_s
+                lambda _tok: render_report(src, params, display_name(file.filename)),
+                timeout=settings.timeout_s,
             )
             return HTMLResponse(html, headers={"Content-Security-Policy": _REPORT_CSP})
         result = await state.limiter.run(
