@@ -143,7 +143,7 @@ def test_cli_prints_table_and_summary(tmp_path: Path, capsys: pytest.CaptureFixt
     make_pair(tmp_path, "a", seed=1)
     make_pair(tmp_path, "b", seed=2, shift=4)
     args = _cli([str(tmp_path / "low"), str(tmp_path / "high")])
-    assert args.run(args) == 0
+    assert args.run(args) == 1  # findings: a script can stop before benchmarking
     out = capsys.readouterr().out
     assert "misaligned" in out and "low/b.png" in out
     assert out.strip().splitlines()[-1].startswith("2 pairs")
@@ -154,10 +154,24 @@ def test_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     make_pair(tmp_path, "a", seed=1)
     save(tmp_path / "high" / "b.png", scene(2))
     args = _cli([str(tmp_path / "low"), str(tmp_path / "high"), "--json"])
-    assert args.run(args) == 0
+    assert args.run(args) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["counts"] == {"missing_partner": 1}
     assert data["pairs"][0]["stem"] == "a"
+
+
+def test_cli_exit_0_when_clean(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    make_pair(tmp_path, "a", seed=1)
+    args = _cli([str(tmp_path / "low"), str(tmp_path / "high")])
+    assert args.run(args) == 0
+    assert capsys.readouterr().out.strip().endswith(": no findings")
+
+
+def test_cli_empty_path_is_a_usage_error(tmp_path: Path) -> None:
+    for argv in (["", ""], [str(tmp_path), ""], [str(tmp_path), str(tmp_path), "--against", ""]):
+        with pytest.raises(SystemExit) as exc:
+            _cli(argv)
+        assert exc.value.code == 2
 
 
 def test_cli_bad_threshold_is_a_usage_error(tmp_path: Path) -> None:

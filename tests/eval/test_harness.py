@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import lumos.cli.evaluate
 from lumos.cli import main
+from lumos.errors import InputError
+from lumos.eval.harness import evaluate
 from lumos.eval.metrics import psnr
 
 
@@ -103,6 +106,88 @@ def test_eval_unpaired_and_missing_folder(tmp_path: Path, capsys) -> None:
 
 def test_audit_pairs_command(tmp_path: Path, capsys) -> None:
     low, high = _pairs(tmp_path)
-    assert main(["audit-pairs", str(low), str(high), "--json"]) == 0
+    # The three synthetic scenes are alike: findings, so exit 1 (the report still printed).
+    assert main(["audit-pairs", str(low), str(high), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
-    assert "findings" in report
+    assert report["counts"] == {"near_duplicate": 3}
+
+
+def _small(path: Path, h: int = 24, w: int = 32, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    Image.fromarray(rng.integers(5, 60, (h, w, 3), dtype=np.uint8)).save(path)
+    return path
+
+
+def _folders(tmp_path: Path) -> tuple[Path, Path]:
+    low, high = tmp_path / "low", tmp_path / "high"
+    low.mkdir()
+    high.mkdir()
+    for name in ("a", "b", "c"):
+        _small(low / f"{name}.png")
+        _small(high / f"{name}.png", seed=1)
+    _small(high / "b.png", h=20)  # size mismatch
+    (high / "c.png").write_text("not a photo")  # unreadable
+    return low, high
+
+
+def test_eval_bad_pairs_fail_alone(tmp_path: Path, capsys) -> None:
+    low, high = _folders(tmp_path)
+    out_json = tmp_path / "s.json"
+    argv = ["eval", "--pairs", str(low), str(high), "--baseline", "identity", "--no-niqe"]
+    assert main([*argv, "--json", str(out_json)]) == 1  # like enhance: the rest is scored
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 2 and all(line.startswith("lumos: ") for line in err), err
+    assert "b.png: size 32x24 differs from its reference b.png (32x20)" in err[0]
+    assert "c.png: not an image" in err[1] and "internal error" not in captured.err
+    assert "a.png" in captured.out and "1 images (2 failed, not in the means)" in captured.out
+    data = json.loads(out_json.read_text())
+    assert len(data["images"]) == 1 and len(data["failures"]) == 2
+    # The library raises instead, unless asked to go on: a benchmark never silently
+    # scores fewer images.
+    with pytest.raises(InputError, match="differs from its reference"):
+        evaluate(lambda x: x, [(low / "b.png", high / "b.png")], with_niqe=False)
+
+
+def test_eval_outputs_are_checked_before_scoring(tmp_path: Path, capsys, monkeypatch) -> None:
+    low = tmp_path / "low"
+    low.mkdir()
+    photo = _small(low / "a.png")
+    before = photo.read_bytes()
+    monkeypatch.setattr(lumos.cli.evaluate, "evaluate", lambda *a, **k: pytest.fail("scored"))
+    base = ["eval", "--unpaired", str(low), "--baseline", "identity"]
+    assert main([*base, "--json", str(tmp_path / "missing" / "x.json")]) == 1
+    assert "output folder" in capsys.readouterr().err
+    assert main([*base, "--json", str(photo)]) == 1
+    assert "would overwrite an input" in capsys.readouterr().err
+    assert main([*base, "--save", str(low)]) == 1  # low/a.png would be replaced
+    assert "would overwrite the input" in capsys.readouterr().err
+    existing = tmp_path / "file"
+    existing.write_text("keep")
+    assert main([*base, "--save", str(existing)]) == 2
+    err = capsys.readouterr().err
+    assert "exists and is not a folder" in err and len(err.strip().splitlines()) == 1
+    assert photo.read_bytes() == before and existing.read_text() == "keep"
+
+
+def test_eval_empty_path_is_a_usage_error(capsys) -> None:
+    for argv in (["--unpaired", ""], ["--pairs", "", ""]):
+        with pytest.raises(SystemExit) as exc:
+            main(["eval", *argv])
+        assert exc.value.code == 2
+        assert "empty path" in capsys.readouterr().err
+
+
+def test_eval_table_columns_never_run_together(tmp_path: Path, capsys) -> None:
+    low = tmp_path / "low"
+    low.mkdir()
+    _small(low / "a.png")
+    argv = ["eval", "--unpaired", str(low), "--baseline", "identity", "--no-niqe"]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header, rows = lines[0], lines[1:3]
+    for row in rows:
+        # Empty columns ("-") stand alone and every cell ends where its title ends.
+        assert len(row.split()) == len(header.split())
+        assert len(row) == len(header)
+        assert "-" in row.split()

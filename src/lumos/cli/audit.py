@@ -1,8 +1,9 @@
 """``lumos audit-pairs LOW HIGH``: check a paired dataset before benchmarking on it.
 
-Findings (misaligned pairs, odd exposures, shared scenes...) are facts about
-the data, so the command exits 0 whenever the audit ran; folders that cannot
-be read exit 1, bad options 2 (see :mod:`lumos.cli`).
+Exit codes, so that a script can stop before benchmarking on bad data: 0 the
+audit found nothing; 1 it found problems (misaligned pairs, odd exposures,
+shared scenes...: the report is printed all the same) or a folder cannot be
+read; 2 bad options (see :mod:`lumos.cli`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from pathlib import Path
 from ..eval.audit import AuditReport, audit_pairs
 from . import _options
 
+_EPILOG = """\
+Exit codes: 0 no findings, 1 findings (the report is printed all the same) or a
+folder cannot be read, 2 usage error.
+"""
+
 __all__ = ["add_parser", "format_report", "run"]
 
 
@@ -26,12 +32,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Check a paired low-light dataset: unreadable or unpaired files, size "
         "mismatches, misaligned pairs, exposure-ratio outliers and near-duplicate scenes "
         "(also against another folder, e.g. the training references).",
+        epilog=_EPILOG,
     )
-    p.add_argument("low", type=Path, metavar="LOW", help="folder of low-light images")
-    p.add_argument("high", type=Path, metavar="HIGH", help="folder of references (same stems)")
+    p.add_argument("low", type=_options.path, metavar="LOW", help="folder of low-light images")
+    p.add_argument(
+        "high", type=_options.path, metavar="HIGH", help="folder of references (same stems)"
+    )
     p.add_argument(
         "--against",
-        type=Path,
+        type=_options.path,
         metavar="DIR",
         help="another folder of references; flag scenes that appear in both",
     )
@@ -102,4 +111,4 @@ def run(args: argparse.Namespace) -> int:
         duplicate_threshold=args.duplicate_threshold,
     )
     print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
-    return 0
+    return 1 if report.findings else 0

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._types import FloatImage
-from ..errors import InputError
+from ..errors import InputError, LumosError, OutputError
 from ..io import SUPPORTED_SUFFIXES, read_image
 from .image_stats import colour_cast, exposure_stats, residual_noise
 from .metrics import gt_mean_psnr, psnr, ssim
@@ -58,12 +58,14 @@ class Summary:
     scores: list[ImageScore]
     peak_rss_mb: float
     mean: dict[str, float] = field(default_factory=dict)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "mean": self.mean,
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "images": [asdict(s) for s in self.scores],
+            "failures": [{"file": f, "reason": r} for f, r in self.failures],
         }
 
 
@@ -96,6 +98,10 @@ def _mean(values: Iterable[float | int | None]) -> float | None:
     return float(np.mean(vals)) if vals else None
 
 
+def _size(a: np.ndarray) -> str:
+    return f"{a.shape[1]}x{a.shape[0]}"
+
+
 def evaluate(
     method: Method,
     items: list[tuple[Path, Path | None]],
@@ -104,6 +110,7 @@ def evaluate(
     downstream: bool = False,
     save_to: Path | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    on_failure: Callable[[Path, str], None] | None = None,
 ) -> Summary:
     """Score ``method`` on ``items`` (low path, reference path or None).
 
@@ -119,46 +126,24 @@ def evaluate(
         Also count keypoint inliers against the reference (input and output).
     save_to : Path, optional
         Save each output as PNG here (for contact sheets).
+    on_failure : callable, optional
+        ``on_failure(file, reason)`` for an image that cannot be scored (unreadable,
+        or a pair whose sizes differ); it is left out of the means, listed in
+        ``Summary.failures``, and the others are still scored. Without it the first
+        such :class:`~lumos.errors.LumosError` is raised, so that a benchmark never
+        silently scores fewer images.
     """
-    from .niqe import niqe
-
     scores: list[ImageScore] = []
+    failures: list[tuple[str, str]] = []
     for i, (src, ref_path) in enumerate(items):
-        rgb = read_image(src).rgb
-        t0 = time.perf_counter()
-        out = method(rgb)
-        seconds = time.perf_counter() - t0
-        mp = rgb.shape[0] * rgb.shape[1] / 1e6
-        exp = exposure_stats(out)
-        score = ImageScore(
-            name=src.name,
-            megapixels=round(mp, 3),
-            seconds=seconds,
-            mean_luminance=exp["mean_luminance"],
-            clipped_fraction=exp["clipped_fraction"],
-            crushed_fraction=exp["crushed_fraction"],
-            residual_noise=residual_noise(out),
-            colour_cast=colour_cast(out),
-        )
-        if with_niqe and min(out.shape[:2]) >= 96:
-            score.niqe = niqe(out)
-        if ref_path is not None:
-            ref = read_image(ref_path).rgb
-            score.psnr, score.ssim = psnr(out, ref), ssim(out, ref)
-            score.psnr_gt_mean = gt_mean_psnr(out, ref)
-            if downstream:
-                from .downstream import keypoint_matches
-
-                score.inliers = int(keypoint_matches(out, ref)["inliers"])
-                score.inliers_input = int(keypoint_matches(rgb, ref)["inliers"])
-        if save_to is not None:
-            from ..io import DecodedImage, ImageMeta, write_image
-
-            save_to.mkdir(parents=True, exist_ok=True)
-            h, w = out.shape[:2]
-            meta = ImageMeta(format="PNG", mode="RGB", bit_depth=8, width=w, height=h)
-            write_image(DecodedImage(out, None, meta), save_to / f"{src.stem}.png", overwrite=True)
-        scores.append(score)
+        try:
+            scores.append(_score_one(method, src, ref_path, with_niqe, downstream, save_to))
+        except LumosError as exc:
+            if on_failure is None:
+                raise
+            where = exc.path if exc.path is not None else src
+            failures.append((str(where), exc.message))
+            on_failure(where, exc.message)
         if progress is not None:
             progress(i + 1, len(items), src.name)
 
@@ -179,4 +164,70 @@ def evaluate(
     total_mp = sum(s.megapixels for s in scores)
     mean["seconds_per_mp"] = sum(s.seconds for s in scores) / max(total_mp, 1e-9)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return Summary(scores=scores, peak_rss_mb=peak, mean=mean)
+    return Summary(scores=scores, peak_rss_mb=peak, mean=mean, failures=failures)
+
+
+def _score_one(
+    method: Method,
+    src: Path,
+    ref_path: Path | None,
+    with_niqe: bool,
+    downstream: bool,
+    save_to: Path | None,
+) -> ImageScore:
+    from .niqe import niqe
+
+    rgb = read_image(src).rgb
+    ref = None
+    if ref_path is not None:
+        ref = read_image(ref_path).rgb
+        if ref.shape != rgb.shape:
+            raise InputError(
+                f"size {_size(rgb)} differs from its reference {ref_path.name} ({_size(ref)}); "
+                "PSNR/SSIM need pixel-aligned pairs",
+                path=src,
+            )
+    t0 = time.perf_counter()
+    out = method(rgb)
+    seconds = time.perf_counter() - t0
+    if ref is not None and out.shape != ref.shape:
+        raise InputError(
+            f"output is {_size(out)} but the reference {ref_path.name} is {_size(ref)} "
+            "(enlarged with --scale?); PSNR/SSIM need equal sizes",
+            path=src,
+        )
+    mp = rgb.shape[0] * rgb.shape[1] / 1e6
+    exp = exposure_stats(out)
+    score = ImageScore(
+        name=src.name,
+        megapixels=round(mp, 6),  # not 3: a thumbnail would count as 0 MP
+        seconds=seconds,
+        mean_luminance=exp["mean_luminance"],
+        clipped_fraction=exp["clipped_fraction"],
+        crushed_fraction=exp["crushed_fraction"],
+        residual_noise=residual_noise(out),
+        colour_cast=colour_cast(out),
+    )
+    if with_niqe and min(out.shape[:2]) >= 96:
+        score.niqe = niqe(out)
+    if ref is not None:
+        score.psnr, score.ssim = psnr(out, ref), ssim(out, ref)
+        score.psnr_gt_mean = gt_mean_psnr(out, ref)
+        if downstream:
+            from .downstream import keypoint_matches
+
+            score.inliers = int(keypoint_matches(out, ref)["inliers"])
+            score.inliers_input = int(keypoint_matches(rgb, ref)["inliers"])
+    if save_to is not None:
+        from ..io import DecodedImage, ImageMeta, write_image
+
+        try:
+            save_to.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(
+                f"cannot create folder: {exc.strerror or exc}", path=save_to
+            ) from None
+        h, w = out.shape[:2]
+        meta = ImageMeta(format="PNG", mode="RGB", bit_depth=8, width=w, height=h)
+        write_image(DecodedImage(out, None, meta), save_to / f"{src.stem}.png", overwrite=True)
+    return score
