@@ -242,6 +242,9 @@ def test_analyse_reports_noise_light_and_preview(client, jpeg):
     assert info["analysis"]["light"] in ("uniform", "uneven")
     assert info["analysis"]["is_low_light"] is True
     assert set(info["would_use"]) == {"model", "denoise", "detail", "target_brightness"}
+    by_model = info["would_use_by_model"]  # each model's own automatic strengths
+    assert set(by_model) == {"lumosnet", "classical"}
+    assert by_model[info["would_use"]["model"]] == info["would_use"]
     assert info["exif"]["model"] == CAMERA
     assert info["preview"].startswith("data:image/jpeg;base64,")
     assert "file" not in info  # the server's temp path is not leaked

@@ -382,3 +382,45 @@ def test_download_keeps_a_non_ascii_name(browser, server_url, tmp_path):
         assert errors == []
     finally:
         context.close()
+
+
+def _sliders(page) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    return {s: float(page.input_value(f"#{s}")) for s in ("denoise", "detail", "brightness")}
+
+
+def _expected(auto: dict) -> dict[str, float]:
+    # The sliders step by 0.01.
+    return {
+        "denoise": round(auto["denoise"], 2),
+        "detail": round(auto["detail"], 2),
+        "brightness": round(auto["target_brightness"], 2),
+    }
+
+
+def test_automatic_values_follow_the_model(browser, server_url, tmp_path):
+    import httpx
+
+    photo = dark_scene(tmp_path / "room.jpg")
+    with photo.open("rb") as f:
+        info = httpx.post(f"{server_url}/v1/analyse", files={"file": ("room.jpg", f)}).json()
+    learned = _expected(info["would_use_by_model"]["lumosnet"])
+    classical = _expected(info["would_use_by_model"]["classical"])
+    assert learned != classical, "pick a photo where the models choose differently"
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        _upload(page, photo)
+        assert _sliders(page) == pytest.approx(learned, abs=0.006)
+        page.select_option("#model", "classical")
+        assert _sliders(page) == pytest.approx(classical, abs=0.006)
+        page.click("#auto")
+        assert _sliders(page) == pytest.approx(classical, abs=0.006)
+        # Values tuned by hand stay when the model changes; Reset gives the model's own.
+        page.fill("#detail", "0.6")
+        page.select_option("#model", "lumosnet")
+        assert _sliders(page)["detail"] == 0.6
+        page.click("#auto")
+        assert _sliders(page) == pytest.approx(learned, abs=0.006)
+        page.wait_for_selector("#busy", state="hidden", timeout=30_000)
+        assert errors == []
+    finally:
+        context.close()

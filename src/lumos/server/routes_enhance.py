@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from .app import ServerState, get_state
-from .forms import EnhanceForm, preview_side, upload_field, with_limits
+from .forms import EnhanceForm, http_models, preview_side, upload_field, with_limits
 from .processing import analyse_file, enhance_file, probe
 from .report_bridge import ReportUnavailableError, render_report, report_function
 from .schemas import ErrorReply
@@ -112,7 +112,9 @@ async def analyse(
     """Measure a photo: size, metadata, brightness, noise, uniform or uneven light.
 
     Also reports the denoise/detail/brightness that ``enhance`` would choose
-    (``would_use``) so a client can start its sliders there.
+    with the default model (``would_use``) and with each model
+    (``would_use_by_model``), so a client can start its sliders there and move
+    them when the model changes.
     """
     settings = state.settings
     side = preview_side(preview_max_side)
@@ -121,7 +123,7 @@ async def analyse(
         await save_upload(file, src, settings)
         await run_in_threadpool(probe, src, settings.max_megapixels)
         info = await state.limiter.run(
-            lambda _tok: analyse_file(src, settings.max_megapixels, side),
+            lambda _tok: analyse_file(src, settings.max_megapixels, side, http_models()),
             timeout=settings.timeout_s,
         )
     info["name"] = download_name(file.filename, "", tag="")

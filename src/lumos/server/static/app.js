@@ -30,6 +30,7 @@
     afterUrl: null,
     previewXhr: null,
     timer: 0,
+    tuned: false,        // the sliders were moved by hand since the last automatic values
     pickSeq: 0,          // numbers each pick: a reply to an older pick is stale
     picking: false,      // a pick is uploading or being measured
     maxUploadMb: null,
@@ -116,6 +117,12 @@
     el.light.textContent = `${a.light} (${Math.round(a.light_confidence * 100)}% sure)`;
   }
 
+  // Each model chooses its own automatic strengths; the server measured them all.
+  function autoValues() {
+    const byModel = state.info.would_use_by_model || {};
+    return byModel[$("model").value] || state.info.would_use;
+  }
+
   function setSliders(values) {
     for (const s of sliders) {
       const v = values[s.id === "brightness" ? "target_brightness" : s.id];
@@ -186,7 +193,8 @@
     state.file = file;
     state.info = info;
     describe(info);
-    setSliders(info.would_use);
+    state.tuned = false;
+    setSliders(autoValues());
     el.before.src = info.preview;
     state.previewBlob = dataUrlToBlob(info.preview);
     document.body.classList.add("has-photo");
@@ -478,15 +486,21 @@
   for (const s of sliders) {
     s.input.addEventListener("input", () => {
       s.out.textContent = Number(s.input.value).toFixed(2);
+      state.tuned = true;
       schedule();
     });
   }
   el.auto.addEventListener("click", () => {
     if (!state.info) return;
-    setSliders(state.info.would_use);
+    state.tuned = false;
+    setSliders(autoValues());
     schedule();
   });
-  $("model").addEventListener("change", schedule);
+  $("model").addEventListener("change", () => {
+    // Untouched sliders follow the new model's automatic values; tuned ones stay.
+    if (state.info && !state.tuned) setSliders(autoValues());
+    schedule();
+  });
   el.download.addEventListener("click", download);
   el.another.addEventListener("click", () => { el.file.value = ""; el.file.click(); });
   el.more.addEventListener("click", () => { el.moreFiles.value = ""; el.moreFiles.click(); });
