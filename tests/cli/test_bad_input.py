@@ -171,3 +171,22 @@ def test_option_error_names_the_flag(capsys, tmp_path: Path) -> None:
     code, err = _run(capsys, "enhance", str(_good(tmp_path)), "--model", "mirnet")
     assert code == 2
     assert err.strip() == "lumos: --model mirnet needs --weights (the published checkpoint)"
+
+
+@pytest.mark.parametrize("kind", ["garbage", "truncated"])
+def test_bad_checkpoint_is_one_clean_line(capsys, tmp_path: Path, kind: str) -> None:
+    torch = pytest.importorskip("torch")
+    bad = tmp_path / "w.pth"
+    if kind == "garbage":
+        bad.write_bytes(b"garbage, not a checkpoint\n")
+    else:
+        torch.save({"x": torch.zeros(4)}, bad)
+        bad.write_bytes(bad.read_bytes()[:200])
+    argv = ["enhance", str(_good(tmp_path)), "-o", str(tmp_path / "o"), "-q"]
+    code, err = _run(capsys, *argv, "--model", "mirnet", "--weights", str(bad))
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    # Names the weights file, and torch's paragraph is not cut off mid-word.
+    assert f"{bad}: not a readable PyTorch checkpoint (" in lines[0]
+    assert lines[0].endswith(")") and "torch.load" not in lines[0]

@@ -169,3 +169,12 @@ def test_broken_raw_is_an_input_error(tmp_path: Path) -> None:
     raw.write_bytes(b"II*\x00\x08\x00\x00\x00" + b"\x00" * 64)
     with pytest.raises(InputError):
         read_image(raw)
+
+
+def test_raw_read_error_is_plain_text(tmp_path: Path) -> None:
+    pytest.importorskip("rawpy", reason="needs the 'raw' extra")
+    raw = tmp_path / "cut.dng"
+    raw.write_bytes(b"II*\x00garbage")  # LibRaw: I/O error, passed on as bytes by rawpy
+    with pytest.raises(InputError) as exc:
+        read_image(raw)
+    assert exc.value.message == "truncated or corrupt RAW file (input/output error)"

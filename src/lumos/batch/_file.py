@@ -87,7 +87,11 @@ def enhance_file(
             write_report(build_report(job.source, options=options), html, overwrite=overwrite)
         return FileReport(job.source, job.output, None, time.perf_counter() - t0, result.stats)
     except LumosError as exc:
-        return FileReport(job.source, None, exc.message, time.perf_counter() - t0)
+        # About the photo: its name is already on the line. About another file (the
+        # --weights of a model, say): name that one.
+        about_photo = exc.path is None or exc.path == job.source
+        reason = exc.message if about_photo else str(exc)
+        return FileReport(job.source, None, reason, time.perf_counter() - t0)
     except MemoryError:
         return FileReport(
             job.source, None, "out of memory; try a smaller --tile", time.perf_counter() - t0

@@ -41,10 +41,18 @@ def _rawpy(path: Path) -> Any:
     return rawpy
 
 
+def _libraw_text(exc: Exception) -> str:
+    """LibRaw's reason as plain text: rawpy passes it as bytes (``b'Input/output error'``)."""
+    arg = exc.args[0] if exc.args else ""
+    text = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
+    text = " ".join(text.split()).rstrip(".")
+    return (text[:1].lower() + text[1:]) or type(exc).__name__
+
+
 def _raw_error(rawpy: Any, exc: Exception, path: Path) -> InputError:
     if isinstance(exc, rawpy.LibRawFileUnsupportedError):
         return UnsupportedFormatError("not a camera RAW file that LibRaw can read", path=path)
-    return InputError(f"truncated or corrupt RAW file ({exc})", path=path)
+    return InputError(f"truncated or corrupt RAW file ({_libraw_text(exc)})", path=path)
 
 
 def raw_size(path: Path) -> tuple[int, int, int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,18 @@ def require_torch() -> Any:
     return torch
 
 
+def _load_failure(exc: Exception) -> str:
+    """Why ``torch.load`` failed, in a few words: its own messages run to paragraphs."""
+    text = str(exc)
+    if "Weights only load failed" in text or isinstance(exc, pickle.UnpicklingError):
+        # Either not a pickle at all, or one holding objects besides tensors, which
+        # lumos does not unpickle (that could run code from the file).
+        return "not a file of tensors saved by torch.save; lumos loads weights only"
+    if "zip archive" in text or "central directory" in text:
+        return "truncated or corrupt archive"
+    return "truncated or corrupt file"
+
+
 def _brief(keys: list[str], limit: int = 3) -> str:
     more = f" (+{len(keys) - limit} more)" if len(keys) > limit else ""
     return ", ".join(keys[:limit]) + more
@@ -39,10 +53,12 @@ def load_into(module: Any, path: Path, *, key: str | None = None) -> Any:
     if not path.is_file():
         raise ModelError("weights file not found", path=path)
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about pickle protocols on odd files
+            warnings.simplefilter("ignore")
+            obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"not a readable PyTorch checkpoint ({first[:120]})", path=path) from None
+        reason = _load_failure(exc)
+        raise ModelError(f"not a readable PyTorch checkpoint ({reason})", path=path) from None
     if key is not None and isinstance(obj, dict) and key in obj:
         obj = obj[key]
     if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
