@@ -38,6 +38,15 @@ def test_stats_header_reports_analysis_and_strengths(client, jpeg):
     assert stats["detail"] == pytest.approx(0.2)
     assert {"noise_sigma", "light", "mean_luminance"} <= set(stats["analysis"])
     assert stats["format"] == "JPEG" and stats["preview"] is False
+    assert stats["scale"] == 1 and stats["upscaler"] is None  # nothing was enlarged
+
+
+def test_stats_header_reports_the_enlargement_used(client, jpeg):
+    r = _post(client, jpeg, scale="2", upscaler="classical")
+    stats = json.loads(r.headers["x-lumos-stats"])
+    assert (stats["scale"], stats["upscaler"], stats["width"]) == (2, "classical", 256)
+    r = _post(client, jpeg, scale="2")  # auto: the learned net where installed
+    assert json.loads(r.headers["x-lumos-stats"])["upscaler"] in ("learned", "classical")
 
 
 def test_format_and_preview_options(client, jpeg):

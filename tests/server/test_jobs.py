@@ -33,6 +33,7 @@ def test_job_create_poll_download_zip(client, jpeg):
     assert r.status_code == 202, r.text
     created = r.json()
     assert created["total"] == 3 and created["status_url"] == f"/v1/jobs/{created['id']}"
+    assert r.headers["location"] == created["status_url"]
     status = _poll(client, created["id"])
     assert status["status"] == "done"
     assert (status["done"], status["total"], status["failed"]) == (3, 3, 1)

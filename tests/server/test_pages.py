@@ -120,3 +120,14 @@ def test_serve_without_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "uvicorn", None)
     with pytest.raises(MissingExtraError, match=r"lumos\[server\]"):
         serve.run(_args())
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/docs", "/static/app.js", "/favicon.ico"])
+def test_head_is_allowed(client, path):
+    r = client.head(path)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == client.get(path).headers["content-type"]
+
+
+def test_head_adds_no_operation_to_the_schema(client):
+    assert set(client.get("/openapi.json").json()["paths"]["/healthz"]) == {"get"}

@@ -127,7 +127,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["*"],
-            expose_headers=["Content-Disposition", "Retry-After", "X-Lumos-Stats"],
+            expose_headers=["Content-Disposition", "Location", "Retry-After", "X-Lumos-Stats"],
         )
 
     @app.middleware("http")

@@ -188,7 +188,17 @@ def enhance_file(
         stats["height"],
     )
     stats["format"] = fmt
+    stats["scale"], stats["upscaler"] = _enlargement(params.options)
     return EnhancedFile(path=path, format=fmt, stats=stats)
+
+
+def _enlargement(options: EnhanceOptions) -> tuple[int, str | None]:
+    """The scale and the upscaler that ran (``auto`` resolved; ``None`` at scale 1)."""
+    from ..stages.upscale import resolve_upscaler
+
+    if options.scale == 1:
+        return 1, None
+    return options.scale, resolve_upscaler(options.upscaler, options.scale)
 
 
 def _preview_jpeg(decoded: DecodedImage, max_side: int) -> str:

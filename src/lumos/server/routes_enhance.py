@@ -69,8 +69,9 @@ async def enhance(
     """Enhance one photo and return it in the upload's format (or ``format``).
 
     EXIF and ICC profile are kept. With ``preview_max_side`` the photo is first
-    downscaled, for fast previews. The run's analysis and chosen strengths come
-    back as compact JSON in the ``X-Lumos-Stats`` header.
+    downscaled, for fast previews. The run's analysis, chosen strengths, and the
+    ``scale`` and ``upscaler`` used (``auto`` resolved) come back as compact
+    JSON in the ``X-Lumos-Stats`` header.
     """
     settings = state.settings
     if report:

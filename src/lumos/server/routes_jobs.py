@@ -56,8 +56,10 @@ async def create_job(
     state: State,
     files: Annotated[list[UploadFile], File(description="the photos")],
     params: EnhanceForm,
+    response: Response,
 ) -> JobCreated:
-    """Start enhancing several photos with the same options; poll the returned URL.
+    """Start enhancing several photos with the same options; poll the returned URL
+    (also in the ``Location`` header).
 
     A file that is not an image, is larger than the per-file limit
     (``max_upload_mb``) or has too many megapixels is reported as failed in the
@@ -82,7 +84,9 @@ async def create_job(
     _name_uniquely(items)
     job = Job(id=job_id, folder=folder, params=params, items=items)
     state.jobs.start(job)
-    return JobCreated(id=job_id, status_url=f"/v1/jobs/{job_id}", total=len(items))
+    status_url = f"/v1/jobs/{job_id}"
+    response.headers["Location"] = status_url  # where a 202's progress is, by convention
+    return JobCreated(id=job_id, status_url=status_url, total=len(items))
 
 
 async def _receive(

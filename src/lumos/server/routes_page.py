@@ -39,19 +39,20 @@ def _html(name: str) -> FileResponse:
     )
 
 
-@router.get("/")
+# HEAD as well as GET: uptime monitors and link checkers probe pages with HEAD.
+@router.api_route("/", methods=["GET", "HEAD"])
 async def page() -> FileResponse:
     """The web page: upload, compare before/after, tune, download."""
     return _html("index.html")
 
 
-@router.get("/docs")
+@router.api_route("/docs", methods=["GET", "HEAD"])
 async def docs() -> FileResponse:
     """API reference rendered from ``/openapi.json`` by a small local script."""
     return _html("docs.html")
 
 
-@router.get("/static/{name}")
+@router.api_route("/static/{name}", methods=["GET", "HEAD"])
 async def asset(name: str) -> FileResponse:
     """One of the page's own CSS/JS files."""
     if name not in _ASSETS:
@@ -61,7 +62,7 @@ async def asset(name: str) -> FileResponse:
     )
 
 
-@router.get("/favicon.ico")
+@router.api_route("/favicon.ico", methods=["GET", "HEAD"])
 async def favicon() -> FileResponse:
     return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
@@ -80,3 +81,8 @@ async def healthz(state: State) -> Health:
         max_job_files=s.max_job_files,
         job_ttl_s=s.job_ttl_s,
     )
+
+
+# The same answer to HEAD (the server sends the headers only); kept out of the
+# schema, where a second operation would only repeat GET's.
+health_router.add_api_route("/healthz", healthz, methods=["HEAD"], include_in_schema=False)
