@@ -51,6 +51,7 @@ def test_docs_are_offline(client):
     assert {"/v1/enhance", "/v1/analyse", "/v1/jobs", "/v1/jobs/{job_id}", "/healthz"} <= set(
         spec["paths"]
     )
+    assert "delete" in spec["paths"]["/v1/jobs/{job_id}"]
     assert client.get("/redoc").status_code == 404
 
 
