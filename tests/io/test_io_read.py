@@ -222,6 +222,49 @@ def test_orientation_on_the_16bit_path(tmp_path: Path, rng, make_exif, orientati
     assert decoded.meta.orientation == orientation
 
 
+@pytest.mark.parametrize("channels", [1, 3, 4])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_tiff_is_read(tmp_path: Path, rng, channels: int, dtype: type) -> None:
+    # What cv2.imwrite makes of a float image: Pillow cannot open the RGB ones.
+    arr = rng.random((6, 10, channels)).astype(dtype)
+    arr[0, 0] = 1.7  # HDR values above 1 are clipped, NaN becomes 0
+    arr[0, 1] = np.nan
+    src = tmp_path / "f.tif"
+    assert cv2.imwrite(str(src), arr[..., 0] if channels == 1 else arr)
+    decoded = read_image(src)
+    _check_internal(decoded)
+    assert decoded.meta.format == "TIFF" and decoded.meta.bit_depth == 16
+    assert decoded.meta.mode == {1: "L", 3: "RGB", 4: "RGBA"}[channels]
+    expected = np.nan_to_num(np.clip(arr, 0, 1))
+    colour = expected[..., :1] if channels == 1 else expected[..., 2::-1]  # OpenCV: BGR
+    np.testing.assert_allclose(decoded.rgb, np.broadcast_to(colour, (6, 10, 3)), atol=1e-6)
+    if channels == 4:
+        np.testing.assert_allclose(decoded.alpha, expected[..., 3], atol=1e-6)
+    assert probe_image(src).width == 10
+
+
+@pytest.mark.parametrize("orientation", [2, 3, 5, 6, 8])
+@pytest.mark.parametrize("kind", ["uint8", "uint16", "float32"])
+def test_tiff_orientation_is_applied_once(
+    tmp_path: Path, rng, make_exif, orientation: int, kind: str
+) -> None:
+    from lumos.io._meta import apply_orientation
+
+    top = {"uint8": 255, "uint16": 65535, "float32": 1}[kind]
+    arr = (rng.random((6, 10)) * top).astype(kind)
+    src = tmp_path / "o.tif"
+    Image.fromarray(arr, "F" if kind == "float32" else None).save(
+        src, exif=make_exif(orientation=orientation)
+    )
+    decoded = read_image(src)
+    expected = apply_orientation(arr, orientation).astype(np.float64) / top
+    np.testing.assert_allclose(decoded.rgb[..., 0], expected, atol=1e-6)
+    assert decoded.meta.orientation == orientation
+    h, w = expected.shape
+    meta = probe_image(src)
+    assert (meta.width, meta.height) == (w, h)
+
+
 def test_jpeg_metadata_round_trip(tmp_path: Path, gradient, srgb_icc, make_exif) -> None:
     arr = gradient(h=20, w=32)
     src = tmp_path / "camera.jpg"

@@ -20,6 +20,7 @@ __all__ = [
     "exif_orientation",
     "icc_fits",
     "normalize_exif",
+    "orientation_entry",
     "reset_orientation",
 ]
 
@@ -93,7 +94,7 @@ class DecodedImage:
     meta: ImageMeta
 
 
-def _orientation_entry(tiff: bytes) -> tuple[str, int] | None:
+def orientation_entry(tiff: bytes) -> tuple[str, int] | None:
     """Byte order and offset of the IFD0 orientation value in a TIFF-structured blob."""
     try:
         order = {b"II": "<", b"MM": ">"}[tiff[:2]]
@@ -127,7 +128,7 @@ def exif_orientation(exif: bytes | None) -> int:
     """The EXIF orientation (1..8) in canonical EXIF bytes; 1 if absent or invalid."""
     if not exif:
         return 1
-    found = _orientation_entry(exif[len(EXIF_PREFIX) :])
+    found = orientation_entry(exif[len(EXIF_PREFIX) :])
     if found is None:
         return 1
     order, at = found
@@ -144,7 +145,7 @@ def reset_orientation(exif: bytes | None) -> bytes | None:
     """
     if not exif:
         return exif
-    found = _orientation_entry(exif[len(EXIF_PREFIX) :])
+    found = orientation_entry(exif[len(EXIF_PREFIX) :])
     if found is None:
         return exif
     order, at = found

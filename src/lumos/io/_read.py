@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 import stat
+import struct
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -37,6 +39,7 @@ from ._meta import (
     clean_dpi,
     exif_orientation,
     normalize_exif,
+    orientation_entry,
     reset_orientation,
 )
 
@@ -58,6 +61,7 @@ class _Header:
     meta: ImageMeta
     image: Any | None  # the lazy PIL image, if any
     turn: int  # orientation still to apply to decoded pixels
+    floats: bool = False  # a floating-point TIFF, decoded by OpenCV
 
 
 def _check_limit(width: int, height: int, max_megapixels: float, path: Path) -> None:
@@ -111,9 +115,12 @@ def _corrupt(fmt: str, exc: BaseException, path: Path) -> InputError:
 
 
 def _tiff_exif(image: Any) -> bytes | None:
-    """The EXIF part of a TIFF's tags, serialised the way JPEG/PNG carry it."""
+    """The EXIF part of a TIFF's tags, serialised the way JPEG/PNG carry it.
+
+    ``image`` is a PIL image, or the ``Image.Exif`` of a TIFF Pillow cannot open.
+    """
     try:
-        src = image.getexif()
+        src = image if isinstance(image, Image.Exif) else image.getexif()
         keep = Image.Exif()
         for tag in _EXIF_IFD0_TAGS:
             if tag not in src:
@@ -165,7 +172,83 @@ def _mode_and_depth(image: Any, fmt: str, header: bytes, path: Path) -> tuple[st
     raise UnsupportedFormatError(f"{fmt} images in mode {mode} are not supported", path=path)
 
 
+def _tiff_tags(fp: IO[bytes]) -> Any | None:
+    """The first IFD of a classic TIFF, or None if it cannot be parsed."""
+    from PIL import TiffImagePlugin
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fp.seek(0)
+            ifd = TiffImagePlugin.ImageFileDirectory_v2(fp.read(8))
+            fp.seek(ifd.next)
+            ifd.load(fp)
+            return ifd
+    except Exception:  # BigTIFF, damage: Pillow's own opening reports it
+        return None
+    finally:
+        fp.seek(0)
+
+
+def _float_tiff_header(fp: IO[bytes], path: Path, ifd: Any, limit: float) -> _Header:
+    """The header of a floating-point TIFF (Pillow opens one-channel ones at most).
+
+    Its pixels are decoded by OpenCV and clipped to [0, 1]; they count as 16-bit,
+    like float arrays, so a PNG/TIFF output keeps more than 8 bits.
+    """
+    w, h = int(ifd.get(256, 0)), int(ifd.get(257, 0))
+    bits = ifd.get(258, (32,))
+    bits = max(bits) if isinstance(bits, tuple) else int(bits)
+    spp = int(ifd.get(277, 1))
+    photometric = int(ifd.get(262, 1))
+    modes = {(0, 1): "L", (1, 1): "L", (0, 2): "LA", (1, 2): "LA", (2, 3): "RGB", (2, 4): "RGBA"}
+    mode = modes.get((photometric, spp))
+    if bits not in (32, 64) or mode is None or w < 1 or h < 1:
+        raise UnsupportedFormatError(
+            f"{bits}-bit float TIFF with {spp} channel(s) is not supported; lumos reads "
+            "32- and 64-bit float grey or RGB(A) TIFF, and 8- and 16-bit images",
+            path=path,
+        )
+    _check_limit(w, h, limit, path)
+    exif_ifd = Image.Exif()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # odd tags: dropped, as for any TIFF
+            fp.seek(0)
+            exif_ifd.load_from_fp(fp)  # IFD0, whose sub-IFDs _tiff_exif reads from fp
+            exif = _tiff_exif(exif_ifd)
+    except Exception:
+        exif = None
+    finally:
+        fp.seek(0)
+    orientation = exif_orientation(exif)
+    dpi = None
+    unit = int(ifd.get(296, 2))
+    if 282 in ifd and 283 in ifd and unit in (2, 3):
+        per_inch = 2.54 if unit == 3 else 1.0
+        dpi = clean_dpi((float(ifd[282]) * per_inch, float(ifd[283]) * per_inch))
+    icc = ifd.get(34675)
+    if orientation in (5, 6, 7, 8):
+        w, h = h, w
+    meta = ImageMeta(
+        format="TIFF",
+        mode=mode,
+        bit_depth=16,
+        width=w,
+        height=h,
+        orientation=orientation,
+        exif=reset_orientation(exif),
+        icc_profile=bytes(icc) if isinstance(icc, (bytes, bytearray)) and icc else None,
+        dpi=dpi,
+    )
+    return _Header(meta, None, turn=orientation, floats=True)
+
+
 def _read_header(fp: IO[bytes], path: Path, header: bytes, fmt: str, limit: float) -> _Header:
+    if fmt == "TIFF" and (ifd := _tiff_tags(fp)) is not None:
+        sample_format = ifd.get(339, (1,))
+        if 3 in (sample_format if isinstance(sample_format, tuple) else (sample_format,)):
+            return _float_tiff_header(fp, path, ifd, limit)
     if fmt == "RAW":
         w, h, orientation = raw_size(path)
         _check_limit(w, h, limit, path)
@@ -180,6 +263,8 @@ def _read_header(fp: IO[bytes], path: Path, header: bytes, fmt: str, limit: floa
     except Exception as exc:
         raise _corrupt(fmt, exc, path) from None
     w, h = image.size
+    if fmt == "TIFF":  # stored size: Pillow's TIFF plugin may report it already turned
+        w, h = int(image.tag_v2.get(256, w)), int(image.tag_v2.get(257, h))
     _check_limit(w, h, limit, path)
     mode, depth = _mode_and_depth(image, fmt, header, path)
     exif = _tiff_exif(image) if fmt == "TIFF" else normalize_exif(image.info.get("exif"))
@@ -272,13 +357,33 @@ def _cmyk_to_rgb(image: Any, icc: bytes | None) -> Any:
     return image.convert("RGB")
 
 
-def _decode(path: Path, fp: IO[bytes], head: _Header) -> tuple[np.ndarray, bool]:
-    """Pixels as uint8/uint16 (H, W[, C]) in file orientation; True if channels are BGR."""
+def _stored_orientation(tiff: bytes) -> bytes:
+    """The TIFF with its orientation tag set to 1, so that OpenCV returns the stored pixels.
+
+    OpenCV's TIFF decoder turns the pixels by the tag itself (even with
+    ``IMREAD_IGNORE_ORIENTATION``), and not as EXIF means for orientations 5-8;
+    lumos turns them once, as for every other format (``apply_orientation``).
+    """
+    found = orientation_entry(tiff)
+    if found is None:
+        return tiff
+    order, at = found
+    patched = bytearray(tiff)
+    patched[at : at + 2] = struct.pack(order + "H", 1)
+    return bytes(patched)
+
+
+def _decode(path: Path, fp: IO[bytes], head: _Header) -> tuple[np.ndarray, bool, bool]:
+    """Pixels (H, W[, C]); whether channels are BGR; whether they are already upright.
+
+    uint8/uint16, or float for a float TIFF. Pixels come in file orientation, except
+    from a TIFF that Pillow turned upright while loading (recent Pillow versions do).
+    """
     meta = head.meta
     if meta.format == "RAW":
-        return raw_pixels(path), False
+        return raw_pixels(path), False, False
     image = head.image
-    if meta.bit_depth == 16:
+    if head.floats or meta.bit_depth == 16:
         import cv2
 
         fp.seek(0)
@@ -286,18 +391,22 @@ def _decode(path: Path, fp: IO[bytes], head: _Header) -> tuple[np.ndarray, bool]
         # OpenCV prints to stderr on a cut-off PNG; catch the common case first.
         if meta.format == "PNG" and data.rfind(b"IEND") < 0:
             raise InputError("truncated or corrupt PNG file (no IEND chunk)", path=path)
+        if meta.format == "TIFF":
+            data = _stored_orientation(data)
         pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-        if pixels is None:
+        if pixels is None or (head.floats and pixels.dtype.kind != "f"):
             raise InputError(f"truncated or corrupt {meta.format} file", path=path)
-        return pixels, pixels.ndim == 3
+        return pixels, pixels.ndim == 3 and pixels.shape[2] >= 3, False
     try:
         image.load()  # raises on truncated data (ImageFile.LOAD_TRUNCATED_IMAGES is False)
+        # Pillow's TIFF plugin applies the orientation in load() and drops the tag.
+        upright = meta.format == "TIFF" and head.turn != 1 and 274 not in image.tag_v2
         icc = image.info.get("icc_profile")
         if image.mode == "CMYK":
             image = _cmyk_to_rgb(image, icc)
         if image.mode != meta.mode:
             image = image.convert(meta.mode)
-        return np.asarray(image), False
+        return np.asarray(image), False, upright
     except InputError:
         raise
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -328,16 +437,19 @@ def read_image(path: PathLike, *, max_megapixels: float = 200.0) -> DecodedImage
 
     Notes
     -----
-    16-bit PNG/TIFF are read at full precision. Greyscale becomes three equal
+    16-bit PNG/TIFF are read at full precision; 32/64-bit float TIFF too, its
+    values clipped to [0, 1] (NaN becomes 0) and counted as 16-bit. Greyscale becomes three equal
     channels (``meta.mode`` remembers ``"L"``); palette images become RGB(A);
     CMYK becomes sRGB. GIF, ICO and other formats are refused. Camera RAW is
     developed with the camera's white balance into 16-bit sRGB.
     """
     with _opened(path, max_megapixels) as (path, fp, head):
-        pixels, bgr = _decode(path, fp, head)
+        pixels, bgr, upright = _decode(path, fp, head)
     meta = head.meta
-    pixels = apply_orientation(pixels, head.turn)
-    scale = 65535.0 if pixels.dtype == np.uint16 else 255.0
+    if not upright:
+        pixels = apply_orientation(pixels, head.turn)
+    scale = {"u2": 65535.0, "f4": 1.0, "f8": 1.0}.get(f"{pixels.dtype.kind}{pixels.dtype.itemsize}")
+    scale = scale or 255.0
     h, w = pixels.shape[:2]
     rgb = np.empty((h, w, 3), dtype=np.float32)
     alpha = None
@@ -351,6 +463,11 @@ def read_image(path: PathLike, *, max_megapixels: float = 200.0) -> DecodedImage
             to_float(pixels[..., 2::-1] if bgr else pixels[..., :3], scale, out=rgb)
         if channels in (2, 4) and meta.has_alpha:
             alpha = to_float(pixels[..., -1], scale)
+    if head.floats:  # float TIFF: [0, 1] by convention; brighter (HDR) values are clipped
+        for part in (rgb, alpha):
+            if part is not None:
+                np.fmax(part, 0.0, out=part)  # NaN -> 0
+                np.fmin(part, 1.0, out=part)
     if (meta.width, meta.height) != (w, h):
         meta = replace(meta, width=w, height=h)
     return DecodedImage(rgb=rgb, alpha=alpha, meta=meta)
