@@ -140,7 +140,7 @@ def test_real_labels_are_complete_and_explained() -> None:
 
 
 def test_light_option_is_validated() -> None:
-    with pytest.raises(OptionError, match="--light"):
+    with pytest.raises(OptionError, match="light must be one of"):
         EnhanceOptions(light="sideways")
 
 

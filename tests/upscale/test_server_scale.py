@@ -46,7 +46,7 @@ def test_scale_field_enlarges(client) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(("fields", "words"), [
     ({"scale": "3"}, "must be 1, 2 or 4"),
-    ({"scale": "2", "upscaler": "esrgan"}, "upscaler must be one of"),
+    ({"scale": "2", "upscaler": "esrgan"}, "upscaler: must be one of"),
 ])  # fmt: skip
 def test_bad_scale_is_422(client, fields, words) -> None:  # type: ignore[no-untyped-def]
     r = _post(client, **fields)
@@ -58,7 +58,7 @@ def test_output_size_guard_is_413(tmp_path) -> None:  # type: ignore[no-untyped-
     with TestClient(create_app(ServerSettings(temp_dir=tmp_path, max_megapixels=0.01))) as c:
         r = _post(c, scale="4")
     assert r.status_code == 413
-    assert "--scale 4 would make" in r.json()["detail"]
+    assert "scale: 4 would make" in r.json()["detail"]
 
 
 def test_page_has_a_scale_control(client) -> None:  # type: ignore[no-untyped-def]
