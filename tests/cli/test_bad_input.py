@@ -190,3 +190,14 @@ def test_bad_checkpoint_is_one_clean_line(capsys, tmp_path: Path, kind: str) -> 
     # Names the weights file, and torch's paragraph is not cut off mid-word.
     assert f"{bad}: not a readable PyTorch checkpoint (" in lines[0]
     assert lines[0].endswith(")") and "torch.load" not in lines[0]
+
+
+def test_multi_page_tiff_warns_in_one_line(capsys, tmp_path: Path) -> None:
+    src = tmp_path / "pages.tif"
+    pages = [Image.fromarray(dark_photo(24, 32, seed=i)) for i in range(3)]
+    pages[0].save(src, save_all=True, append_images=pages[1:])
+    code, err = _run(capsys, "enhance", str(src), "-o", str(tmp_path / "o"), "-q")
+    assert code == 0 and (tmp_path / "o" / "pages.tif").is_file()
+    assert err.strip() == (
+        f"lumos: warning: {src}: multi-page TIFF: only the first of its 3 pages is read"
+    )

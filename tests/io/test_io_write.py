@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -187,3 +188,63 @@ def test_bad_image_shape(tmp_path: Path) -> None:
     image = DecodedImage(rgb=np.zeros((4, 4), np.float32), alpha=None, meta=_image().meta)
     with pytest.raises(InputError, match=r"shape \(H, W, 3\)"):
         write_image(image, tmp_path / "a.png")
+
+
+_XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
+    b'22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/'
+    b'1.1/" xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="6"><dc:creator>Ann'
+    b"</dc:creator></rdf:Description></rdf:RDF></x:xmpmeta>"
+)
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".webp", ".tif"])
+@pytest.mark.parametrize("bit_depth", [8, 16])
+def test_xmp_is_kept(tmp_path: Path, suffix: str, bit_depth: int) -> None:
+    from lumos.io import read_image
+
+    src = tmp_path / f"src{suffix}"
+    with Image.open(_png(tmp_path)) as im:
+        kw = {"tiffinfo": {700: _XMP}} if suffix == ".tif" else {"xmp": _XMP}
+        if suffix == ".png":
+            from PIL import PngImagePlugin
+
+            info = PngImagePlugin.PngInfo()
+            info.add_itxt("XML:com.adobe.xmp", _XMP.decode(), zip=False)
+            kw = {"pnginfo": info}
+        im.save(src, **kw)
+    decoded = read_image(src)
+    # The pixels are upright now: the XMP orientation is reset like the EXIF one.
+    assert decoded.meta.xmp == _XMP.replace(b'Orientation="6"', b'Orientation="1"')
+    decoded.meta = replace(decoded.meta, bit_depth=bit_depth)  # 16: the OpenCV path
+    out = write_image(decoded, tmp_path / f"out{suffix}")
+    assert read_image(out).meta.xmp == decoded.meta.xmp
+    with Image.open(out) as im:
+        assert b"<dc:creator>Ann</dc:creator>" in im.info["xmp"]
+
+
+def _png(tmp_path: Path) -> Path:
+    p = tmp_path / "plain.png"
+    Image.fromarray(np.full((10, 12, 3), 60, np.uint8)).save(p)
+    return p
+
+
+@pytest.mark.parametrize(("suffix", "bit_depth"), [(".jpg", 8), (".png", 16), (".tif", 16)])
+def test_enlarged_image_keeps_its_print_size(tmp_path: Path, suffix: str, bit_depth: int) -> None:
+    meta = ImageMeta("PNG", "RGB", bit_depth, 12, 10, dpi=(300.0, 300.0))
+    big = DecodedImage(np.full((20, 24, 3), 0.5, np.float32), None, meta)  # --scale 2
+    out = write_image(big, tmp_path / f"big{suffix}")
+    with Image.open(out) as im:
+        assert im.info["dpi"] == pytest.approx((600, 600), abs=0.01)  # still 0.04 inch wide
+
+
+def test_alpha_is_flattened_over_white_for_jpeg(tmp_path: Path) -> None:
+    rgb = np.zeros((8, 10, 3), np.float32)  # black under the transparency
+    alpha = np.zeros((8, 10), np.float32)
+    alpha[:, 5:] = 1.0
+    meta = ImageMeta("PNG", "RGBA", 8, 10, 8)
+    out = write_image(DecodedImage(rgb, alpha, meta), tmp_path / "flat.jpg")
+    with Image.open(out) as im:
+        px = np.asarray(im).astype(int)
+    assert (px[:, :4] >= 250).all()  # transparent: white, as editors flatten
+    assert (px[:, 6:] <= 5).all()  # opaque: the colour itself

@@ -9,6 +9,7 @@ line too, and the traceback only with ``LUMOS_DEBUG=1``.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import traceback
@@ -70,6 +71,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _WarningLine(logging.StreamHandler):  # type: ignore[type-arg]
+    """Warnings of lumos (a multi-page TIFF, EXIF too large) as ``lumos: <message>`` lines.
+
+    Writes to the current ``sys.stderr`` at each call, like logging's last resort.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("lumos: warning: %(message)s"))
+        self.setLevel(logging.WARNING)
+
+    @property  # type: ignore[override]
+    def stream(self):  # type: ignore[no-untyped-def]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+def _show_warnings() -> None:
+    """Route the library's warnings to one clean stderr line each (not for ``serve``,
+    whose logging is the server's own)."""
+    logger = logging.getLogger("lumos")
+    if not any(isinstance(h, _WarningLine) for h in logger.handlers):
+        logger.addHandler(_WarningLine())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (the console script exits with it)."""
     parser = build_parser()
@@ -77,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    if args.command != "serve":
+        _show_warnings()
     try:
         return int(args.run(args))
     except OptionError as exc:

@@ -4,8 +4,8 @@ Inside lumos an image is RGB ``float32`` of shape (H, W, 3) in [0, 1], upright,
 with alpha carried separately. :func:`read_image` produces that from JPEG,
 PNG, TIFF (8/16-bit; float clipped to [0, 1]), WEBP, BMP, HEIC (``heic``
 extra) and camera RAW (``raw`` extra); :func:`write_image` turns it back into
-a file with the original's EXIF, ICC profile, DPI, greyscale-ness and bit
-depth, written atomically.
+a file with the original's EXIF, XMP, ICC profile, DPI, greyscale-ness and
+bit depth, written atomically.
 :func:`image_from_array` / :func:`image_to_array` do the same for NumPy arrays
 and PIL images given to the Python API.
 

@@ -158,8 +158,15 @@ def _from_pil(image: Any) -> tuple[np.ndarray, str, ImageMeta | None]:
         exif=exif,
         icc_profile=image.info.get("icc_profile") or None,
         dpi=clean_dpi(image.info.get("dpi")),
+        xmp=_raw_xmp(image.info.get("xmp")),  # as it is: in-memory images are not turned
     )
     return arr, out_mode, meta
+
+
+def _raw_xmp(raw: Any) -> bytes | None:
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    return bytes(raw) if isinstance(raw, (bytes, bytearray)) and raw else None
 
 
 def image_from_array(array: Any) -> tuple[DecodedImage, ArrayKind]:

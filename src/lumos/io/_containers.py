@@ -24,6 +24,7 @@ _INCH = 0.0254
 # EXIF IFD0 tags copied into a TIFF's IFD0 (descriptions, camera, dates, sub-IFDs).
 _TIFF_EXIF_TAGS = (270, 271, 272, 305, 306, 315, 33432, 0x8769, 0x8825)
 _ICC_TAG = 34675
+_XMP_TAG = 700
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -37,8 +38,12 @@ def png_add_metadata(
     icc: bytes | None,
     exif: bytes | None,
     dpi: tuple[float, float] | None,
+    xmp: bytes | None = None,
 ) -> bytes:
-    """Insert ``iCCP``, ``eXIf`` and ``pHYs`` chunks after IHDR (replacing any present)."""
+    """Insert ``iCCP``, ``eXIf``, ``pHYs`` and XMP ``iTXt`` chunks after IHDR.
+
+    Chunks of the first three kinds already present are replaced.
+    """
     if not png.startswith(_PNG_SIGNATURE):
         raise ValueError("not a PNG stream")
     extra: list[bytes] = []
@@ -55,6 +60,9 @@ def png_add_metadata(
         ppm = [max(1, round(d / _INCH)) for d in dpi]
         extra.append(_chunk(b"pHYs", struct.pack(">IIB", ppm[0], ppm[1], 1)))
         replaced.add(b"pHYs")
+    if xmp:
+        # Keyword, NUL, uncompressed (0, 0), empty language and translated keyword.
+        extra.append(_chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + xmp))
     out = [png[:8]]
     pos = 8
     while pos < len(png):
@@ -98,8 +106,10 @@ def _exif_tags(exif: bytes) -> dict[int, Any]:
     return tags
 
 
-def tiff_add_metadata(tif: bytes, *, icc: bytes | None, exif: bytes | None) -> bytes:
-    """Add an ICC profile and EXIF tags to the first IFD of a classic TIFF."""
+def tiff_add_metadata(
+    tif: bytes, *, icc: bytes | None, exif: bytes | None, xmp: bytes | None = None
+) -> bytes:
+    """Add an ICC profile, EXIF tags and an XMP packet to the first IFD of a classic TIFF."""
     from PIL import TiffImagePlugin, TiffTags
 
     order = {b"II": "<", b"MM": ">"}.get(tif[:2])
@@ -114,6 +124,9 @@ def tiff_add_metadata(tif: bytes, *, icc: bytes | None, exif: bytes | None) -> b
     if icc:
         extra[_ICC_TAG] = icc
         extra.tagtype[_ICC_TAG] = TiffTags.UNDEFINED
+    if xmp:
+        extra[_XMP_TAG] = xmp
+        extra.tagtype[_XMP_TAG] = TiffTags.BYTE
     if not len(extra):
         return tif
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ __all__ = [
     "ImageMeta",
     "apply_orientation",
     "clean_dpi",
+    "clean_xmp",
     "exif_orientation",
     "icc_fits",
     "normalize_exif",
@@ -53,6 +55,8 @@ class ImageMeta:
         The embedded ICC colour profile; ``None`` means sRGB.
     dpi : tuple of float or None
         Horizontal and vertical resolution in dots per inch.
+    xmp : bytes or None
+        The XMP packet (captions, ratings, keywords, rights), its orientation reset to 1.
     """
 
     format: str
@@ -64,6 +68,7 @@ class ImageMeta:
     exif: bytes | None = None
     icc_profile: bytes | None = None
     dpi: tuple[float, float] | None = None
+    xmp: bytes | None = None
 
     @property
     def has_alpha(self) -> bool:
@@ -182,6 +187,22 @@ def clean_dpi(dpi: Any) -> tuple[float, float] | None:
     if not (math.isfinite(x) and math.isfinite(y)) or x <= 0 or y <= 0:
         return None
     return x, y
+
+
+# tiff:Orientation as an attribute (tiff:Orientation="6") or an element (<tiff:Orientation>6<).
+_XMP_ORIENTATION = re.compile(rb"(tiff:Orientation\s*(?:=\s*[\"']|>)\s*)[1-8]")
+
+
+def clean_xmp(raw: Any) -> bytes | None:
+    """An XMP packet as bytes with its orientation reset to 1 (the pixels are upright), or None.
+
+    Only the digit changes, so the packet keeps its length and any padding.
+    """
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    if not isinstance(raw, (bytes, bytearray)) or not bytes(raw).strip(b"\x00 \t\r\n"):
+        return None
+    return _XMP_ORIENTATION.sub(rb"\g<1>1", bytes(raw))
 
 
 def icc_fits(icc: bytes | None, grey: bool) -> bool:

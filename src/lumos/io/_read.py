@@ -37,6 +37,7 @@ from ._meta import (
     ImageMeta,
     apply_orientation,
     clean_dpi,
+    clean_xmp,
     exif_orientation,
     normalize_exif,
     orientation_entry,
@@ -62,6 +63,7 @@ class _Header:
     image: Any | None  # the lazy PIL image, if any
     turn: int  # orientation still to apply to decoded pixels
     floats: bool = False  # a floating-point TIFF, decoded by OpenCV
+    pages: int = 1  # pages of a TIFF, frames of a WEBP: only the first is read
 
 
 def _check_limit(width: int, height: int, max_megapixels: float, path: Path) -> None:
@@ -240,8 +242,10 @@ def _float_tiff_header(fp: IO[bytes], path: Path, ifd: Any, limit: float) -> _He
         exif=reset_orientation(exif),
         icc_profile=bytes(icc) if isinstance(icc, (bytes, bytearray)) and icc else None,
         dpi=dpi,
+        xmp=clean_xmp(ifd.get(700)),
     )
-    return _Header(meta, None, turn=orientation, floats=True)
+    pages = 2 if ifd.next else 1  # at least two; counting them means reading every IFD
+    return _Header(meta, None, turn=orientation, floats=True, pages=pages)
 
 
 def _read_header(fp: IO[bytes], path: Path, header: bytes, fmt: str, limit: float) -> _Header:
@@ -287,8 +291,15 @@ def _read_header(fp: IO[bytes], path: Path, header: bytes, fmt: str, limit: floa
         exif=reset_orientation(exif),
         icc_profile=icc,
         dpi=clean_dpi(image.info.get("dpi")),
+        xmp=clean_xmp(image.info.get("xmp")),
     )
-    return _Header(meta, image, turn=turn)
+    pages = 1
+    if fmt in ("TIFF", "WEBP"):
+        try:
+            pages = int(getattr(image, "n_frames", 1))
+        except Exception:  # a damaged later page: the first may still be fine
+            pages = 2
+    return _Header(meta, image, turn=turn, pages=pages)
 
 
 @contextmanager
@@ -446,6 +457,11 @@ def read_image(path: PathLike, *, max_megapixels: float = 200.0) -> DecodedImage
     with _opened(path, max_megapixels) as (path, fp, head):
         pixels, bgr, upright = _decode(path, fp, head)
     meta = head.meta
+    if head.pages > 1:
+        what = "animated WEBP" if meta.format == "WEBP" else "multi-page TIFF"
+        count = f"{head.pages} " if meta.format == "WEBP" or not head.floats else ""
+        unit = "frames" if meta.format == "WEBP" else "pages"
+        log.warning("%s: %s: only the first of its %s%s is read", path, what, count, unit)
     if not upright:
         pixels = apply_orientation(pixels, head.turn)
     scale = {"u2": 65535.0, "f4": 1.0, "f8": 1.0}.get(f"{pixels.dtype.kind}{pixels.dtype.itemsize}")

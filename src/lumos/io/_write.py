@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import IO
 
 import numpy as np
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from .._types import PathLike
 from ..errors import InputError, LumosError, OptionError, OutputError
 from ._arrays import quantize
 from ._containers import png_add_metadata, tiff_add_metadata
 from ._formats import WRITABLE_FORMATS, format_for_suffix
-from ._meta import DecodedImage, icc_fits
+from ._meta import DecodedImage, clean_dpi, icc_fits
 
 __all__ = ["atomic_write", "same_file", "write_image"]
 
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 _ALPHA_FORMATS = ("PNG", "TIFF", "WEBP")
 _SIXTEEN_BIT_FORMATS = ("PNG", "TIFF")
 _JPEG_MAX_EXIF = 65533  # one APP1 segment
+_JPEG_MAX_XMP = 65502  # one APP1 segment, less the XMP namespace header
+_PNG_XMP_KEY = "XML:com.adobe.xmp"
+_TIFF_XMP_TAG = 700
 _PNG_COMPRESS_LEVEL = 4  # zlib level: most of level 9's size at a fraction of its time
 
 
@@ -83,10 +86,34 @@ def _check_target(path: Path, overwrite: bool) -> None:
         raise OutputError("output folder is not writable", path=folder)
 
 
+def _written_dpi(image: DecodedImage) -> tuple[float, float] | None:
+    """The DPI for the written pixels: scaled with the image, so the print size stays.
+
+    ``meta`` describes the source; an enlarged result (``--scale 2``) has more
+    pixels for the same inches, so its resolution grows by the same factor.
+    """
+    meta = image.meta
+    if not meta.dpi:
+        return None
+    h, w = image.rgb.shape[:2]
+    if meta.width <= 0 or meta.height <= 0 or (w, h) == (meta.width, meta.height):
+        return meta.dpi
+    return clean_dpi((meta.dpi[0] * w / meta.width, meta.dpi[1] * h / meta.height))
+
+
+def _flatten(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """RGB composited over white, as image editors flatten for a format without alpha."""
+    a = alpha[..., None]
+    out = rgb * a
+    out += 1.0 - a
+    return out
+
+
 def _encode_16bit(image: DecodedImage, fmt: str, grey: bool, alpha: np.ndarray | None) -> bytes:
     import cv2
 
     meta = image.meta
+    dpi = _written_dpi(image)
     if grey and alpha is not None:
         grey = False  # OpenCV writes 1, 3 or 4 channels: grey+alpha goes out as RGBA
     pixels = quantize(image.rgb, alpha, bits=16, grey=grey, bgr=True)
@@ -96,8 +123,8 @@ def _encode_16bit(image: DecodedImage, fmt: str, grey: bool, alpha: np.ndarray |
     else:
         # Without a unit OpenCV's default resolution (1) would read as 1 dpi.
         params = [cv2.IMWRITE_TIFF_RESUNIT, 1]
-        if meta.dpi:
-            x, y = (max(1, round(v)) for v in meta.dpi)
+        if dpi:
+            x, y = (max(1, round(v)) for v in dpi)
             params = [cv2.IMWRITE_TIFF_RESUNIT, 2, cv2.IMWRITE_TIFF_XDPI, x]
             params += [cv2.IMWRITE_TIFF_YDPI, y]
     ok, buf = cv2.imencode(".png" if fmt == "PNG" else ".tif", pixels, params)
@@ -105,8 +132,8 @@ def _encode_16bit(image: DecodedImage, fmt: str, grey: bool, alpha: np.ndarray |
         raise OutputError(f"OpenCV could not encode a 16-bit {fmt}")
     data = buf.tobytes()
     if fmt == "PNG":
-        return png_add_metadata(data, icc=icc, exif=meta.exif, dpi=meta.dpi)
-    return _tiff_with_exif(tiff_add_metadata(data, icc=icc, exif=None), meta.exif)
+        return png_add_metadata(data, icc=icc, exif=meta.exif, dpi=dpi, xmp=meta.xmp)
+    return _tiff_with_exif(tiff_add_metadata(data, icc=icc, exif=None, xmp=meta.xmp), meta.exif)
 
 
 def _encode(image: DecodedImage, fmt: str, quality: int, fp: IO[bytes]) -> None:
@@ -116,7 +143,10 @@ def _encode(image: DecodedImage, fmt: str, quality: int, fp: IO[bytes]) -> None:
     if meta.bit_depth == 16 and fmt in _SIXTEEN_BIT_FORMATS:
         fp.write(_encode_16bit(image, fmt, grey, alpha))
         return
-    pil = Image.fromarray(quantize(image.rgb, alpha, bits=8, grey=grey))
+    rgb = image.rgb
+    if image.alpha is not None and alpha is None and float(image.alpha.min()) < 1.0:
+        rgb = _flatten(rgb, image.alpha)  # JPEG/BMP: not the colours hidden under alpha 0
+    pil = Image.fromarray(quantize(rgb, alpha, bits=8, grey=grey))
     options: dict[str, object] = {}
     if icc_fits(meta.icc_profile, grey) and fmt != "BMP":
         options["icc_profile"] = meta.icc_profile
@@ -125,8 +155,20 @@ def _encode(image: DecodedImage, fmt: str, quality: int, fp: IO[bytes]) -> None:
             log.warning("EXIF of %d bytes does not fit in a JPEG; not kept", len(meta.exif))
         else:
             options["exif"] = meta.exif
-    if meta.dpi and fmt != "WEBP":
-        options["dpi"] = meta.dpi
+    dpi = _written_dpi(image)
+    if dpi and fmt != "WEBP":
+        options["dpi"] = dpi
+    if meta.xmp and fmt in ("JPEG", "WEBP"):
+        if fmt == "JPEG" and len(meta.xmp) > _JPEG_MAX_XMP:
+            log.warning("XMP of %d bytes does not fit in a JPEG; not kept", len(meta.xmp))
+        else:
+            options["xmp"] = meta.xmp
+    elif meta.xmp and fmt == "PNG":
+        info = PngImagePlugin.PngInfo()
+        info.add_itxt(_PNG_XMP_KEY, meta.xmp.decode("utf-8", "replace"), zip=False)
+        options["pnginfo"] = info
+    elif meta.xmp and fmt == "TIFF":
+        options["tiffinfo"] = {_TIFF_XMP_TAG: meta.xmp}
     if fmt == "JPEG":
         # 4:4:4 keeps colour edges clean; below 90 the size saving of 4:2:0 wins.
         options.update(quality=quality, subsampling=0 if quality >= 90 else 2)
@@ -242,7 +284,7 @@ def write_image(
     quality: int = 95,
     overwrite: bool = False,
 ) -> Path:
-    """Write an image atomically, keeping its EXIF, ICC profile, DPI and bit depth.
+    """Write an image atomically, keeping its EXIF, XMP, ICC profile, DPI and bit depth.
 
     Parameters
     ----------
@@ -276,8 +318,11 @@ def write_image(
     ``meta.bit_depth == 16`` gives 16-bit PNG/TIFF; JPEG, WEBP and BMP are 8-bit.
     Greyscale originals (``meta.mode`` ``"L"``/``"LA"``) are written as greyscale
     (luma of the RGB), except WEBP which is always RGB. Alpha is written to
-    PNG, TIFF and WEBP and dropped for JPEG and BMP. EXIF keeps orientation 1,
-    since the pixels are upright. An ICC profile whose colour space does not
+    PNG, TIFF and WEBP; for JPEG and BMP the image is flattened over white.
+    EXIF (and XMP) keep orientation 1, since the pixels are upright. XMP is
+    written to JPEG, PNG, WEBP and TIFF. When the pixels are larger than
+    ``meta`` says (an enlarged result) the DPI grows with them, so the print
+    size stays. An ICC profile whose colour space does not
     match the written pixels (grey vs RGB) is left out. BMP keeps only the DPI,
     WEBP has no DPI. 16-bit files are encoded by OpenCV and get their ICC
     profile and EXIF spliced in; 16-bit grey+alpha is written as RGBA.
