@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -229,6 +230,17 @@ def test_enhance_with_report(photo: Path, tmp_path: Path) -> None:
     html = (out / "photo_explain.html").read_text()
     assert html.startswith("<!DOCTYPE html>") or "<html" in html[:200]
     assert "data:image/" in html
+
+
+def test_report_without_its_extra_is_a_usage_error_before_any_work(
+    photo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if lumos[report] were missing
+    out = tmp_path / "o"
+    assert main(["enhance", str(photo), "-o", str(out), "--report", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'lumos[report]'" in err
+    assert not out.exists()  # refused before the photo was enhanced
 
 
 def test_shipped_learned_model_runs(photo: Path, tmp_path: Path) -> None:

@@ -208,6 +208,8 @@ def print_failure(source: str | Path, reason: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Enhance every input; returns 0, or 1 if any failed."""
     options = options_from_args(args)
+    if args.report:
+        _require_report_extra()
     outdir: Path | None = args.output
     if outdir is not None:
         check_outdir(outdir)
@@ -240,6 +242,20 @@ def run(args: argparse.Namespace) -> int:
             summary += f", {len(bad) + len(failures)} failed"
         print(summary)
     return 1 if (bad or failures or not (jobs or skipped)) else 0
+
+
+def _require_report_extra() -> None:
+    """Refuse ``--report`` up front when matplotlib is missing.
+
+    Found only after a photo was written, it would fail that photo, and the next
+    run would skip it (its output exists) and never make the report.
+    """
+    try:
+        import matplotlib.figure  # noqa: F401  # what lumos.report draws with
+    except ImportError:
+        raise OptionError(
+            "--report needs the 'report' extra (matplotlib): pip install 'lumos[report]'"
+        ) from None
 
 
 def _missing_folders(folders: list[Path]) -> list[Path]:
