@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,7 @@ import pytest
 from PIL import Image
 
 from lumos.batch import Cluster, Job, Manifest, enhance_file, plan_batch, run_batch
-from lumos.batch._dask import _report_of
+from lumos.batch._dask import _client, _report_of
 from lumos.cli import main
 from lumos.config import EnhanceOptions
 from lumos.errors import LumosError
@@ -51,7 +53,8 @@ def test_batch_writes_every_photo_and_records_each(
 
     records = _records(out)
     assert records[0]["kind"] == "run" and records[0]["files"] == 4
-    files = {Path(r["source"]).name: r for r in records[1:]}
+    files = {Path(r["source"]).name: r for r in records if r["kind"] == "file"}
+    assert records[-1] == {"kind": "end", "written": 3, "failed": 1}
     assert set(files) == {"a.jpg", "b.png", "c.jpg", "broken.jpg"}
     assert not files["broken.jpg"]["ok"] and "not an image" in files["broken.jpg"]["error"]
     assert files["a.jpg"]["ok"] and files["a.jpg"]["stats"]["width"] == 128
@@ -69,6 +72,7 @@ def test_rerun_resumes_without_redoing(shoot: Path, tmp_path: Path, capsys) -> N
     assert main(["batch", str(shoot), "-o", str(out), "--workers", "1"]) == 0
     printed = capsys.readouterr().out
     assert "2 already done" in printed and "1 of 1 enhanced" in printed
+    assert " on 1 worker (" in printed  # not "1 workers"
     assert (out / "a.jpg").stat().st_mtime_ns == before  # kept, not redone
     assert (out / "new.jpg").is_file()
     assert [r["kind"] for r in _records(out)].count("run") == 2
@@ -165,13 +169,169 @@ def test_python_api_reports_as_photos_finish(shoot: Path, tmp_path: Path) -> Non
     assert one.error is None
 
 
-def test_manifest_ignores_a_line_cut_short(tmp_path: Path) -> None:
+def test_manifest_skips_a_torn_last_line_and_starts_the_next_run_on_a_new_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     m = Manifest(tmp_path)
     m.start_run({"model": "classical"}, {"scheduler": "local"}, files=1)
     m.close()
     with m.path.open("a") as fh:
         fh.write('{"kind": "file", "source": "x.jpg", "ok": tr')  # a crash mid-line
-    assert Manifest(tmp_path).last_settings() == {"model": "classical"}
+    again = Manifest(tmp_path)
+    with caplog.at_level("WARNING", logger="lumos"):
+        assert again.last_settings() == {"model": "classical"}
+        assert again.last_settings() == {"model": "classical"}  # read twice, said once
+    assert [r.message for r in caplog.records] == [
+        f"{m.path}: last line cut short (a run was killed?); ignored"
+    ]
+    again.start_run({"model": "lumosnet"}, {"scheduler": "local"}, files=0)
+    again.close()
+    lines = m.path.read_text().splitlines()
+    assert json.loads(lines[-1])["settings"] == {"model": "lumosnet"}  # not glued to the torn line
+    assert Manifest(tmp_path).last_settings() == {"model": "lumosnet"}
+
+
+def _stop_after_first_record(monkeypatch: pytest.MonkeyPatch, out: Path, wait_for: int) -> None:
+    """Ctrl-C just after the first photo is recorded, once ``wait_for`` outputs are on disk
+    (so that one photo is surely written while the batch stops)."""
+    real = Manifest.record
+    calls = []
+
+    def record(self: Manifest, report) -> None:
+        real(self, report)
+        calls.append(report)
+        if len(calls) == 1:
+            deadline = time.monotonic() + 20
+            while len(list(out.glob("*.*g"))) < wait_for and time.monotonic() < deadline:
+                time.sleep(0.02)
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Manifest, "record", record)
+
+
+def _made(out: Path) -> dict[str, dict]:
+    """Output name -> settings of the run whose line recorded it last."""
+    made, settings = {}, None
+    for r in _records(out):
+        if r["kind"] == "run":
+            settings = r["settings"]
+        elif r["kind"] == "file" and r["ok"]:
+            made[Path(r["output"]).relative_to(out).as_posix()] = settings
+    return made
+
+
+def test_photos_written_while_stopping_are_recorded(
+    shoot: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    (shoot / "broken.jpg").unlink()
+    (shoot / "day2" / "c.jpg").rename(shoot / "c.jpg")
+    out = tmp_path / "out"
+    argv = ["batch", str(shoot), "-o", str(out), "--workers", "1", "--model", "classical"]
+    _stop_after_first_record(monkeypatch, out, wait_for=2)
+    assert main(argv) == 130
+    on_disk = {p.name for p in out.iterdir() if p.suffix != ".jsonl"}
+    assert len(on_disk) == 2 and set(_made(out)) == on_disk  # every output has its line
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert "2 already done" in capsys.readouterr().out
+    assert set(_made(out)) == {"a.jpg", "b.png", "c.jpg"}
+
+
+def test_an_output_without_a_record_line_is_made_again(shoot: Path, tmp_path: Path, capsys) -> None:
+    (shoot / "broken.jpg").unlink()
+    out = tmp_path / "out"
+    argv = ["batch", str(shoot), "-o", str(out), "--workers", "1", "--model", "classical"]
+    assert main([*argv, "-q"]) == 0
+    # The client was killed (or a remote worker wrote after it left): a.jpg has no line.
+    lines = (out / "lumos_batch.jsonl").read_text().splitlines()
+    kept = [x for x in lines if '"name": "a.jpg"' not in x]
+    (out / "lumos_batch.jsonl").write_text("\n".join(kept) + "\n")
+    (out / "a.jpg").write_bytes(b"not what this run would write")
+    capsys.readouterr()
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "1 already done" in printed and "1 output in" in printed and "made again" in printed
+    assert "1 of 1 enhanced" in printed
+    assert (out / "a.jpg").read_bytes()[:2] == b"\xff\xd8"  # a JPEG again, and recorded
+    assert set(_made(out)) == {"a.jpg", "b.png"}
+
+
+def test_outputs_lumos_batch_did_not_record_are_not_taken_as_done(
+    shoot: Path, tmp_path: Path, capsys
+) -> None:
+    (shoot / "broken.jpg").unlink()
+    out = tmp_path / "out"
+    assert main(["enhance", str(shoot / "a.jpg"), "-o", str(out), "-q"]) == 0
+    before = (out / "a.jpg").read_bytes()
+    assert main(["batch", str(shoot), "-o", str(out), "--workers", "1", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "did not record" in err and "--overwrite" in err and err.count("\n") == 1
+    assert (out / "a.jpg").read_bytes() == before
+
+
+def test_a_folder_never_mixes_settings_and_an_overwrite_run_resumes(
+    shoot: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    (shoot / "broken.jpg").unlink()
+    (shoot / "day2" / "c.jpg").rename(shoot / "c.jpg")
+    out = tmp_path / "out"
+    argv = ["batch", str(shoot), "-o", str(out), "--workers", "1", "--model", "classical"]
+    assert main([*argv, "-q"]) == 0
+    redo = [*argv, "--denoise", "0.5"]
+    _stop_after_first_record(monkeypatch, out, wait_for=0)
+    assert main([*redo, "--overwrite", "-q"]) == 130  # stopped after 1 or 2 photos
+    monkeypatch.undo()
+    capsys.readouterr()
+
+    # Without --overwrite the new settings would finish a folder half made the old way.
+    assert main([*redo, "-q"]) == 2
+    assert "made with other settings (denoise auto -> 0.5)" in capsys.readouterr().err
+    # The stopped --overwrite run resumes: what it did is kept, the rest redone.
+    assert main([*redo, "--overwrite"]) == 0
+    printed = capsys.readouterr().out
+    assert "already done in" in printed and "by the --overwrite run started" in printed
+    assert "3 of 3" not in printed
+    assert {s["denoise"] for s in _made(out).values()} == {0.5} and len(_made(out)) == 3
+    # A finished --overwrite run is not resumed: the same command redoes them all.
+    assert main([*redo, "--overwrite"]) == 0
+    assert "3 of 3 enhanced" in capsys.readouterr().out
+
+
+def test_failures_found_while_planning_are_recorded(tmp_path: Path, capsys) -> None:
+    for folder, names in (("A", ["x.jpg", "y.jpg"]), ("B", ["x.jpg"])):
+        (tmp_path / folder).mkdir()
+        for i, name in enumerate(names):
+            Image.fromarray(dark_photo(seed=i)).save(tmp_path / folder / name)
+    a, b, out = tmp_path / "A", tmp_path / "B", tmp_path / "out"
+    argv = [str(a), str(b), "-o", str(out), "--workers", "1", "--model", "classical", "-q"]
+    assert main(["batch", *argv]) == 1
+    records = _records(out)
+    assert records[0]["files"] == 3
+    failed = [r for r in records if r["kind"] == "file" and not r["ok"]]
+    assert len(failed) == 1 and failed[0]["source"] == str(b / "x.jpg")
+    assert "already the output of" in failed[0]["error"]
+    capsys.readouterr()
+
+    # Every photo refused: say so (and record it), not "nothing to do".
+    assert main(["batch", str(b), "-o", str(b), "--workers", "1"]) == 1
+    captured = capsys.readouterr()
+    assert "nothing to do" not in captured.out and "0 of 1 enhanced, 1 failed" in captured.out
+    assert "would overwrite an input" in captured.err
+    assert [r["kind"] for r in _records(b)] == ["run", "file", "end"]
+
+
+def test_outputs_in_the_input_folder_are_not_read_back_as_inputs(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    for i, name in enumerate(["x.jpg", "y.jpg"]):
+        Image.fromarray(dark_photo(seed=i)).save(folder / name)
+    argv = ["batch", str(folder), "-o", str(folder), "--format", "png", "--workers", "1"]
+    assert main([*argv, "--model", "classical", "-q"]) == 0
+    capsys.readouterr()
+    assert main([*argv, "--model", "classical"]) == 0
+    captured = capsys.readouterr()
+    assert "2 already done" in captured.out and captured.err == ""
 
 
 def test_an_output_folder_inside_the_input_tree_is_not_read_back(
@@ -186,3 +346,13 @@ def test_an_output_folder_inside_the_input_tree_is_not_read_back(
     assert not (out / "enhanced").exists()  # the first run's results were not enhanced again
     assert main(["enhance", str(shoot), "-o", str(out), "-r", "-q", "--overwrite"]) == 0
     assert not (out / "enhanced").exists()
+
+
+def _ignores_sigint() -> bool:
+    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
+def test_local_workers_leave_ctrl_c_to_the_client() -> None:
+    # Ctrl-C in a terminal reaches every worker too: they must not die with a traceback each.
+    with _client(Cluster(workers=1)) as client:
+        assert list(client.run(_ignores_sigint).values()) == [True]

@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from ..config import EnhanceOptions
@@ -127,6 +128,7 @@ def _client(cluster: Cluster) -> Iterator[Any]:
                     processes=True,
                     dashboard_address=None,
                     silence_logs=logging.ERROR,
+                    preload=["lumos.batch._worker"],  # workers leave Ctrl-C to this process
                 )
             )
             client = stack.enter_context(Client(local))
@@ -209,10 +211,56 @@ def run_batch(
     ``on_report`` is called in this process, in completion order, as each
     photo finishes (the CLI records and prints from it). Raises
     :class:`~lumos.errors.LumosError` only when the cluster cannot be had.
+    On ``KeyboardInterrupt`` queued photos are dropped; those running are
+    finished by their workers as the cluster shuts down, and ``on_report`` is
+    called for each of them found written before the interrupt is raised again.
+
+    This is the engine only: it writes no ``lumos_batch.jsonl`` and checks no
+    settings (``lumos batch`` does both, with :class:`Manifest` and
+    :func:`resume`). A local cluster starts its workers as new processes that
+    import the calling script, so a script must call this under
+    ``if __name__ == "__main__":`` (without it Dask fails with "Nanny failed to
+    start").
     """
     cluster = cluster or Cluster()
     summary = BatchSummary()
     t0 = time.perf_counter()
+    in_flight: dict[str, tuple[Job, float]] = {}  # task key -> its photo, time.time() at submit
+    try:
+        _run(jobs, options, fmt, quality, overwrite, cluster, on_report, summary, in_flight)
+    except KeyboardInterrupt:
+        if on_report is not None:
+            # Written while the cluster shut down: report them, so that no output
+            # is left on disk without its record line.
+            for job, submitted in in_flight.values():
+                if _written_since(job.output, submitted):
+                    on_report(FileReport(job.source, job.output, None, 0.0))
+        raise
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _written_since(path: Path, t: float) -> bool:
+    """Whether ``path`` exists and was written after ``t`` (outputs are written
+    atomically, so one that exists is whole)."""
+    try:
+        return path.stat().st_mtime >= t
+    except OSError:
+        return False
+
+
+def _run(
+    jobs: Sequence[Job],
+    options: EnhanceOptions,
+    fmt: str | None,
+    quality: int,
+    overwrite: bool,
+    cluster: Cluster,
+    on_report: Callable[[FileReport], None] | None,
+    summary: BatchSummary,
+    in_flight: dict[str, tuple[Job, float]],
+) -> None:
+    """The body of :func:`run_batch`; ``in_flight`` holds the photos submitted and not reported."""
     with _client(cluster) as client:
         from dask.distributed import as_completed
 
@@ -220,7 +268,6 @@ def run_batch(
         # A local cluster smaller than the machine lends its spare cores to the tiles.
         tile_threads = 1 if cluster.scheduler else max(1, _cores() // summary.workers)
         todo = iter(jobs)
-        job_of: dict[str, Job] = {}
         done = as_completed()
 
         def submit(batch: Sequence[Job]) -> None:
@@ -235,13 +282,13 @@ def run_batch(
                     tile_threads,
                     pure=False,
                 )
-                job_of[fut.key] = job
+                in_flight[fut.key] = (job, time.time())
                 done.add(fut)
 
         submit(list(islice(todo, summary.workers * _TASKS_PER_WORKER)))
         try:
             for fut in done:
-                report = _report_of(fut, job_of.pop(fut.key))
+                report = _report_of(fut, in_flight.pop(fut.key)[0])
                 (summary.written if report.error is None else summary.failed).append(report)
                 if on_report is not None:
                     on_report(report)
@@ -249,5 +296,3 @@ def run_batch(
         finally:
             # Interrupted: drop what is queued; the manifest has what finished.
             client.cancel(list(done.futures))
-    summary.seconds = time.perf_counter() - t0
-    return summary

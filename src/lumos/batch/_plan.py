@@ -9,9 +9,10 @@ Rules (what a user of a batch tool expects):
 * an input is never overwritten, not even with ``--overwrite``; an existing
   output is kept and its photo skipped unless ``--overwrite``; two inputs never
   share an output;
-* ``lumos batch`` instead counts an existing output as done and skips its photo
-  (outputs are written atomically, so one that exists is whole): a stopped
-  batch is resumed by running it again.
+* ``lumos batch`` instead asks its record (:mod:`lumos.batch._manifest`): an
+  existing output recorded with the same settings is done and its photo
+  skipped, so a stopped batch is resumed by running it again; the outputs it
+  recorded are never taken as inputs (``-o`` the input folder itself).
 """
 
 from __future__ import annotations
@@ -67,7 +68,9 @@ def _is_own_output(path: Path) -> bool:
     return path.stem.endswith(OUTPUT_TAG)
 
 
-def _scan_folder(folder: Path, recursive: bool, skip: Path | None) -> list[_Found]:
+def _scan_folder(
+    folder: Path, recursive: bool, skip: Path | None, skip_files: frozenset[Path]
+) -> list[_Found]:
     found: list[_Found] = []
     walker = os.walk(folder) if recursive else [(str(folder), [], os.listdir(folder))]
     for dirpath, dirnames, filenames in walker:
@@ -80,13 +83,20 @@ def _scan_folder(folder: Path, recursive: bool, skip: Path | None) -> list[_Foun
             p = Path(dirpath) / name
             if name.startswith(".") or not p.is_file():
                 continue
-            if p.suffix.lower() in SUPPORTED_SUFFIXES and not _is_own_output(p):
-                found.append(_Found(p, p.parent.relative_to(folder)))
+            if p.suffix.lower() not in SUPPORTED_SUFFIXES or _is_own_output(p):
+                continue
+            if skip_files and p.resolve() in skip_files:
+                continue
+            found.append(_Found(p, p.parent.relative_to(folder)))
     return found
 
 
 def collect_inputs(
-    inputs: list[str], *, recursive: bool, outdir: Path | None = None
+    inputs: list[str],
+    *,
+    recursive: bool,
+    outdir: Path | None = None,
+    skip_files: frozenset[Path] = frozenset(),
 ) -> tuple[list[_Found], list[Failure]]:
     """Expand files and folders into image files, in a stable order.
 
@@ -94,7 +104,9 @@ def collect_inputs(
     are images); files in folders are taken by suffix, skipping lumos' own
     ``*_lumos.*`` outputs, hidden files and, with ``--recursive``, the output
     folder when it lies inside an input folder (``-o shoot/out -r shoot/``: the
-    results of a first run are not enhanced again by the second).
+    results of a first run are not enhanced again by the second). Files in
+    ``skip_files`` (resolved paths: the outputs a batch record lists) are
+    skipped in folders too.
     """
     skip = None if outdir is None else outdir.resolve()
     found: list[_Found] = []
@@ -107,7 +119,7 @@ def collect_inputs(
             continue
         if path.is_dir():
             try:
-                items = _scan_folder(path, recursive, skip)
+                items = _scan_folder(path, recursive, skip, skip_files)
             except OSError as exc:
                 failures.append(Failure(raw, f"cannot list folder: {exc.strerror or exc}"))
                 continue
@@ -176,18 +188,29 @@ class BatchPlan:
     """What a batch into one output folder will do."""
 
     jobs: list[Job]
-    done: list[Job]  # outputs already there: skipped, so a stopped batch resumes
+    done: list[Job]  # outputs already there (without overwrite)
     failures: list[Failure]
 
 
 def plan_batch(
     inputs: list[str], outdir: Path, *, recursive: bool, fmt: str | None, overwrite: bool
 ) -> BatchPlan:
-    """Like ``lumos enhance -o OUTDIR``: existing outputs count as done.
+    """Like ``lumos enhance -o OUTDIR``: which photos go where, and whose output exists.
 
-    Outputs are written atomically, so one that exists is complete; without
-    ``overwrite`` it is kept and its photo skipped (a stopped batch resumes).
+    Without ``overwrite``, a photo whose output exists is put in ``done``, not
+    in ``jobs``. Files that OUTDIR's batch record lists as outputs are not taken
+    as inputs (``-o`` an input folder, ``--format png``: the second run does not
+    read back the first one's results).
+
+    This plans only: it checks no settings and writes no record. ``lumos batch``
+    also passes the plan through :func:`~lumos.batch.resume`, which trusts an
+    output only when the record says it was made with the current settings.
     """
-    found, failures = collect_inputs(inputs, recursive=recursive, outdir=outdir)
+    from ._manifest import Manifest  # late: the record module imports this one
+
+    recorded = frozenset(Manifest(outdir).recorded_outputs())
+    found, failures = collect_inputs(
+        inputs, recursive=recursive, outdir=outdir, skip_files=recorded
+    )
     todo, more, done = plan_outputs(found, outdir=outdir, fmt=fmt, overwrite=overwrite)
     return BatchPlan(todo, done, failures + more)

@@ -7,12 +7,15 @@ import sys
 from pathlib import Path
 
 from ..batch import (
+    MANIFEST_NAME,
+    BatchSummary,
     Cluster,
     FileReport,
     Manifest,
-    check_resume,
+    Resume,
     plan_batch,
     require_dask,
+    resume,
     run_batch,
     settings_of,
 )
@@ -38,9 +41,10 @@ examples:
                                               a Dask cluster you run (workers need
                                               lumos and the same paths)
 
-Run it again to resume: photos whose output exists are skipped (--overwrite
-redoes them). Every photo gets a line in OUTDIR/lumos_batch.jsonl: its output,
-or why it failed, and what lumos measured.
+Run the same command again to resume (with --overwrite too): a photo is skipped
+when its output exists and OUTDIR/lumos_batch.jsonl says it was made with the
+same settings; other settings are refused (--overwrite redoes them). Every photo
+gets a line there: its output, or why it failed, and what lumos measured.
 Exit codes: 0 all done, 1 some files failed (the rest are still processed), 2 usage error.
 """
 
@@ -98,29 +102,27 @@ def run(args: argparse.Namespace) -> int:
         raise OptionError("--workers sizes a local cluster; leave it out with --scheduler")
     outdir: Path = args.output
     check_outdir(outdir)
+    # Planned as if without --overwrite: the record decides which outputs on disk
+    # are done, also for an --overwrite run that is being resumed.
     plan = plan_batch(
-        args.inputs,
-        outdir,
-        recursive=args.recursive,
-        fmt=args.format,
-        overwrite=args.overwrite,
+        args.inputs, outdir, recursive=args.recursive, fmt=args.format, overwrite=False
     )
-    for f in plan.failures:
-        print_failure(f.source, f.reason)
     manifest = Manifest(outdir)
     settings = settings_of(options, fmt=args.format, quality=args.quality)
-    check_resume(manifest, settings, resuming=bool(plan.done))
-    if not args.quiet and plan.done:
-        print(f"{len(plan.done)} already done in {outdir} (skipped; --overwrite redoes them)")
-    if not plan.jobs:
+    todo = resume(manifest, plan, settings, overwrite=args.overwrite)  # refuses mixed settings
+    for f in plan.failures:
+        print_failure(f.source, f.reason)
+    if not args.quiet:
+        _print_resume(todo, outdir)
+    if not todo.todo and not plan.failures:
         if not args.quiet:
             print("nothing to do")
-        return 1 if plan.failures or not plan.done else 0
+        return 0
 
-    require_dask()  # before anything is written
-    cluster = Cluster(scheduler=args.scheduler, workers=args.workers, retries=args.retries)
+    if todo.todo:
+        require_dask()  # before anything is written
     make_outdir(outdir)
-    bar = ProgressBar(len(plan.jobs), "enhancing", enabled=not args.quiet)
+    bar = ProgressBar(len(todo.todo), "enhancing", enabled=not args.quiet)
 
     def on_report(report: FileReport) -> None:
         manifest.record(report)
@@ -130,17 +132,25 @@ def run(args: argparse.Namespace) -> int:
         bar.update(bar.done + 1, label=report.source.name)
 
     engine = {"scheduler": args.scheduler or "local", "workers": args.workers}
-    manifest.start_run(settings, engine, files=len(plan.jobs))
+    files = len(todo.todo) + len(plan.failures)
+    manifest.start_run(settings, engine, files=files, overwrite=args.overwrite)
     try:
-        summary = run_batch(
-            plan.jobs,
-            options,
-            fmt=args.format,
-            quality=args.quality,
-            overwrite=args.overwrite,
-            cluster=cluster,
-            on_report=on_report,
-        )
+        for f in plan.failures:  # refused while planning: one line each all the same
+            manifest.record_failure(f)
+        summary = BatchSummary()
+        if todo.todo:
+            cluster = Cluster(scheduler=args.scheduler, workers=args.workers, retries=args.retries)
+            summary = run_batch(
+                todo.todo,
+                options,
+                fmt=args.format,
+                quality=args.quality,
+                overwrite=args.overwrite or todo.writes_over,
+                cluster=cluster,
+                on_report=on_report,
+            )
+        n_ok, n_bad = len(summary.written), len(summary.failed) + len(plan.failures)
+        manifest.end_run(written=n_ok, failed=n_bad)
     except KeyboardInterrupt:
         bar.clear()
         print(
@@ -152,15 +162,37 @@ def run(args: argparse.Namespace) -> int:
         manifest.close()
     bar.clear()
     if not args.quiet:
-        n_ok, n_bad = len(summary.written), len(summary.failed) + len(plan.failures)
-        rate = n_ok / summary.seconds if summary.seconds > 0 else 0.0
         line = f"{n_ok} of {n_ok + n_bad} enhanced"
         if n_bad:
             line += f", {n_bad} failed"
-        line += (
-            f" in {summary.seconds:.1f} s on {summary.workers} workers "
-            f"({rate:.2f} photos/s, {summary.megapixels / max(summary.seconds, 1e-9):.1f} MP/s); "
-            f"record: {manifest.path}"
+        if todo.todo:
+            rate = n_ok / summary.seconds if summary.seconds > 0 else 0.0
+            mp_rate = summary.megapixels / max(summary.seconds, 1e-9)
+            line += (
+                f" in {summary.seconds:.1f} s on {_plural(summary.workers, 'worker')} "
+                f"({rate:.2f} photos/s, {mp_rate:.1f} MP/s)"
+            )
+        print(f"{line}; record: {manifest.path}")
+    return 1 if n_bad else 0
+
+
+def _print_resume(todo: Resume, outdir: Path) -> None:
+    """Say what the record made of the outputs already in ``outdir``."""
+    if todo.done:
+        if todo.continues is not None:
+            print(
+                f"{len(todo.done)} already done in {outdir} by the --overwrite run started "
+                f"{todo.continues} (skipped)"
+            )
+        else:
+            print(f"{len(todo.done)} already done in {outdir} (skipped; --overwrite redoes them)")
+    if todo.unrecorded:
+        n = len(todo.unrecorded)
+        print(
+            f"{_plural(n, 'output')} in {outdir} without a line in {MANIFEST_NAME} "
+            "(a stopped run was writing them): made again"
         )
-        print(line)
-    return 1 if (summary.failed or plan.failures) else 0
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
