@@ -19,12 +19,11 @@ from .conftest import dark_scene
 def test_numbers_match_lumos_info(report: ExplainReport, dark_png: Path) -> None:
     info = describe(dark_png)
     assert report.analysis == info["analysis"]  # noise sigma, brightness, light, confidence
-    assert round(report.denoise, 3) == info["would_use"]["denoise"]
-    assert round(report.detail, 3) == info["would_use"]["detail"]
-    assert round(report.target_brightness, 3) == info["would_use"]["target_brightness"]
-    assert report.stage("input").noise_sigma == pytest.approx(
-        info["analysis"]["noise_sigma"], abs=1e-5
-    )
+    assert round(report.denoise, 4) == info["would_use"]["denoise"]
+    assert round(report.detail, 4) == info["would_use"]["detail"]
+    assert round(report.target_brightness, 4) == info["would_use"]["target_brightness"]
+    # The stages' noise sees blotches too, so never less than the pixel-scale number info prints.
+    assert report.stage("input").noise_sigma >= info["analysis"]["noise_sigma"] - 1e-6
 
 
 def test_report_tells_the_story(report: ExplainReport) -> None:
@@ -138,4 +137,5 @@ def test_the_learned_denoiser_is_named_where_it_ran(report: ExplainReport) -> No
         pytest.skip("the default model is not LumosNet with its learned denoiser")
     assert "LumosDN" in report.stage("denoised").what
     assert "learned denoiser" in report.auto_reason
-    assert f"= {report.denoise:.2f}" in report.auto_reason  # the rule's value is what ran
+    # The rule's value (after its clip, which the text spells out) is what ran.
+    assert f"{report.denoise:.2f} (the learned" in report.auto_reason

@@ -26,6 +26,7 @@ from ..pipeline import PipelineResult, route_light, run_pipeline
 from . import _measure as m
 from ._cards import model_card
 from ._model import CropPair, ExplainReport, StageMeasure
+from ._story import Facts, detail_text, flow_labels, stage_text
 from ._sweep import DENOISE_STEPS, DETAIL_STEPS, sweep
 
 __all__ = ["DISPLAY_SIDE", "build_report"]
@@ -33,48 +34,6 @@ __all__ = ["DISPLAY_SIDE", "build_report"]
 DISPLAY_SIDE = 1200
 """Long side of the stage images shown in the report (numbers use full resolution)."""
 _NOISE_MAP_COLUMNS = 40
-
-_STAGE_TEXT = {
-    "input": ("Your photo", "As decoded: dark, and the noise is hidden in the shadows."),
-    "naive": (
-        "Plain brightening (for comparison)",
-        "One gain for every pixel, to the same mean brightness as lumos' result: what an "
-        "exposure slider does. Noise is multiplied with the signal and becomes visible.",
-    ),
-    "illumination": (
-        "1 · Illumination map",
-        "How much light fell on each part of the scene, estimated edge-aware from the "
-        "brightest channel. Dark areas of this map get the most gain.",
-    ),
-    "brightened": (
-        "2 · Brightened",
-        "Each pixel multiplied by the gain its illumination calls for (same gain for R, G, "
-        "B, so colours keep their hue). The noise is amplified too.",
-    ),
-    "denoised": (
-        "3 · Denoised",
-        "Noise-matched smoothing: flat areas whose variation is about the size of the noise "
-        "are averaged; edges, well above it, are kept. Colour noise is filtered hardest.",
-    ),
-    "detail": (
-        "4 · Detail restored",
-        "Fine detail that stands clearly above the remaining noise is boosted, without halos.",
-    ),
-    "output": (
-        "Result",
-        "The final image: detail restored, with the finishing contrast and colour.",
-    ),
-}
-_LEARNED_DENOISE_TEXT = (
-    "A small neural network (LumosDN), told how much noise to expect at each pixel (the "
-    "measured input noise times that pixel's gain), removes the grain and keeps the "
-    "structure it has learned to tell apart from it, colour noise included."
-)
-_FINISH_TEXT = (
-    "For strongly brightened photos the contrast and saturation are then eased slightly "
-    "(see the model parameters), which is why the result is a little flatter than the "
-    "brightened image."
-)
 
 
 def _options(options: EnhanceOptions | Mapping[str, Any] | None) -> EnhanceOptions:
@@ -91,46 +50,75 @@ def _stride(rgb: np.ndarray) -> np.ndarray:
     return rgb[::step, ::step]
 
 
-def _gain_and_reason(res: PipelineResult, opts: EnhanceOptions) -> tuple[float, str]:
+def _gain_map(res: PipelineResult) -> np.ndarray | None:
+    """The luma gain the brightening applied (strided sample), where the model says."""
+    illum = res.intermediates.get("illumination")
+    if illum is None:
+        return None
+    if res.model == "classical" and res.plan.params.get("curve") is not None:
+        from ..stages.brighten import ToneCurve
+
+        return ToneCurve(**res.plan.params["curve"]).gain(_stride(illum))
+    if res.model == "lumosnet":  # its "illumination" is 1 / the luma gain its maps applied
+        return 1.0 / np.maximum(_stride(illum), 1e-6)
+    return None
+
+
+def _range_note(raw: float, used: float, lo: float, hi: float) -> str:
+    if abs(raw - used) < 5e-3:
+        return f"{used:.2f}"
+    return f"{raw:.2f}, kept within {lo:g}..{hi:g}: {used:.2f}"
+
+
+def _gain_and_reason(
+    res: PipelineResult, opts: EnhanceOptions, gain: np.ndarray | None
+) -> tuple[float, str]:
     """Noise expected after brightening, and why these strengths were used."""
     plan: Plan = res.plan
     sigma = float(res.analysis.noise_sigma)
-    curve = plan.params.get("curve") if res.model == "classical" else None
-    illum = res.intermediates.get("illumination")
-    # The two enhancers whose strengths follow the auto rule below.
-    follows_rule = curve is not None or res.model == "lumosnet"
-    if illum is None or not follows_rule:
+    if gain is None:
         return sigma, (
             f"The {res.model} model chose denoise {plan.denoise:.2f} and detail "
             f"{plan.detail:.2f} for a measured input noise of {sigma * 255:.2f}/255."
         )
     from ..models.lumosnet import LEARNED_AUTO_DENOISE, learned_auto_denoise
-    from ..stages.brighten import ToneCurve
     from ..stages.classical import auto_strengths
 
-    if curve is not None:
-        gain = ToneCurve(**curve).gain(_stride(illum))
-    else:  # lumosnet: its "illumination" is 1 / the luma gain its maps applied
-        gain = 1.0 / np.maximum(_stride(illum), 1e-6)
     noise_after = sigma * float(np.median(gain))
     auto_dn, auto_dt = auto_strengths(noise_after)
-    head = (
-        f"Measured input noise σ = {sigma * 255:.2f}/255. Brightening multiplies it by the "
-        f"gain (median ×{float(np.median(gain)):.1f}), so about {noise_after * 255:.1f}/255 "
-        "would show in the result. "
-    )
-    if plan.params.get("denoiser") is not None:
-        a, b = LEARNED_AUTO_DENOISE
-        denoise_rule = (
-            f"denoise = {a:g} + {b:g}·σ′ = {learned_auto_denoise(noise_after):.2f} (the learned "
-            "denoiser's full result where noise shows, about half of it on a clean photo; it "
-            "is told this noise level per pixel)"
+    # The rules' ranges, from the rules themselves (no noise / overwhelming noise).
+    dt_hi, dt_lo = auto_strengths(0.0)[1], auto_strengths(1.0)[1]
+    med = float(np.median(gain))
+    if abs(med - 1.0) < 0.02:
+        head = (
+            f"Measured input noise σ = {sigma * 255:.2f}/255. No brightening was needed (gain "
+            "×1.0), so that is the noise σ′ the result starts from. "
         )
     else:
-        denoise_rule = f"denoise = 0.25 + 20·σ′ = {auto_dn:.2f} (more noise, more smoothing)"
+        head = (
+            f"Measured input noise σ = {sigma * 255:.2f}/255. Brightening multiplies it by the "
+            f"gain (median ×{med:.1f}), so about σ′ = {noise_after * 255:.1f}/255 would show in "
+            "the result. "
+        )
+    if plan.params.get("denoiser") is not None:
+        a, b = LEARNED_AUTO_DENOISE
+        used = learned_auto_denoise(noise_after)
+        denoise_rule = (
+            f"denoise = {a:g} + {b:g}·σ′ = {_range_note(a + b * noise_after, used, 0, 1)} (the "
+            "learned denoiser's full result where noise shows, about half of it on a clean "
+            "photo; it is told this noise level per pixel)"
+        )
+    else:
+        raw = 0.25 + 20.0 * noise_after
+        denoise_rule = (
+            f"denoise = 0.25 + 20·σ′ = {_range_note(raw, auto_dn, 0, 1)} (more noise, more "
+            "smoothing)"
+        )
+    raw_dt = dt_hi - 10.0 * noise_after
     rule = (
-        f"Auto rule: {denoise_rule}; detail = 0.6 − 10·σ′ = {auto_dt:.2f} (less sharpening "
-        "when noise could be sharpened back), both clipped to their range."
+        f"Auto rule: {denoise_rule}; detail = {dt_hi:g} − 10·σ′ = "
+        f"{_range_note(raw_dt, auto_dt, dt_lo, dt_hi)} (less sharpening when noise could be "
+        "sharpened back)."
     )
     if opts.denoise is None and opts.detail is None:
         tail = f" Used: denoise {plan.denoise:.2f}, detail {plan.detail:.2f}."
@@ -143,19 +131,18 @@ def _gain_and_reason(res: PipelineResult, opts: EnhanceOptions) -> tuple[float, 
     return noise_after, head + rule + tail
 
 
-def _measure_stage(key: str, img: np.ndarray, mask: np.ndarray, max_display: int) -> StageMeasure:
-    title, what = _STAGE_TEXT[key]
+def _measure_stage(key: str, img: np.ndarray, edges: m.Edges, max_display: int) -> StageMeasure:
     mean = m.mean_luma(img)
     if img.ndim == 2:  # a map, not a photo: noise and sharpness do not apply
         noise = sharp = grad = float("nan")
     else:
-        noise, sharp = m.noise_sigma(img), m.sharpness(img, mask)
-        grad = m.edge_gradient(img, mask)
+        noise, sharp = m.noise_sigma(img), m.sharpness(img, edges)
+        grad = m.edge_gradient(img, edges)
     denom = max(mean, 1e-6)
     return StageMeasure(
         key=key,
-        title=title,
-        what=what,
+        title=key,
+        what="",
         mean_luminance=mean,
         noise_sigma=noise,
         noise_to_signal=noise / denom,
@@ -163,6 +150,50 @@ def _measure_stage(key: str, img: np.ndarray, mask: np.ndarray, max_display: int
         edge_gradient=grad,
         image=m.display(np.clip(img, 0.0, 1.0), max_display),
     )
+
+
+def _facts(res: PipelineResult, gain: np.ndarray | None, noise_after: float, out_mean: float):
+    p = res.plan.params
+    wb = p.get("wb") if res.model == "classical" else None
+    return Facts(
+        model=res.model,
+        learned_denoiser=p.get("denoiser") is not None,
+        input_mean=float(res.analysis.mean_luminance),
+        output_mean=out_mean,
+        gain=None if gain is None else tuple(float(v) for v in np.percentile(gain, (5, 50, 95))),  # type: ignore[arg-type]
+        noise_after=noise_after,
+        detail=float(res.plan.detail),
+        wb=None if wb is None else tuple(float(v) for v in np.ravel(wb)[:3]),  # type: ignore[arg-type]
+        contrast=float(p.get("contrast", 1.0)),
+        saturation=float(p.get("saturation", 1.0)),
+    )
+
+
+def _steepness_change(before: StageMeasure, after: StageMeasure) -> float | None:
+    if not before.sharpness > 0.02 or np.isnan(after.sharpness):
+        return None
+    return (after.sharpness - before.sharpness) / before.sharpness
+
+
+def _tell(stages: list[StageMeasure], facts: Facts) -> list[StageMeasure]:
+    """Give every measured stage its title and text, from the facts and the numbers."""
+    told = []
+    keys = [s.key for s in stages]
+    for s in stages:
+        if s.key in ("input", "naive", "illumination", "brightened", "denoised"):
+            title, what = stage_text(s.key, facts)
+        elif s.key == "detail":
+            prev = stages[keys.index("denoised")] if "denoised" in keys else None
+            change = None if prev is None else _steepness_change(prev, s)
+            title, what = detail_text(facts, change, is_result=False)
+        elif "detail" not in keys and "denoised" in keys:
+            # The enhancer's detail output is its final image: one card, titled as both.
+            change = _steepness_change(stages[keys.index("denoised")], s)
+            title, what = detail_text(facts, change, is_result=True)
+        else:
+            title, what = "Result", "The final image."
+        told.append(replace(s, title=title, what=what))
+    return told
 
 
 def _crop(img: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -211,26 +242,18 @@ def build_report(
     h, w = rgb.shape[:2]
 
     t0 = time.perf_counter()
-    mask = m.edge_mask(out)
-    naive = m.naive_gain(rgb, m.mean_luma(out))
+    edges = m.Edges(out)
+    out_mean = m.mean_luma(out)
+    naive = m.naive_gain(rgb, out_mean)
     chain: list[tuple[str, np.ndarray]] = [("input", rgb), ("naive", naive)]
     for key in ("illumination", "brightened", "denoised", "detail"):
         if key in inter and not (key == "detail" and np.array_equal(inter[key], out)):
             chain.append((key, inter[key]))
     chain.append(("output", out))
-    stages = [_measure_stage(k, img, mask, max_display) for k, img in chain]
-    if res.plan.params.get("denoiser") is not None:
-        stages = [
-            replace(s, what=_LEARNED_DENOISE_TEXT) if s.key == "denoised" else s for s in stages
-        ]
-    if not any(s.key == "detail" for s in stages):
-        # The enhancer's detail output is its final image: one card, titled as both.
-        fin = stages[-1]
-        stages[-1] = replace(
-            fin,
-            title="4 · Detail restored = result",
-            what=_STAGE_TEXT["detail"][1] + " " + _FINISH_TEXT,
-        )
+    gain = _gain_map(res)
+    noise_after, reason = _gain_and_reason(res, opts, gain)
+    facts = _facts(res, gain, noise_after, out_mean)
+    stages = _tell([_measure_stage(k, img, edges, max_display) for k, img in chain], facts)
 
     size = m.crop_size(h, w)
     boxes = m.find_crops(rgb, size)
@@ -238,7 +261,7 @@ def build_report(
     bright = inter.get("brightened", naive)
     for kind, box in boxes.items():
         n, b, o = _crop(naive, box), _crop(bright, box), _crop(out, box)
-        cmask = m.edge_mask(o)
+        cedges = m.Edges(o)
         crops.append(
             CropPair(
                 kind=kind,
@@ -249,13 +272,13 @@ def build_report(
                 naive_noise=m.noise_sigma(n),
                 brightened_noise=m.noise_sigma(b),
                 output_noise=m.noise_sigma(o),
-                naive_sharpness=m.sharpness(n, cmask),
-                output_sharpness=m.sharpness(o, cmask),
+                naive_sharpness=m.sharpness(n, cedges),
+                output_sharpness=m.sharpness(o, cedges),
+                input_mean=m.mean_luma(_crop(rgb, box)),
             )
         )
     block = max(64, int(max(h, w) / _NOISE_MAP_COLUMNS))
     nmap = noise_map(rgb, block=block) if min(h, w) >= 16 else np.zeros((1, 1), np.float32)
-    noise_after, reason = _gain_and_reason(res, opts)
     exposure_in, exposure_out = exposure_stats(_stride(rgb)), exposure_stats(_stride(out))
     hist_in, hist_out = m.luma_histogram(rgb), m.luma_histogram(out)
     t_measure = time.perf_counter() - t0
@@ -307,6 +330,8 @@ def build_report(
         sweep_denoise=DENOISE_STEPS if with_sweep else (),
         sweep_detail=DETAIL_STEPS if with_sweep else (),
         card=model_card(res.model, res.plan),
+        brightened=facts.brightened,
+        flow=flow_labels(facts),
         timings=timings,
         display_scale=min(1.0, max_display / max(h, w)),
     )

@@ -10,6 +10,7 @@ run actually used taken from the plan.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,23 @@ def _classical_parameters(plan: Plan) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
+def _weight_name(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
+
+
+_IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def _card_images(text: str | None, folder: Path) -> dict[str, bytes]:
+    """PNG pictures a card links to by a plain file name in its own folder."""
+    images: dict[str, bytes] = {}
+    for ref in _IMAGE_LINK.findall(text or ""):
+        path = folder / ref
+        if "/" not in ref and ref.lower().endswith(".png") and path.is_file():
+            images[ref] = path.read_bytes()
+    return images
+
+
 def _weights_card(name: str, folder: Path, plan: Plan) -> ModelCard:
     card_md = folder / "CARD.md"
     record_json = folder / "record.json"
@@ -105,7 +123,12 @@ def _weights_card(name: str, folder: Path, plan: Plan) -> ModelCard:
             record = loaded if isinstance(loaded, dict) else {"record": loaded}
         except (OSError, ValueError):
             record = None
-    size = sum(f.stat().st_size for f in folder.glob("*.onnx")) or None
+    files = sorted(folder.glob("*.onnx"))
+    denoiser = plan.params.get("denoiser")
+    if denoiser is not None and Path(denoiser).is_file():
+        files.append(Path(denoiser))  # LumosDN ships in its own folder
+    weight_files = [(_weight_name(f), f.stat().st_size) for f in files]
+    size = sum(n for _, n in weight_files) or None
     summary = (
         f"A learned model, '{name}', run with ONNX Runtime; its card and training record "
         "ship with its weights and are shown below."
@@ -121,8 +144,10 @@ def _weights_card(name: str, folder: Path, plan: Plan) -> ModelCard:
         summary=summary,
         parameters=params,
         card_markdown=text,
+        card_images=_card_images(text, folder),
         record=record,
         size_bytes=size,
+        weight_files=weight_files,
     )
 
 

@@ -54,8 +54,14 @@ table.nums tr.hl td { background: #fff4e3; font-weight: 600; }
 .flow { overflow-x: auto; }
 .reason { background: #fff8ec; border-left: 4px solid var(--accent);
   padding: 10px 14px; border-radius: 4px; }
-pre.card-md { white-space: pre-wrap; background: #f1f3f7; padding: 12px; border-radius: 6px;
-              font-size: 13px; max-height: 520px; overflow: auto; }
+details.card-md { margin-top: 16px; }
+details.card-md summary { cursor: pointer; font-size: 16px; font-weight: 650; }
+details.card-md h3, details.card-md h4, details.card-md h5 { margin: 16px 0 6px; }
+details.card-md img { max-width: 100%; height: auto; }
+details.card-md table.nums { display: block; overflow-x: auto; }
+details.card-md pre, pre.card-md { white-space: pre-wrap; background: #f1f3f7; padding: 12px;
+  border-radius: 6px; font-size: 13px; max-height: 520px; overflow: auto; }
+.delta { color: var(--muted); }
 ol.refs { font-size: 13.5px; color: var(--muted); }
 footer { margin-top: 40px; font-size: 12.5px; color: var(--muted); }
 @media (max-width: 860px) { .hero, .grid2, .stages, .grid3 { grid-template-columns: 1fr; } }

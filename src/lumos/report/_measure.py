@@ -3,16 +3,25 @@
 Every measure runs on full-resolution pixels: downscaling averages noise away and
 softens edges, so a measure on a display copy would flatter every stage.
 
-* **noise** is :func:`lumos.analysis.estimate_noise` (flat, unclipped pixels only),
-  the number ``lumos info`` prints and the denoiser is steered by;
-* **sharpness** is edge *steepness* (acutance): at each pixel of one fixed edge
-  mask (the strongest 10 % of gradients of a smoothed copy of the output), the
-  luma gradient divided by the local edge height (the 5x5 range of a lightly
-  smoothed luma), averaged. A gain or a contrast change scales gradient and
-  height alike, so brightening alone leaves it unchanged, while blurring lowers
-  it and sharpening raises it: exactly the question "is it sharper?". A fixed
-  mask matters: measured on each image's own strongest gradients, noise would
-  count as detail. The plain mean gradient is kept too (``edge_gradient``);
+* **noise** sees every grain size a viewer sees: the larger of the pixel-scale
+  reading :func:`lumos.analysis.estimate_noise` (what ``lumos info`` prints and the
+  denoiser is steered by) and the std of the luma around its smooth trend (a
+  Gaussian of :data:`TREND_SIGMA` px) in the quieter windows of the image. A
+  denoiser can remove the fine grain and leave blotches a few pixels wide, which
+  the pixel-scale reading misses (a very dark photo's result read 2.8/255 there
+  while its flat areas were mottled at 9.6/255);
+* **sharpness** is edge *steepness* (acutance) on one fixed set of edges
+  (:class:`Edges`: the centre pixels of the strongest 10 % of gradients of a
+  smoothed copy of the output, with their direction): the luma gradient across
+  each edge divided by the edge's height (the step between
+  :data:`EDGE_REACH` px either side of it, on a lightly smoothed copy), summed over
+  all edges. Both are linear in the pixels and taken along a fixed direction, so
+  zero-mean noise adds scatter but no bias (a gradient *magnitude* would read
+  noise as steepness: a noisy input measured steeper than its clean result). A
+  gain or a contrast change scales gradient and height alike, so brightening
+  alone leaves it unchanged, while blurring lowers it and sharpening raises it:
+  exactly the question "is it sharper?". The mean gradient across the same edges
+  is kept too (``edge_gradient``);
 * brightening multiplies noise with the signal, so noise is also shown relative
   to the mean luma (``noise_to_signal``): the number to compare between the dark
   input and a bright result.
@@ -28,11 +37,13 @@ from .._types import FloatImage, FloatMap
 from ..analysis import estimate_noise, make_proxy
 
 __all__ = [
+    "NOISE_VISIBLE",
+    "Edges",
     "crop_size",
     "display",
     "edge_gradient",
-    "edge_mask",
     "find_crops",
+    "fine_noise",
     "luma",
     "luma_histogram",
     "mean_luma",
@@ -43,12 +54,23 @@ __all__ = [
 ]
 
 EDGE_PERCENTILE = 90.0
-"""Pixels whose smoothed gradient is above this percentile form the edge mask."""
+"""Pixels whose smoothed gradient is above this percentile (and a local maximum) are edges."""
+EDGE_REACH = 3.0
+"""An edge's height is the step between this many pixels either side of its centre."""
+TREND_SIGMA = 8.0
+"""Gaussian (px) whose result is the smooth trend that coarse noise is measured around."""
+NOISE_VISIBLE = 0.5 / 255
+"""Noise below this is invisible; a relative change from it means nothing."""
+_NOISE_WINDOW = 32
+_NOISE_PERCENTILE = 25.0
 _EDGE_SMOOTH = 2.0
+_EDGE_FLOOR = 1e-3
+"""Smallest gradient (luma per px) of an edge: a flat image has no edges, not noise ones."""
 _CROP_MAX = 192
 _CROP_PROXY_SIDE = 512
 _DARK_FLOOR = 0.015
 """Below this mean luma a window is crushed black: its noise is clipped, not visible."""
+_LOW_CLIP, _HIGH_CLIP = 0.004, 0.99
 
 
 def luma(rgb: FloatImage) -> FloatMap:
@@ -76,11 +98,39 @@ def display(img: np.ndarray, max_side: int) -> np.ndarray:
     return to_uint8(small)
 
 
-def noise_sigma(rgb: FloatImage) -> float:
-    """Luma noise std (:func:`lumos.analysis.estimate_noise`)."""
+def fine_noise(rgb: FloatImage) -> float:
+    """Pixel-scale luma noise std (:func:`lumos.analysis.estimate_noise`, as ``lumos info``)."""
     if min(rgb.shape[:2]) < 8:
         return 0.0
     return float(estimate_noise(np.ascontiguousarray(rgb, np.float32))[0])
+
+
+def trend_noise(rgb: FloatImage) -> float:
+    """Luma std around a smooth trend, in the quieter windows: noise of every grain size.
+
+    The luma minus its Gaussian blur (:data:`TREND_SIGMA` px) keeps grain and
+    blotches up to a few pixels wide and drops shading. Its std is taken in
+    32 x 32 windows (fewer pixels on a small image) that are not clipped, and
+    the 25th percentile of the windows is the reading: noise is everywhere,
+    edges and texture are not. 0 when no window qualifies.
+    """
+    y = luma(rgb)
+    h, w = y.shape
+    win = min(_NOISE_WINDOW, h, w)
+    if win < 8:
+        return 0.0
+    r = y - cv2.GaussianBlur(y, (0, 0), TREND_SIGMA, borderType=cv2.BORDER_REFLECT)
+    rows, cols = h // win, w // win
+    r = r[: rows * win, : cols * win].reshape(rows, win, cols, win)
+    yb = y[: rows * win, : cols * win].reshape(rows, win, cols, win)
+    clipped = ((yb <= _LOW_CLIP) | (yb >= _HIGH_CLIP)).mean(axis=(1, 3))
+    std = r.std(axis=(1, 3))[clipped < 0.05]
+    return float(np.percentile(std, _NOISE_PERCENTILE)) if std.size else 0.0
+
+
+def noise_sigma(rgb: FloatImage) -> float:
+    """Visible luma noise std: the larger of :func:`fine_noise` and :func:`trend_noise`."""
+    return max(fine_noise(rgb), trend_noise(rgb))
 
 
 def _gradient(y: FloatMap) -> FloatMap:
@@ -91,33 +141,78 @@ def _gradient(y: FloatMap) -> FloatMap:
     return cv2.magnitude(gx, gy)
 
 
-def edge_mask(reference: FloatImage, percentile: float = EDGE_PERCENTILE) -> np.ndarray:
-    """Boolean mask of the structure edges of ``reference`` (smoothed, so not noise)."""
-    s = cv2.GaussianBlur(luma(reference), (0, 0), _EDGE_SMOOTH)
-    g = _gradient(s)
-    return g >= np.percentile(g, percentile)
+class Edges:
+    """The structure edges of a reference image: centre pixels and their direction.
+
+    Parameters
+    ----------
+    reference : (H, W, 3) or (H, W) float32 ndarray
+        Usually the result: its edges are structure, not noise. Smoothed first
+        (Gaussian, 2 px), so noise does not pick the edges.
+    percentile : float
+        Only gradients above this percentile count, and of those only local
+        maxima (an edge's centre line, not the pixels beside it).
+    """
+
+    def __init__(self, reference: FloatImage, percentile: float = EDGE_PERCENTILE) -> None:
+        s = cv2.GaussianBlur(luma(reference), (0, 0), _EDGE_SMOOTH)
+        gx = cv2.Sobel(s, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
+        gy = cv2.Sobel(s, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
+        g = cv2.magnitude(gx, gy)
+        h, w = g.shape
+        self.shape = (h, w)
+        m = int(np.ceil(EDGE_REACH)) + 1
+        centre = g >= cv2.dilate(g, np.ones((3, 3), np.uint8))
+        keep = centre & (g >= max(float(np.percentile(g, percentile)), _EDGE_FLOOR))
+        keep[:m], keep[h - m :], keep[:, :m], keep[:, w - m :] = False, False, False, False
+        self.y, self.x = np.nonzero(keep)
+        gk = g[self.y, self.x]
+        self.uy, self.ux = gy[self.y, self.x] / gk, gx[self.y, self.x] / gk
+
+    def __len__(self) -> int:
+        return int(self.y.size)
+
+    def across(self, rgb: FloatImage) -> np.ndarray:
+        """The luma gradient across each edge (along its reference direction), per px."""
+        y = luma(rgb)
+        gx = cv2.Sobel(y, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)[self.y, self.x]
+        gy = cv2.Sobel(y, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)[self.y, self.x]
+        return gx * self.ux + gy * self.uy
+
+    def height(self, rgb: FloatImage) -> np.ndarray:
+        """Each edge's step: lightly smoothed luma :data:`EDGE_REACH` px ahead minus behind."""
+        s = cv2.GaussianBlur(luma(rgb), (0, 0), 1.0)
+        d = np.float32(EDGE_REACH)
+        xs, ys = self.x.astype(np.float32), self.y.astype(np.float32)
+
+        def at(sign: float) -> np.ndarray:
+            mx = (xs + sign * d * self.ux)[None]
+            my = (ys + sign * d * self.uy)[None]
+            return cv2.remap(s, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)[0]
+
+        return at(1.0) - at(-1.0)
 
 
-def edge_gradient(rgb: FloatImage, mask: np.ndarray) -> float:
-    """Mean luma gradient magnitude over ``mask`` (0 when the mask is empty)."""
-    if not mask.any():
-        return 0.0
-    return float(_gradient(luma(rgb))[mask].mean())
+def edge_gradient(rgb: FloatImage, edges: Edges) -> float:
+    """Mean luma gradient across ``edges`` (per pixel); ``nan`` when there are none."""
+    if not len(edges):
+        return float("nan")
+    return float(edges.across(rgb).mean())
 
 
-def sharpness(rgb: FloatImage, mask: np.ndarray) -> float:
-    """Edge steepness over ``mask``: gradient / local edge height, averaged.
+def sharpness(rgb: FloatImage, edges: Edges) -> float:
+    """Edge steepness: gradient across the edges / their height, summed over the edges.
 
     Roughly one over the edge width in pixels; independent of brightness and
-    contrast (see the module docstring). 0 when the mask is empty.
+    contrast, and not biased by noise (see the module docstring). ``nan`` when
+    there are no edges (a tiny or featureless image) or none left with any height.
     """
-    if not mask.any():
-        return 0.0
-    y = luma(rgb)
-    s = cv2.GaussianBlur(y, (0, 0), 1.0)
-    k = np.ones((5, 5), np.uint8)
-    height = cv2.dilate(s, k) - cv2.erode(s, k)
-    return float((_gradient(y)[mask] / (height[mask] + np.float32(1e-3))).mean())
+    if not len(edges):
+        return float("nan")
+    height = float(edges.height(rgb).sum())
+    if height <= 1e-6:
+        return float("nan")
+    return float(edges.across(rgb).sum()) / height
 
 
 def naive_gain(rgb: FloatImage, target_mean: float) -> FloatImage:

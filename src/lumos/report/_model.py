@@ -42,14 +42,15 @@ class StageMeasure:
     mean_luminance : float
         Mean Rec.709 luma.
     noise_sigma : float
-        Luma noise std (:func:`lumos.analysis.estimate_noise`); ``nan`` for maps.
+        Visible luma noise std, fine grain and blotches alike
+        (:func:`lumos.report._measure.noise_sigma`); ``nan`` for maps.
     noise_to_signal : float
         ``noise_sigma / mean_luminance``: comparable across brightness changes.
     sharpness : float
-        Edge steepness over the edge mask (gradient / local edge height;
-        independent of brightness and contrast); ``nan`` for maps.
+        Edge steepness over the result's edges (gradient across / edge height;
+        independent of brightness and contrast, not biased by noise); ``nan`` for maps.
     edge_gradient : float
-        Mean luma gradient magnitude over the edge mask (per pixel).
+        Mean luma gradient across the same edges (per pixel).
     image : ndarray or None
         Display copy (uint8).
     """
@@ -82,7 +83,9 @@ class CropPair:
     naive_noise, brightened_noise, output_noise : float
         Luma noise std in the crop.
     naive_sharpness, output_sharpness : float
-        Edge steepness over the crop's edge pixels (see :mod:`lumos.report._measure`).
+        Edge steepness over the crop's edges (see :mod:`lumos.report._measure`).
+    input_mean : float
+        Mean luma of the crop in the photo as decoded.
     """
 
     kind: str
@@ -95,6 +98,7 @@ class CropPair:
     output_noise: float
     naive_sharpness: float
     output_sharpness: float
+    input_mean: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -130,10 +134,14 @@ class ModelCard:
         Values this run used (curve, radii, strengths).
     card_markdown : str or None
         The model's ``CARD.md`` when one ships with its weights.
+    card_images : dict
+        Pictures the card links to that ship beside it (file name -> PNG bytes).
     record : dict or None
         The model's ``record.json`` (training data, metrics) when present.
     size_bytes : int or None
-        Size of the weight files.
+        Size of all the weight files the run used.
+    weight_files : list of (name, bytes) tuples
+        Those files, e.g. the brightening members and the denoiser.
     """
 
     name: str
@@ -141,8 +149,10 @@ class ModelCard:
     stages: list[tuple[str, str]] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
     card_markdown: str | None = None
+    card_images: dict[str, bytes] = field(default_factory=dict, repr=False)
     record: dict[str, Any] | None = None
     size_bytes: int | None = None
+    weight_files: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -191,6 +201,12 @@ class ExplainReport:
         report's own work (``measure``, ``sweep``, ``total``).
     display_scale : float
         Display size / full size of the stage images (1 = not downscaled).
+    brightened : bool
+        Whether the enhancer changed any pixel's brightness (a well-exposed photo
+        is left as it is).
+    flow : dict
+        Second lines of the workflow's Brighten / Denoise / Detail boxes, as the
+        model that ran does them.
     """
 
     source: str
@@ -218,6 +234,14 @@ class ExplainReport:
     card: ModelCard | None = None
     timings: dict[str, float] = field(default_factory=dict)
     display_scale: float = 1.0
+    brightened: bool = True
+    flow: dict[str, str] = field(
+        default_factory=lambda: {
+            "brighten": "Retinex gain",
+            "denoise": "noise-matched",
+            "detail": "noise-gated",
+        }
+    )
 
     def stage(self, key: str) -> StageMeasure:
         """The :class:`StageMeasure` called ``key``."""

@@ -17,7 +17,14 @@ import numpy as np
 from ..errors import MissingExtraError
 from ._model import ExplainReport
 
-__all__ = ["histogram_png", "noise_map_png", "stages_png", "tradeoff_png"]
+__all__ = [
+    "histogram_png",
+    "noise_map_png",
+    "noise_map_title",
+    "place_labels",
+    "stages_png",
+    "tradeoff_png",
+]
 
 _IN, _OUT, _ACCENT = "#5b6b8c", "#e08a1e", "#c0392b"
 _DPI = 110
@@ -83,6 +90,16 @@ def histogram_png(report: ExplainReport) -> bytes:
     return _png(fig)
 
 
+def noise_map_title(report: ExplainReport) -> str:
+    """The noise map's title, with the regions' real size (a small photo is one region)."""
+    rows, cols = report.noise_map.shape
+    if rows * cols == 1:
+        what = f"noise of the whole photo ({report.width}×{report.height} px: one region)"
+    else:
+        what = f"noise per region of about {report.width / cols:.0f}×{report.height / rows:.0f} px"
+    return f"{what}\n(black: too bright, too dark or too busy to measure)"
+
+
 def noise_map_png(report: ExplainReport) -> bytes:
     """Heat map of the per-region noise level of the input."""
     nmap = report.noise_map * 255.0
@@ -102,11 +119,7 @@ def noise_map_png(report: ExplainReport) -> bytes:
     cb = fig.colorbar(im, ax=ax, fraction=0.035, pad=0.02)
     cb.set_label("noise σ (/255)", fontsize=8)
     cb.ax.tick_params(labelsize=7)
-    ax.set_title(
-        f"noise per {report.noise_block}×{report.noise_block} px region\n"
-        "(black: too bright, too dark or too busy to measure)",
-        fontsize=8,
-    )
+    ax.set_title(noise_map_title(report), fontsize=8)
     ax.tick_params(labelsize=7)
     return _png(fig)
 
@@ -130,40 +143,141 @@ def stages_png(report: ExplainReport) -> bytes:
     return _png(fig)
 
 
+_LABEL_OFFSETS = [(0, 6), (0, -12), (9, -3), (-9, -3), (0, 15), (0, -21), (17, 6), (-17, 6)]
+"""Where a point's label may go (points from the point), in order of preference."""
+
+
+Box = tuple[float, float, float, float]
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return not (a[2] <= b[0] or a[0] >= b[2] or a[3] <= b[1] or a[1] >= b[3])
+
+
+def place_labels(
+    points: list[tuple[float, float, str]],
+    avoid: list[tuple[float, float, float]] = (),  # type: ignore[assignment]
+    scale: float = 1.0,
+) -> list[tuple[float, float, str, tuple[int, int], Box]]:
+    """Where to put the labels of points given in display pixels, none overlapping.
+
+    Points within 3 px of each other share one label (``"1, 1.5"``); each label
+    takes the first place in :data:`_LABEL_OFFSETS` (points; ``scale`` pixels per
+    point) that overlaps no marker, no other label and none of ``avoid`` (other
+    markers: x, y, radius in points), and is left out when none is free (the
+    table beside the plot has every number). Returns (x, y, label, offset,
+    box) per placed label, with the point's own pixel coordinates.
+    """
+    merged: list[tuple[float, float, list[str]]] = []
+    for x, y, text in sorted(points, key=lambda p: (-p[1], p[0])):
+        if math.isnan(x) or math.isnan(y):
+            continue
+        for qx, qy, texts in merged:
+            if abs(qx - x) < 3 and abs(qy - y) < 3:
+                if text not in texts:
+                    texts.append(text)
+                break
+        else:
+            merged.append((x, y, [text]))
+    taken: list[Box] = [(x - 3, y - 3, x + 3, y + 3) for x, y, _ in merged]
+    taken += [
+        (x - r * scale, y - r * scale, x + r * scale, y + r * scale)
+        for x, y, r in avoid
+        if not (math.isnan(x) or math.isnan(y))
+    ]
+    placed = []
+    for x, y, texts in merged:
+        label = ", ".join(sorted(texts, key=float))
+        w, h = (3.6 * len(label) + 2) * scale, 8.0 * scale
+        for dx, dy in _LABEL_OFFSETS:
+            # Text is centred on x and sits on its baseline, dy points above the point.
+            cx, cy = x + dx * scale, y + dy * scale + h / 2 - 2 * scale
+            box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+            if not any(_overlaps(box, t) for t in taken):
+                taken.append(box)
+                placed.append((x, y, label, (dx, dy), box))
+                break
+    return placed
+
+
+def _label_points(
+    fig: Any,
+    ax: Any,
+    points: list[tuple[float, float, str]],
+    avoid: list[tuple[float, float, float]],
+) -> None:
+    """Label points (data coordinates) without overlaps: see :func:`place_labels`."""
+    if not points:
+        return
+    ax.margins(0.06, 0.12)  # room for the labels of the outermost points
+    ax.autoscale_view()
+    to_data = ax.transData.inverted().transform
+
+    def px(x: float, y: float) -> tuple[float, float]:
+        if math.isnan(x) or math.isnan(y):
+            return (math.nan, math.nan)
+        qx, qy = ax.transData.transform((x, y))
+        return float(qx), float(qy)
+
+    pts = [(*px(x, y), text) for x, y, text in points]
+    marks = [(*px(x, y), r) for x, y, r in avoid]
+    for x, y, label, offset, _ in place_labels(pts, marks, fig.dpi / 72.0):
+        ax.annotate(
+            label,
+            tuple(to_data((x, y))),
+            textcoords="offset points",
+            xytext=offset,
+            fontsize=6.5,
+            ha="center",
+            color="#555",
+        )
+
+
 def tradeoff_png(report: ExplainReport) -> bytes:
     """Residual noise against sharpness over the denoise x detail grid."""
     fig = _figure(6.4, 3.0)
     ax = fig.subplots()
     grid = [c for c in report.sweep if not c.chosen]
     shades = ["#9fb3d9", "#5b6b8c", "#1f2a44"]
+    # Crops too small to hold an edge have no steepness: then the noise alone, on one line.
+    no_edges = all(math.isnan(c.sharpness) for c in report.sweep)
+
+    def steep(c: Any) -> float:
+        return 0.0 if no_edges else c.sharpness
+
+    points: list[tuple[float, float, str]] = []
     for i, dt in enumerate(report.sweep_detail):
         cells = sorted((c for c in grid if c.detail == dt), key=lambda c: c.denoise)
         xs = [c.noise * 255 for c in cells]
-        ys = [c.sharpness for c in cells]
+        ys = [steep(c) for c in cells]
         ax.plot(xs, ys, "o-", color=shades[i % len(shades)], ms=4, lw=1.3, label=f"detail {dt:g}")
-        for c, x, yv in zip(cells, xs, ys, strict=True):
-            ax.annotate(
-                f"{c.denoise:g}",
-                (x, yv),
-                textcoords="offset points",
-                xytext=(0, 5),
-                fontsize=6.5,
-                ha="center",
-                color="#555",
-            )
-    for c in report.sweep:
-        if c.chosen:
-            ax.plot(
-                [c.noise * 255],
-                [c.sharpness],
-                "*",
-                color=_ACCENT,
-                ms=14,
-                label=f"lumos chose ({c.denoise:.2f}, {c.detail:.2f})",
-            )
-    ax.set_xlabel("residual noise in the dark flat crop (σ, /255)  ← cleaner", fontsize=8)
-    ax.set_ylabel("edge steepness (gradient / edge height)", fontsize=8)
-    ax.legend(fontsize=7, frameon=False, loc="lower right")
-    ax.set_title("numbers at points: denoise strength", fontsize=7.5, color="#555")
+        if dt == max(report.sweep_detail):
+            # One line's points carry the denoise values (the others follow the same order):
+            # labels of every line crowd together where strong denoising meets.
+            points = [(x, yv, f"{c.denoise:g}") for c, x, yv in zip(cells, xs, ys, strict=True)]
+    chosen = [c for c in report.sweep if c.chosen]
+    for c in chosen:
+        ax.plot(
+            [c.noise * 255],
+            [steep(c)],
+            "*",
+            color=_ACCENT,
+            ms=14,
+            label=f"lumos chose ({c.denoise:.2f}, {c.detail:.2f})",
+        )
+    _label_points(fig, ax, points, [(c.noise * 255, steep(c), 7.0) for c in chosen])
+    ax.set_xlabel("residual noise in the flat crop (σ, /255)  ← cleaner", fontsize=8)
+    if no_edges:
+        ax.set_yticks([])
+        ax.set_ylabel("edge steepness: no edges\nin crops this small", fontsize=8)
+    else:
+        ax.set_ylabel("edge steepness (gradient / edge height)", fontsize=8)
+    ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.set_title(
+        f"numbers: denoise strength (on the detail {max(report.sweep_detail, default=1):g} line; "
+        "the same order on the others)",
+        fontsize=7.5,
+        color="#555",
+    )
     _style(ax)
     return _png(fig)

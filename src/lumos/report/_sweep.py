@@ -18,7 +18,7 @@ import numpy as np
 from .._types import FloatImage, Region
 from ..analysis import Analysis
 from ..enhancer import Enhancer, Plan
-from ._measure import edge_mask, noise_sigma, sharpness, to_uint8
+from ._measure import Edges, noise_sigma, sharpness, to_uint8
 from ._model import SweepCell
 
 __all__ = ["DENOISE_STEPS", "DETAIL_STEPS", "enhance_crop", "sweep"]
@@ -99,10 +99,9 @@ def sweep(
     """
     settings = [(dn, dt) for dt in detail_steps for dn in denoise_steps]
     settings.append((float(chosen[0]), float(chosen[1])))
-    mask: np.ndarray | None = None
-    cells: list[SweepCell] = []
+    crops: list[tuple[FloatImage, FloatImage]] = []
     plans: dict[float, Plan] = {}
-    for i, (dn, dt) in enumerate(settings):
+    for dn, dt in settings:
         if enhancer.name == "classical" and dn in plans:
             # The classical prepare uses ``detail`` only to store it in the plan, so
             # one prepare per denoise value serves the whole column (3x faster).
@@ -110,20 +109,24 @@ def sweep(
         else:
             plan = enhancer.prepare(rgb, analysis, denoise=dn, detail=dt, brightness=brightness)
             plans[dn] = plan
-        flat = enhance_crop(rgb, enhancer, plan, flat_box)
-        edge = enhance_crop(rgb, enhancer, plan, edge_box)
-        if mask is None:
-            # One mask for every cell, from the smoothed (denoise 0) crop's structure.
-            mask = edge_mask(edge)
-        cells.append(
-            SweepCell(
-                denoise=float(dn),
-                detail=float(dt),
-                noise=noise_sigma(flat),
-                sharpness=sharpness(edge, mask),
-                flat=to_uint8(flat),
-                edge=to_uint8(edge),
-                chosen=i == len(settings) - 1,
+        crops.append(
+            (
+                enhance_crop(rgb, enhancer, plan, flat_box),
+                enhance_crop(rgb, enhancer, plan, edge_box),
             )
         )
-    return cells
+    # One set of edges for every cell: the structure of the chosen setting's crop,
+    # which is the crop of the real result (a noisy cell would offer grain as edges).
+    edges = Edges(crops[-1][1])
+    return [
+        SweepCell(
+            denoise=float(dn),
+            detail=float(dt),
+            noise=noise_sigma(flat),
+            sharpness=sharpness(edge, edges),
+            flat=to_uint8(flat),
+            edge=to_uint8(edge),
+            chosen=i == len(settings) - 1,
+        )
+        for i, ((dn, dt), (flat, edge)) in enumerate(zip(settings, crops, strict=True))
+    ]
