@@ -149,3 +149,22 @@ def test_public_names_are_sorted_and_exist() -> None:
     assert lumos.__all__ == sorted(lumos.__all__)
     for name in lumos.__all__:
         assert hasattr(lumos, name)
+
+
+def test_brightness_in_8bit_units_like_the_cli() -> None:
+    """``brightness=128`` is what ``--brightness 128`` is: 128/255 (13..242 accepted)."""
+    eight_bit = lumos.enhance(_dark(), brightness=128, model="classical")
+    unit = lumos.enhance(_dark(), brightness=128 / 255, model="classical")
+    np.testing.assert_array_equal(eight_bit.image, unit.image)
+    assert eight_bit.stats["target_brightness"] == pytest.approx(128 / 255, abs=1e-4)
+    for bad in (250, 5, 0.99):
+        with pytest.raises(OptionError, match=r"brightness must be .*13\.\.242"):
+            lumos.enhance(_dark(), brightness=bad)
+
+
+def test_public_namespace_and_documented_options() -> None:
+    assert "annotations" not in dir(lumos)  # no `from __future__` leaking out
+    assert set(lumos.__all__) <= set(dir(lumos))
+    doc = lumos.enhance.__doc__ or ""
+    for name in ("model", "denoise", "detail", "brightness", "light", "weights", "tile", "scale"):
+        assert f"``{name}``" in doc

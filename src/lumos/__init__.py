@@ -10,8 +10,6 @@ The public API::
 See :func:`enhance`, :func:`analyse_image`, :func:`read_image`, :func:`write_image`.
 """
 
-from __future__ import annotations
-
 __version__ = "0.1.0"
 
 from .analysis import Analysis

@@ -15,7 +15,7 @@ import numpy as np
 
 from ._types import PathLike, ProgressFn
 from .analysis import Analysis, analyse
-from .config import EnhanceOptions, TilingOptions
+from .config import EnhanceOptions, TilingOptions, brightness_from_8bit
 from .errors import OutputError
 from .io import (
     ArrayKind,
@@ -84,8 +84,9 @@ def make_options(**options: Any) -> EnhanceOptions:
 
     ``tile`` is accepted as a shortcut for ``tiling=TilingOptions(tile=...)``;
     ``"auto"`` for ``denoise``, ``detail`` or ``brightness`` means ``None`` (chosen
-    from the photo), as on the command line. Unknown names raise ``OptionError``,
-    whose message names the keyword (``denoise must be between 0 and 2, got 3``).
+    from the photo), and a ``brightness`` above 1 is in 8-bit units (128 = 128/255),
+    as on the command line. Unknown names raise ``OptionError``, whose message names
+    the keyword (``denoise must be between 0 and 2, got 3``).
     """
     from .errors import OptionError
 
@@ -96,6 +97,14 @@ def make_options(**options: Any) -> EnhanceOptions:
         value = opts.get(name)
         if isinstance(value, str) and value.strip().lower() == "auto":
             opts[name] = None
+    if "brightness" in opts:
+        b = opts["brightness"]
+        opts["brightness"] = brightness_from_8bit(b)
+        if opts["brightness"] is not b and not 0.05 <= opts["brightness"] <= 0.95:
+            raise OptionError(
+                f"must be 'auto', a target mean 0.05..0.95 or 13..242 in 8-bit units, got {b!r}",
+                option="brightness",
+            )
     allowed = set(EnhanceOptions.__dataclass_fields__)
     unknown = sorted(set(opts) - allowed)
     if unknown:
@@ -138,9 +147,13 @@ def enhance(
     workers : int, optional
         Tiles processed at once.
     **options
-        ``model``, ``denoise``, ``detail``, ``brightness``, ``tile``,
-        ``max_megapixels``, ``scale`` (1, 2, 4: enlarge the result) and
-        ``upscaler``: see :class:`lumos.config.EnhanceOptions`.
+        The CLI's options, by their long names: ``model``, ``denoise``, ``detail``,
+        ``brightness`` (a target mean 0.05..0.95, or 13..242 in 8-bit units as on the
+        command line), ``light`` ("auto", "uniform", "uneven"), ``weights`` (the
+        checkpoint of ``model="mirnet"`` or ``"alen"``), ``tile``, ``max_megapixels``,
+        ``scale`` (1, 2, 4: enlarge the result) and ``upscaler``; ``"auto"`` for
+        ``denoise``, ``detail`` and ``brightness``: see :class:`lumos.config.EnhanceOptions`
+        and :func:`make_options`.
 
     Returns
     -------
@@ -151,8 +164,10 @@ def enhance(
     >>> import numpy as np, lumos
     >>> dark = np.full((32, 48, 3), 20, dtype=np.uint8)
     >>> out = lumos.enhance(dark)
-    >>> out.image.dtype, out.image.shape, out.image.mean() > dark.mean()
+    >>> out.image.dtype, out.image.shape, bool(out.image.mean() > dark.mean())
     (dtype('uint8'), (32, 48, 3), True)
+    >>> round(lumos.enhance(dark, brightness=128).stats["target_brightness"], 2)  # 8-bit units
+    0.5
     """
     opts = make_options(**options)
     decoded, kind = load(image, max_megapixels=opts.max_megapixels)

@@ -15,6 +15,7 @@ __all__ = [
     "UPSCALER_CHOICES",
     "EnhanceOptions",
     "TilingOptions",
+    "brightness_from_8bit",
 ]
 
 DEFAULT_MAX_MEGAPIXELS = 200.0
@@ -27,6 +28,17 @@ SCALE_CHOICES = (1, 2, 4)
 """Values of ``--scale``: enlarge the enhanced photo this many times per side."""
 UPSCALER_CHOICES = ("auto", "learned", "classical")
 """Values of ``--upscaler``: ``auto`` is the learned net when installed (see ``stages.upscale``)."""
+
+
+def brightness_from_8bit(value: object) -> object:
+    """A brightness above 1 read as 8-bit units (``128`` -> 128/255), as ``--brightness`` does.
+
+    Anything else (``None``, a [0, 1] mean, a wrong type) is returned as it is,
+    for :class:`EnhanceOptions` to accept or refuse.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 1.0:
+        return value / 255.0
+    return value
 
 
 def _check_strength(name: str, value: float | None, top: float = 1.0) -> None:
@@ -80,7 +92,8 @@ class EnhanceOptions:
     detail : float or None
         Detail/sharpening strength in [0, 1]; ``None`` chooses it from the measured noise.
     brightness : float or None
-        Target mean brightness in (0, 1); ``None`` ("auto") chooses it from the photo.
+        Target mean brightness in [0.05, 0.95]; ``None`` ("auto") chooses it from the
+        photo. (:func:`lumos.enhance` and the CLI also take 13..242 in 8-bit units.)
     max_megapixels : float
         Refuse larger images (judged from the header, before decoding).
     tiling : TilingOptions
@@ -138,7 +151,8 @@ class EnhanceOptions:
             b = self.brightness
             if isinstance(b, bool) or not isinstance(b, (int, float)) or not 0.05 <= b <= 0.95:
                 raise OptionError(
-                    f"must be 'auto' or a target mean between 0.05 and 0.95, got {b!r}",
+                    "must be 'auto' or a target mean between 0.05 and 0.95 (or 13..242 in "
+                    f"8-bit units), got {b!r}",
                     option="brightness",
                 )
         m = self.max_megapixels

@@ -47,7 +47,7 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     Examples
     --------
     >>> a = np.zeros((4, 4), np.uint8); b = a.copy(); b[0, 0] = 16
-    >>> round(psnr(a, b), 2)  # MSE = 16**2 / 16 = 16
+    >>> round(float(psnr(a, b)), 2)  # MSE = 16**2 / 16 = 16
     36.09
     """
     _check(a, b)
