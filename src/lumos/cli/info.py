@@ -93,11 +93,13 @@ def describe(path: Path, *, max_megapixels: float = DEFAULT_MAX_MEGAPIXELS) -> d
         "icc_profile": _icc_description(meta.icc_profile),
         "dpi": list(meta.dpi) if meta.dpi else None,
         "analysis": analysis.to_dict(),
+        # Four decimals, as the stats of a run and the explain report: the 8-bit target
+        # then reads the same everywhere (0.48828 is 125/255; rounded to 0.488 it read 124).
         "would_use": {
             "model": model,
-            "denoise": round(plan.denoise, 3),
-            "detail": round(plan.detail, 3),
-            "target_brightness": round(plan.target_brightness, 3),
+            "denoise": round(plan.denoise, 4),
+            "detail": round(plan.detail, 4),
+            "target_brightness": round(plan.target_brightness, 4),
         },
     }
 

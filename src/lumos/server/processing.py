@@ -229,9 +229,10 @@ def auto_settings(rgb: np.ndarray, models: tuple[str, ...]) -> dict[str, dict[st
         )
         chosen[model] = {
             "model": model,
-            "denoise": round(plan.denoise, 3),
-            "detail": round(plan.detail, 3),
-            "target_brightness": round(plan.target_brightness, 3),
+            # As `lumos info` (four decimals): the same settings read the same everywhere.
+            "denoise": round(plan.denoise, 4),
+            "detail": round(plan.detail, 4),
+            "target_brightness": round(plan.target_brightness, 4),
         }
     return chosen
 
