@@ -74,7 +74,7 @@ def add_pipeline_options(p: argparse.ArgumentParser) -> None:
         type=_options.brightness,
         default=None,
         metavar="auto|MEAN",
-        help="target mean brightness 0.05..0.95 (default: auto)",
+        help="target mean brightness 0.05..0.95, or 13..242 in 8-bit units (default: auto)",
     )
     p.add_argument(
         "--light",
