@@ -9,13 +9,19 @@ DEMO_OUT := out/demo
 .PHONY: help demo test lint format bench bench-speed bench-lol train report sample clean
 
 help:
-	@echo "make demo    - set up .venv and enhance the bundled dark photo"
-	@echo "make test    - set up .venv with dev extras, run ruff and pytest"
-	@echo "make lint    - ruff check + format check"
-	@echo "make bench   - speed table + docs/benchmarks.md (needs ../shared/data)"
-	@echo "make train   - train LumosNet from scratch (resumable) and install its weights"
-	@echo "make report  - regenerate docs/sample_report.html for the bundled photo"
-	@echo "make clean   - remove .venv, caches and outputs"
+	@echo "make demo        - set up .venv and enhance the bundled dark photo"
+	@echo "make test        - set up .venv with dev extras, run ruff and pytest"
+	@echo "make lint        - ruff check + format check"
+	@echo "make format      - ruff format + autofix"
+	@echo "make bench       - rewrite docs/speed.md, docs/robustness.md, docs/benchmarks.md and its"
+	@echo "                   contact sheets and plot (every method on every dataset; ../shared/data)"
+	@echo "make bench-speed - print the speed table (s/MP, peak RSS); writes nothing"
+	@echo "make bench-lol   - PSNR/SSIM of the classical enhancer on LOL eval15 (needs ../shared/data)"
+	@echo "make train       - train LumosNet (5 members) and its denoiser LumosDN from scratch"
+	@echo "                   (resumable), install their weights, rewrite CARD.md + loss.png (model_card.py)"
+	@echo "make report      - regenerate docs/sample_report.html for the bundled photo"
+	@echo "make sample      - redraw the bundled photo src/lumos/samples/dark_room.jpg"
+	@echo "make clean       - remove .venv, caches and outputs"
 
 # The stamp files re-run pip only when pyproject.toml changes.
 $(VENV)/.base.stamp: pyproject.toml
@@ -46,7 +52,8 @@ format: $(VENV)/.dev.stamp
 	$(VENV)/bin/ruff format src tests bench scripts
 	$(VENV)/bin/ruff check --fix src tests bench scripts
 
-# Benchmarks read ../shared/data (beside the repo) and write docs/benchmarks.md.
+# Benchmarks read ../shared/data (beside the repo) and write docs/speed.md,
+# docs/robustness.md and docs/benchmarks.md (with its contact sheets and plot).
 bench: $(VENV)/.bench.stamp
 	$(PY) bench/speed.py | tee docs/speed.md
 	$(PY) bench/speed.py --model lumosnet | tee -a docs/speed.md
@@ -78,9 +85,13 @@ train: $(VENV)/.dev.stamp
 	  --patch 128 --width 48 --threads 1 --install
 	$(PY) scripts/model_card.py
 
-# The sample explain report in docs/ (for the bundled photo).
-report: $(VENV)/.dev.stamp
+# The sample explain report in docs/ (for the bundled photo): needs only the report extra.
+report: $(VENV)/.report.stamp
 	$(VENV)/bin/lumos explain $(SAMPLE) -o docs/sample_report.html --overwrite
+
+$(VENV)/.report.stamp: $(VENV)/.base.stamp
+	$(PIP) install -q -e '.[report]'
+	touch $@
 
 sample: $(VENV)/.base.stamp
 	$(PY) scripts/make_sample.py $(SAMPLE)
