@@ -122,6 +122,15 @@ def test_a_lamps_white_core_stays_white_and_the_room_gets_brighter() -> None:
     assert out[70:90, 10:40].mean() > 3 * img[70:90, 10:40].mean()
 
 
+def test_a_white_object_on_a_dark_background_keeps_a_white_rim() -> None:
+    """Its edge pixels are white too: no grey outline (it was 0.76 at a corner)."""
+    ramp = np.tile(np.linspace(0.0, 0.1, 300, dtype=np.float32), (200, 1))
+    img = np.stack([ramp] * 3, -1)
+    img[60:140, 100:200] = 1.0
+    out = run_pipeline(img, EnhanceOptions(model="lumosnet")).rgb
+    assert out[60:140, 100:200].min() > 0.97
+
+
 def test_a_large_photo_is_judged_at_the_scale_the_network_learned() -> None:
     """The same scene at 640 px and at 2560 px gets the same brightness (the network
     sees both at its training scale; a 512-px proxy of the large one chose another)."""

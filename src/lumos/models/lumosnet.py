@@ -449,7 +449,12 @@ def _apply_gain(
     # dim surfaces, turned a lamp's white core cyan).
     peak = image.max(axis=-1)
     if guide_sigma > 0.3:
-        peak = cv2.GaussianBlur(peak, (0, 0), guide_sigma, borderType=cv2.BORDER_REFLECT)
+        # Blurred, so the fade is smooth; but never below the pixel's own peak, else a
+        # white object's rim (its blurred peak half-way to the dark background) took
+        # the background's cell's map and came out grey (a dark outline).
+        peak = np.maximum(
+            peak, cv2.GaussianBlur(peak, (0, 0), guide_sigma, borderType=cv2.BORDER_REFLECT)
+        )
     near_white = np.clip((peak - HIGHLIGHT_FADE[0]) / (HIGHLIGHT_FADE[1] - HIGHLIGHT_FADE[0]), 0, 1)
     neutral = np.minimum(
         np.maximum(log_gain @ _LUMA, 0.0), -np.log(np.maximum(peak, np.float32(1e-3)))
