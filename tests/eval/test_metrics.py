@@ -56,3 +56,17 @@ def test_gt_mean_psnr_ignores_exposure() -> None:
 def test_shape_mismatch_is_an_error() -> None:
     with pytest.raises(ValueError, match="shape"):
         psnr(np.zeros((4, 4)), np.zeros((4, 5)))
+
+
+def test_gt_mean_psnr_follows_the_papers_grey_mean_convention() -> None:
+    """Scaled by the BT.601 grey mean (cv2's RGB2GRAY), compared as floats (as Retinexformer)."""
+    import cv2
+
+    rng = np.random.default_rng(3)
+    ref = rng.integers(0, 256, (32, 48, 3)).astype(np.uint8)
+    pred = (ref.astype(np.float64) * [0.5, 0.3, 0.2]).astype(np.uint8)  # dark, and tinted
+    p, r = pred / 255.0, ref / 255.0
+    grey = lambda x: cv2.cvtColor(x.astype(np.float32), cv2.COLOR_RGB2GRAY).mean()  # noqa: E731
+    scaled = np.clip(p * (grey(r) / grey(p)), 0, 1)
+    expected = 10 * np.log10(1.0 / np.mean((scaled - r) ** 2))
+    assert gt_mean_psnr(pred, ref) == pytest.approx(expected, abs=1e-3)

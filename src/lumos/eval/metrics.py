@@ -17,6 +17,7 @@ _C2 = (0.03 * 255) ** 2
 _SSIM_SIGMA = 1.5
 _SSIM_WIN = 11  # 2 * int(3.5 * sigma + 0.5) + 1, scikit-image's truncation
 _PAD = (_SSIM_WIN - 1) // 2
+_GREY_601 = np.array([0.299, 0.587, 0.114])  # R, G, B
 
 
 def to_uint8(img: np.ndarray) -> np.ndarray:
@@ -101,14 +102,27 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def gt_mean_psnr(pred: np.ndarray, ref: np.ndarray) -> float:
-    """PSNR after scaling ``pred`` so that its mean matches ``ref``'s ("GT-mean" PSNR).
+    """PSNR after scaling ``pred`` so that its mean grey level matches ``ref``'s ("GT-mean").
 
     Labelled as such in reports: it uses the reference's brightness, so it
     measures everything but exposure and is only for comparison with papers
-    that report it.
+    that report it. It follows their convention (LLFlow, Retinexformer): the
+    means are of the grey image (BT.601 weights, as ``cv2.COLOR_RGB2GRAY``), the
+    rescaled prediction is clipped to [0, 1] and compared as floats, not
+    rounded to 8 bits again (both inputs are 8-bit-quantised first, as in
+    :func:`psnr`). Scaling by the mean of all three channels instead, and
+    rounding again, read 0.04 dB higher on eval15 (up to 0.26 dB on one photo).
     """
     _check(pred, ref)
     p = to_uint8(pred).astype(np.float64) / 255.0
     r = to_uint8(ref).astype(np.float64) / 255.0
-    p = np.clip(p * (r.mean() / max(p.mean(), 1e-8)), 0.0, 1.0)
-    return psnr(p, r)
+    p = np.clip(p * (_grey_mean(r) / max(_grey_mean(p), 1e-8)), 0.0, 1.0)
+    mse = float(np.mean((p - r) ** 2))
+    return float("inf") if mse == 0 else 10.0 * np.log10(1.0 / mse)
+
+
+def _grey_mean(rgb: np.ndarray) -> float:
+    """Mean grey level with BT.601 weights (``cv2.COLOR_RGB2GRAY``); a 2-D image is grey."""
+    if rgb.ndim == 2:
+        return float(rgb.mean())
+    return float(rgb[..., :3].reshape(-1, 3).mean(axis=0) @ _GREY_601)
