@@ -85,6 +85,19 @@ def test_denoise_steers_the_learned_upscaler() -> None:
     assert wiggle(smooth) < 0.8 * wiggle(rough)
 
 
+@pytest.mark.skipif(
+    not (sr_available(2) and sr_available(4)), reason="LumosSR weights not installed"
+)
+@pytest.mark.parametrize("scale", [2, 4])
+@pytest.mark.parametrize("level", [17 / 255, 0.5, 1.0])
+def test_learned_upscaler_leaves_no_frame_at_the_border(scale: int, level: float) -> None:
+    # The net's zero padding at the image's edge used to paint a coloured frame
+    # (up to 6/255 at x2; 10-23/255 around a 17/255 grey at x4).
+    flat = np.full((24, 40, 3), level, np.float32)
+    out = upscale_image(flat, scale=scale, method="learned")
+    assert np.abs(out - level).max() < 1 / 255
+
+
 def test_alpha_and_stats_follow_the_scale() -> None:
     img = _scene(40, 50)
     alpha = np.full((40, 50), 0.5, np.float32)
