@@ -70,3 +70,47 @@ def test_gt_mean_psnr_follows_the_papers_grey_mean_convention() -> None:
     scaled = np.clip(p * (grey(r) / grey(p)), 0, 1)
     expected = 10 * np.log10(1.0 / np.mean((scaled - r) ** 2))
     assert gt_mean_psnr(pred, ref) == pytest.approx(expected, abs=1e-3)
+
+
+METRICS = [psnr, ssim, gt_mean_psnr]
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_every_metric_refuses_a_shape_mismatch(metric) -> None:
+    with pytest.raises(ValueError, match="shape"):
+        metric(np.zeros((16, 16, 3), np.float32), np.zeros((16, 17, 3), np.float32))
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("dtype", [np.uint16, np.int32, np.int64, bool])
+def test_integer_types_other_than_uint8_are_refused(metric, dtype) -> None:
+    # Two random uint16 images used to score PSNR inf and SSIM 1 (both saturate to 255).
+    rng = np.random.default_rng(4)
+    a = rng.integers(0, 2, (16, 16, 3)).astype(dtype)
+    b = rng.integers(0, 2, (16, 16, 3)).astype(dtype)
+    with pytest.raises(TypeError, match="uint8 or float"):
+        metric(a, b)
+    with pytest.raises(TypeError, match="second"):
+        metric(np.zeros((16, 16, 3), np.uint8), b)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("bad", [255.0, 1.01, -0.01, np.nan])
+def test_floats_outside_unit_range_are_refused(metric, bad: float) -> None:
+    a = np.full((16, 16, 3), 0.5, np.float32)
+    b = a.copy()
+    b[3, 4, 1] = bad
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        metric(b, a)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_rounding_overshoot_and_mixed_uint8_float_are_accepted(metric) -> None:
+    rng = np.random.default_rng(5)
+    ref = rng.integers(30, 220, (16, 16, 3)).astype(np.uint8)
+    out = (ref / 255.0).astype(np.float32)
+    out[0, 0] = [1.0005, -0.0005, 0.5]  # within the tolerance: like the in-range values
+    noisy = np.clip(out + rng.normal(0, 0.02, out.shape), 0, 1).astype(np.float32)
+    noisy[0, 0] = out[0, 0]
+    assert metric(noisy, ref) == pytest.approx(metric(np.clip(noisy, 0, 1), ref))
+    assert metric(ref, ref) == metric(ref.astype(np.float64) / 255, ref)

@@ -2,7 +2,10 @@
 
 Inputs are RGB images in [0, 1] (float) or uint8. Following common practice
 (the LOL benchmark, scikit-image), both are quantised to 8 bits first so that
-numbers are comparable with published ones.
+numbers are comparable with published ones. Anything else would be misread
+silently (uint16 saturates to white, 0-255 floats clip), so it is refused:
+other dtypes with ``TypeError``, images of different shapes and floats outside
+[0, 1] (by more than 1e-3, or NaN) with ``ValueError``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ _SSIM_SIGMA = 1.5
 _SSIM_WIN = 11  # 2 * int(3.5 * sigma + 0.5) + 1, scikit-image's truncation
 _PAD = (_SSIM_WIN - 1) // 2
 _GREY_601 = np.array([0.299, 0.587, 0.114])  # R, G, B
+_RANGE_TOL = 1e-3
+"""How far a float input may stray outside [0, 1] (rounding) before it is refused."""
 
 
 def to_uint8(img: np.ndarray) -> np.ndarray:
@@ -28,8 +33,26 @@ def to_uint8(img: np.ndarray) -> np.ndarray:
 
 
 def _check(a: np.ndarray, b: np.ndarray) -> None:
-    if a.shape != b.shape:
-        raise ValueError(f"images differ in shape: {a.shape} vs {b.shape}")
+    """Refuse inputs the metrics would misread: see the module's docstring."""
+    if np.shape(a) != np.shape(b):
+        raise ValueError(f"images differ in shape: {np.shape(a)} vs {np.shape(b)}")
+    for which, img in (("first", np.asarray(a)), ("second", np.asarray(b))):
+        if img.dtype == np.uint8:
+            continue
+        if img.dtype.kind != "f":
+            hint = " (divide uint16 data by 65535)" if img.dtype == np.uint16 else ""
+            raise TypeError(
+                f"the {which} image is {img.dtype}; expected uint8 or float in [0, 1]{hint}"
+            )
+        if img.size == 0:
+            continue
+        lo, hi = float(img.min()), float(img.max())
+        if not (lo >= -_RANGE_TOL and hi <= 1.0 + _RANGE_TOL):  # NaN fails too
+            hint = " (divide 0-255 data by 255)" if 1.0 < hi <= 255.0 else ""
+            raise ValueError(
+                f"the {which} image has values in [{lo:.4g}, {hi:.4g}]; "
+                f"expected float in [0, 1]{hint}"
+            )
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
