@@ -112,11 +112,18 @@ UPSCALE_TILE = 256
 """Largest input tile of the upscale pass, in pixels."""
 
 
-def check_output_size(height: int, width: int, options: EnhanceOptions) -> None:
-    """Refuse an enlargement whose output would exceed ``options.max_megapixels``."""
+def enlarged_megapixels(height: int, width: int, options: EnhanceOptions) -> float | None:
+    """The output's megapixels if ``options.scale`` would take it past ``max_megapixels``."""
     s = options.scale
     mp = height * width * s * s / 1e6
-    if s > 1 and mp > options.max_megapixels:
+    return mp if s > 1 and mp > options.max_megapixels else None
+
+
+def check_output_size(height: int, width: int, options: EnhanceOptions) -> None:
+    """Refuse an enlargement whose output would exceed ``options.max_megapixels``."""
+    mp = enlarged_megapixels(height, width, options)
+    if mp is not None:
+        s = options.scale
         raise ImageTooLargeError(
             f"--scale {s} would make {width * s}x{height * s} = {mp:.1f} MP, above the limit "
             f"of {options.max_megapixels:g} MP; use a smaller --scale or raise --max-megapixels"

@@ -23,7 +23,7 @@ from ..config import EnhanceOptions
 from ..errors import ImageTooLargeError, OptionError
 from ..io import DecodedImage, probe_image, read_image, write_image
 from ..io._formats import WRITABLE_FORMATS
-from ..pipeline import run_pipeline
+from ..pipeline import enlarged_megapixels, run_pipeline
 from .limits import CancelToken
 
 __all__ = [
@@ -131,11 +131,11 @@ def _megapixels(mp: float) -> str:
 def check_scale(width: int, height: int, options: EnhanceOptions) -> None:
     """Refuse an enlargement above the megapixel limit, naming the ``scale`` field.
 
-    The pipeline has the same guard, worded for the command line.
+    The same test as the pipeline's (:func:`lumos.pipeline.enlarged_megapixels`), worded for HTTP.
     """
-    s = options.scale
-    mp = width * height * s * s / 1e6
-    if s > 1 and mp > options.max_megapixels:
+    mp = enlarged_megapixels(height, width, options)
+    if mp is not None:
+        s = options.scale
         raise ImageTooLargeError(
             f"scale: {s} would make {width * s}x{height * s} = {_megapixels(mp)} MP, above this "
             f"server's limit of {options.max_megapixels:g} MP; choose a smaller scale"
