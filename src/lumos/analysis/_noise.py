@@ -176,11 +176,14 @@ def _pixel_scale_sigma(rgb: FloatImage) -> tuple[float, tuple[float, ...]]:
     return sig_l, tuple(_robust_sigma(_residual(stack[..., c])[mask]) for c in range(3))
 
 
-def _coarse_blocks(rgb: FloatImage) -> tuple[np.ndarray, np.ndarray]:
+def _coarse_blocks(rgb: FloatImage) -> tuple[np.ndarray, np.ndarray] | None:
     """Step 5's material: the Immerkær residual of the 4x4 block means' luma and
-    which blocks are dark enough to read there (both on the blocks' inner grid)."""
+    which blocks are dark enough to read there (both on the blocks' inner grid);
+    ``None`` for a photo too small to hold the windows the reading needs."""
     f = _COARSE
     h, w = rgb.shape[:2]
+    if h < 2 * _COARSE_WINDOW * f or w < 2 * _COARSE_WINDOW * f:
+        return None
     blocks = cv2.resize(
         rgb[: h - h % f, : w - w % f], (w // f, h // f), interpolation=cv2.INTER_AREA
     )
@@ -189,13 +192,9 @@ def _coarse_blocks(rgb: FloatImage) -> tuple[np.ndarray, np.ndarray]:
     return _residual(luma), dark
 
 
-def _coarse_dark_sigma(rgb: FloatImage) -> float:
+def _coarse_reading(res: np.ndarray, dark: np.ndarray) -> float:
     """Step 5 of the module docstring: luma noise read on 4x4 block means of dark areas."""
     win = _COARSE_WINDOW
-    h, w = rgb.shape[:2]
-    if h < 2 * win * _COARSE or w < 2 * win * _COARSE:
-        return 0.0
-    res, dark = _coarse_blocks(rgb)
     readings = []
     for y in range(0, res.shape[0] - win + 1, win):
         for x in range(0, res.shape[1] - win + 1, win):
@@ -205,6 +204,12 @@ def _coarse_dark_sigma(rgb: FloatImage) -> float:
     if len(readings) < _COARSE_MIN_WINDOWS:
         return 0.0
     return _COARSE * float(np.percentile(readings, _COARSE_PERCENTILE)) / _COARSE_EXCESS
+
+
+def _coarse_dark_sigma(rgb: FloatImage) -> float:
+    """Step 5's reading for a whole photo (0 for one too small to take it)."""
+    material = _coarse_blocks(rgb)
+    return 0.0 if material is None else _coarse_reading(*material)
 
 
 def noise_map(rgb: FloatImage, block: int = 64) -> FloatMap:
@@ -258,11 +263,12 @@ def noise_map(rgb: FloatImage, block: int = 64) -> FloatMap:
             g = grad[sl][m]
             r = res[sl][m]
             out[i, j] = _robust_sigma(r[g <= np.median(g)])
-    coarse = _coarse_dark_sigma(rgb)
-    if coarse > 0:
+    # The block means are made once, for the reading and for the map of dark regions.
+    material = _coarse_blocks(rgb)
+    if material is not None and (coarse := _coarse_reading(*material)) > 0:
         # Dark regions get at least the photo's block-scale reading (taken over many
         # windows: one region's blocks alone would read its texture as noise).
-        _, dark = _coarse_blocks(rgb)
+        dark = material[1]
         by = np.clip(ys // _COARSE - 1, 0, dark.shape[0])
         bx = np.clip(xs // _COARSE - 1, 0, dark.shape[1])
         for i in range(rows):
