@@ -76,8 +76,12 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     """
     _check(a, b)
     d = to_uint8(a).astype(np.float64) - to_uint8(b).astype(np.float64)
-    mse = float(np.mean(d * d))
-    return float("inf") if mse == 0 else 10.0 * np.log10(255.0**2 / mse)
+    return _decibels(float(np.mean(d * d)), 255.0)
+
+
+def _decibels(mse: float, peak: float) -> float:
+    """PSNR in dB from a mean squared error; ``inf`` when it is zero."""
+    return float("inf") if mse == 0 else 10.0 * float(np.log10(peak**2 / mse))
 
 
 def _ssim_channel(x: np.ndarray, y: np.ndarray) -> float:
@@ -140,8 +144,7 @@ def gt_mean_psnr(pred: np.ndarray, ref: np.ndarray) -> float:
     p = to_uint8(pred).astype(np.float64) / 255.0
     r = to_uint8(ref).astype(np.float64) / 255.0
     p = np.clip(p * (_grey_mean(r) / max(_grey_mean(p), 1e-8)), 0.0, 1.0)
-    mse = float(np.mean((p - r) ** 2))
-    return float("inf") if mse == 0 else 10.0 * np.log10(1.0 / mse)
+    return _decibels(float(np.mean((p - r) ** 2)), 1.0)
 
 
 def _grey_mean(rgb: np.ndarray) -> float:
