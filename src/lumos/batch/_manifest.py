@@ -39,10 +39,6 @@ log = logging.getLogger(__name__)
 # size limit only refuses files).
 _NOT_RESULT_SETTINGS = ("tiling", "max_megapixels")
 
-# (record path, size) already warned about: the CLI and plan_batch both read the
-# record of one run, and a torn line is worth one warning, not one per reader.
-_warned: set[tuple[str, int]] = set()
-
 
 def settings_of(options: EnhanceOptions, *, fmt: str | None, quality: int) -> dict[str, Any]:
     """The settings that decide an output's pixels, as JSON-ready values."""
@@ -113,10 +109,7 @@ class Manifest:
                 value = None
             lines.append(value if isinstance(value, dict) else None)
         if lines and lines[-1] is None and not text.endswith("\n"):
-            key = (str(self.path.resolve()), len(text))
-            if key not in _warned:
-                _warned.add(key)
-                log.warning("%s: last line cut short (a run was killed?); ignored", self.path)
+            log.warning("%s: last line cut short (a run was killed?); ignored", self.path)
         self._lines = lines
         return lines
 
@@ -306,7 +299,7 @@ def resume(
     if not overwrite:
         if not history.runs and unrecorded:
             raise OptionError(
-                f"{manifest.folder} already holds {_count(len(unrecorded), 'output')} that "
+                f"{manifest.folder} already holds {count(len(unrecorded), 'output')} that "
                 f"lumos batch did not record (no {MANIFEST_NAME}), e.g. {unrecorded[0].output}; "
                 "use --overwrite to replace them, or another output folder"
             )
@@ -361,12 +354,13 @@ def _mixed_message(
     changed = sorted(k for k in set(before) | set(settings) if before.get(k) != settings.get(k))
     what = ", ".join(f"{k} {_shown(before.get(k))} -> {_shown(settings.get(k))}" for k in changed)
     return (
-        f"{manifest.folder} holds {_count(len(other), 'photo')} made with other settings "
+        f"{manifest.folder} holds {count(len(other), 'photo')} made with other settings "
         f"({what}); use --overwrite to redo them, or another output folder"
     )
 
 
-def _count(n: int, noun: str) -> str:
+def count(n: int, noun: str) -> str:
+    """``1 worker``, ``2 workers``."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 

@@ -20,8 +20,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..io import SUPPORTED_SUFFIXES
+
+if TYPE_CHECKING:
+    from ._manifest import Manifest
 
 __all__ = [
     "SUFFIX_FOR_FORMAT",
@@ -193,14 +197,21 @@ class BatchPlan:
 
 
 def plan_batch(
-    inputs: list[str], outdir: Path, *, recursive: bool, fmt: str | None, overwrite: bool
+    inputs: list[str],
+    outdir: Path,
+    *,
+    recursive: bool,
+    fmt: str | None,
+    overwrite: bool,
+    manifest: Manifest | None = None,
 ) -> BatchPlan:
     """Like ``lumos enhance -o OUTDIR``: which photos go where, and whose output exists.
 
     Without ``overwrite``, a photo whose output exists is put in ``done``, not
     in ``jobs``. Files that OUTDIR's batch record lists as outputs are not taken
     as inputs (``-o`` an input folder, ``--format png``: the second run does not
-    read back the first one's results).
+    read back the first one's results). ``manifest``: OUTDIR's record, if the
+    caller has it open already (read once, for both).
 
     This plans only: it checks no settings and writes no record. ``lumos batch``
     also passes the plan through :func:`~lumos.batch.resume`, which trusts an
@@ -208,7 +219,7 @@ def plan_batch(
     """
     from ._manifest import Manifest  # late: the record module imports this one
 
-    recorded = frozenset(Manifest(outdir).recorded_outputs())
+    recorded = frozenset((manifest or Manifest(outdir)).recorded_outputs())
     found, failures = collect_inputs(
         inputs, recursive=recursive, outdir=outdir, skip_files=recorded
     )

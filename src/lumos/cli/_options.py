@@ -6,7 +6,7 @@ import argparse
 import math
 from pathlib import Path
 
-from ..config import DEFAULT_MAX_MEGAPIXELS, DENOISE_MAX
+from ..config import DEFAULT_MAX_MEGAPIXELS, DENOISE_MAX, brightness_from_8bit
 
 
 def _auto_or_number(text: str, expected: str) -> float | None:
@@ -53,8 +53,7 @@ def brightness(text: str) -> float | None:
     value = _auto_or_number(text, "a target mean 0.05..0.95 (or 13..242)")
     if value is None:
         return None
-    if value > 1.0:
-        value /= 255.0  # accept 8-bit units, e.g. --brightness 110
+    value = float(brightness_from_8bit(value))  # 8-bit units too, e.g. --brightness 110
     if not 0.05 <= value <= 0.95:
         raise argparse.ArgumentTypeError(f"target mean must be 0.05..0.95 (or 13..242), got {text}")
     return value

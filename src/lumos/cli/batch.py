@@ -19,6 +19,7 @@ from ..batch import (
     run_batch,
     settings_of,
 )
+from ..batch._manifest import count
 from ..errors import OptionError
 from . import _options
 from ._progress import ProgressBar
@@ -104,10 +105,15 @@ def run(args: argparse.Namespace) -> int:
     check_outdir(outdir)
     # Planned as if without --overwrite: the record decides which outputs on disk
     # are done, also for an --overwrite run that is being resumed.
-    plan = plan_batch(
-        args.inputs, outdir, recursive=args.recursive, fmt=args.format, overwrite=False
-    )
     manifest = Manifest(outdir)
+    plan = plan_batch(
+        args.inputs,
+        outdir,
+        recursive=args.recursive,
+        fmt=args.format,
+        overwrite=False,
+        manifest=manifest,
+    )
     settings = settings_of(options, fmt=args.format, quality=args.quality)
     todo = resume(manifest, plan, settings, overwrite=args.overwrite)  # refuses mixed settings
     for f in plan.failures:
@@ -169,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
             rate = n_ok / summary.seconds if summary.seconds > 0 else 0.0
             mp_rate = summary.megapixels / max(summary.seconds, 1e-9)
             line += (
-                f" in {summary.seconds:.1f} s on {_plural(summary.workers, 'worker')} "
+                f" in {summary.seconds:.1f} s on {count(summary.workers, 'worker')} "
                 f"({rate:.2f} photos/s, {mp_rate:.1f} MP/s)"
             )
         print(f"{line}; record: {manifest.path}")
@@ -189,10 +195,6 @@ def _print_resume(todo: Resume, outdir: Path) -> None:
     if todo.unrecorded:
         n = len(todo.unrecorded)
         print(
-            f"{_plural(n, 'output')} in {outdir} without a line in {MANIFEST_NAME} "
+            f"{count(n, 'output')} in {outdir} without a line in {MANIFEST_NAME} "
             "(a stopped run was writing them): made again"
         )
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
