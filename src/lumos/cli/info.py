@@ -8,9 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..analysis import analyse
+import numpy as np
+
+from ..analysis import Analysis, analyse
 from ..config import DEFAULT_MAX_MEGAPIXELS
-from ..io import ImageMeta, read_image
+from ..io import DecodedImage, ImageMeta, read_image
 from ..models import default_model, get_enhancer
 from . import _options
 
@@ -71,16 +73,41 @@ def _icc_description(raw: bytes | None) -> str | None:
         return "embedded (unreadable)"
 
 
-def describe(path: Path, *, max_megapixels: float = DEFAULT_MAX_MEGAPIXELS) -> dict[str, Any]:
-    """Everything ``lumos info`` shows, as a JSON-ready dict."""
-    decoded = read_image(path, max_megapixels=max_megapixels)
+def would_use(rgb: np.ndarray, analysis: Analysis, model: str) -> dict[str, Any]:
+    """The strengths ``model`` chooses by itself for ``rgb`` (what 'auto' means)."""
+    plan = get_enhancer(model).prepare(rgb, analysis, denoise=None, detail=None, brightness=None)
+    # Four decimals, as the stats of a run and the explain report: the 8-bit target
+    # then reads the same everywhere (0.48828 is 125/255; rounded to 0.488 it read 124).
+    return {
+        "model": model,
+        "denoise": round(plan.denoise, 4),
+        "detail": round(plan.detail, 4),
+        "target_brightness": round(plan.target_brightness, 4),
+    }
+
+
+def describe(
+    path: Path,
+    *,
+    max_megapixels: float = DEFAULT_MAX_MEGAPIXELS,
+    decoded: DecodedImage | None = None,
+    models: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Everything ``lumos info`` shows, as a JSON-ready dict.
+
+    ``decoded``: the photo at ``path`` if the caller has read it already.
+    ``models``: also give each of these models' automatic strengths
+    (``would_use_by_model``; they differ between models, so a client that
+    switches models starts its sliders from the new model's).
+    """
+    if decoded is None:
+        decoded = read_image(path, max_megapixels=max_megapixels)
     meta: ImageMeta = decoded.meta
     analysis = analyse(decoded.rgb)
-    model = default_model()
-    plan = get_enhancer(model).prepare(
-        decoded.rgb, analysis, denoise=None, detail=None, brightness=None
-    )
-    return {
+    chosen = {
+        m: would_use(decoded.rgb, analysis, m) for m in dict.fromkeys((default_model(), *models))
+    }
+    info = {
         "file": str(path),
         "format": meta.format,
         "width": meta.width,
@@ -93,15 +120,11 @@ def describe(path: Path, *, max_megapixels: float = DEFAULT_MAX_MEGAPIXELS) -> d
         "icc_profile": _icc_description(meta.icc_profile),
         "dpi": list(meta.dpi) if meta.dpi else None,
         "analysis": analysis.to_dict(),
-        # Four decimals, as the stats of a run and the explain report: the 8-bit target
-        # then reads the same everywhere (0.48828 is 125/255; rounded to 0.488 it read 124).
-        "would_use": {
-            "model": model,
-            "denoise": round(plan.denoise, 4),
-            "detail": round(plan.detail, 4),
-            "target_brightness": round(plan.target_brightness, 4),
-        },
+        "would_use": chosen[default_model()],
     }
+    if models:
+        info["would_use_by_model"] = {m: chosen[m] for m in models}
+    return info
 
 
 def _format_text(d: dict[str, Any]) -> str:

@@ -30,7 +30,6 @@ __all__ = [
     "EnhanceParams",
     "EnhancedFile",
     "analyse_file",
-    "auto_settings",
     "enhance_file",
     "output_format",
     "probe",
@@ -212,31 +211,6 @@ def _preview_jpeg(decoded: DecodedImage, max_side: int) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def auto_settings(rgb: np.ndarray, models: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """The strengths each of ``models`` chooses by itself for ``rgb`` (what 'auto' means).
-
-    They differ between models, so a client that switches models needs the new
-    model's values to start its sliders from (or to reset them to).
-    """
-    from ..analysis import analyse
-    from ..models import get_enhancer
-
-    analysis = analyse(rgb)
-    chosen = {}
-    for model in models:
-        plan = get_enhancer(model).prepare(
-            rgb, analysis, denoise=None, detail=None, brightness=None
-        )
-        chosen[model] = {
-            "model": model,
-            # As `lumos info` (four decimals): the same settings read the same everywhere.
-            "denoise": round(plan.denoise, 4),
-            "detail": round(plan.detail, 4),
-            "target_brightness": round(plan.target_brightness, 4),
-        }
-    return chosen
-
-
 def analyse_file(
     src: Path,
     max_megapixels: float,
@@ -247,13 +221,9 @@ def analyse_file(
     (``would_use_by_model``) and an optional small 'before' preview of the input."""
     from ..cli.info import describe
 
-    info = describe(src, max_megapixels=max_megapixels)
+    decoded = read_image(src, max_megapixels=max_megapixels)  # once, for both
+    info = describe(src, decoded=decoded, models=models)
     info.pop("file", None)  # a server temp path: meaningless to the client, and private
-    if not (models or preview_max_side):
-        return info
-    decoded = read_image(src, max_megapixels=max_megapixels)
-    if models:
-        info["would_use_by_model"] = auto_settings(decoded.rgb, models)
     if preview_max_side:
         info["preview"] = _preview_jpeg(decoded, preview_max_side)
     return info
