@@ -84,11 +84,11 @@ def _gain_and_reason(
     from ..models.lumosnet import LEARNED_AUTO_DENOISE, learned_auto_denoise
     from ..stages.classical import auto_strengths
 
-    noise_after = sigma * float(np.median(gain))
+    med = float(np.median(gain))
+    noise_after = sigma * med
     auto_dn, auto_dt = auto_strengths(noise_after)
     # The rules' ranges, from the rules themselves (no noise / overwhelming noise).
     dt_hi, dt_lo = auto_strengths(0.0)[1], auto_strengths(1.0)[1]
-    med = float(np.median(gain))
     if abs(med - 1.0) < 0.02:
         head = (
             f"Measured input noise σ = {sigma * 255:.2f}/255. No brightening was needed (gain "
@@ -136,8 +136,8 @@ def _measure_stage(key: str, img: np.ndarray, edges: m.Edges, max_display: int) 
     if img.ndim == 2:  # a map, not a photo: noise and sharpness do not apply
         noise = sharp = grad = float("nan")
     else:
-        noise, sharp = m.noise_sigma(img), m.sharpness(img, edges)
-        grad = m.edge_gradient(img, edges)
+        noise = m.noise_sigma(img)
+        sharp, grad = m.edge_measures(img, edges)
     denom = max(mean, 1e-6)
     return StageMeasure(
         key=key,

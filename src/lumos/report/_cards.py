@@ -10,13 +10,13 @@ run actually used taken from the plan.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..enhancer import Plan
+from ._markdown import image_refs
 from ._model import ModelCard
 
 __all__ = ["WEIGHTS_ROOT", "model_card"]
@@ -99,13 +99,10 @@ def _weight_name(path: Path) -> str:
     return f"{path.parent.name}/{path.name}"
 
 
-_IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
-
-
 def _card_images(text: str | None, folder: Path) -> dict[str, bytes]:
     """PNG pictures a card links to by a plain file name in its own folder."""
     images: dict[str, bytes] = {}
-    for ref in _IMAGE_LINK.findall(text or ""):
+    for ref in image_refs(text or ""):
         path = folder / ref
         if "/" not in ref and ref.lower().endswith(".png") and path.is_file():
             images[ref] = path.read_bytes()

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from html import escape
 
-__all__ = ["markdown_to_html"]
+__all__ = ["image_refs", "markdown_to_html"]
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^\s*[*-]\s+(.*)$")
@@ -144,3 +144,8 @@ def markdown_to_html(
         i += 1
     flush()
     return "".join(out)
+
+
+def image_refs(text: str) -> list[str]:
+    """The targets of the images (``![alt](target)``) a Markdown text shows."""
+    return [m.group(2) for m in _IMAGE.finditer(text)]

@@ -41,7 +41,7 @@ __all__ = [
     "Edges",
     "crop_size",
     "display",
-    "edge_gradient",
+    "edge_measures",
     "find_crops",
     "fine_noise",
     "luma",
@@ -133,12 +133,16 @@ def noise_sigma(rgb: FloatImage) -> float:
     return max(fine_noise(rgb), trend_noise(rgb))
 
 
-def _gradient(y: FloatMap) -> FloatMap:
+def _sobel(y: FloatMap) -> tuple[FloatMap, FloatMap]:
     # Sobel / 8 is the per-pixel central difference of a smoothed signal: units of
     # luma per pixel, so numbers read like "edge height over one pixel".
     gx = cv2.Sobel(y, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
     gy = cv2.Sobel(y, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
-    return cv2.magnitude(gx, gy)
+    return gx, gy
+
+
+def _gradient(y: FloatMap) -> FloatMap:
+    return cv2.magnitude(*_sobel(y))
 
 
 class Edges:
@@ -156,11 +160,9 @@ class Edges:
 
     def __init__(self, reference: FloatImage, percentile: float = EDGE_PERCENTILE) -> None:
         s = cv2.GaussianBlur(luma(reference), (0, 0), _EDGE_SMOOTH)
-        gx = cv2.Sobel(s, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
-        gy = cv2.Sobel(s, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
+        gx, gy = _sobel(s)
         g = cv2.magnitude(gx, gy)
         h, w = g.shape
-        self.shape = (h, w)
         m = int(np.ceil(EDGE_REACH)) + 1
         centre = g >= cv2.dilate(g, np.ones((3, 3), np.uint8))
         keep = centre & (g >= max(float(np.percentile(g, percentile)), _EDGE_FLOOR))
@@ -174,10 +176,8 @@ class Edges:
 
     def across(self, rgb: FloatImage) -> np.ndarray:
         """The luma gradient across each edge (along its reference direction), per px."""
-        y = luma(rgb)
-        gx = cv2.Sobel(y, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)[self.y, self.x]
-        gy = cv2.Sobel(y, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)[self.y, self.x]
-        return gx * self.ux + gy * self.uy
+        gx, gy = _sobel(luma(rgb))
+        return gx[self.y, self.x] * self.ux + gy[self.y, self.x] * self.uy
 
     def height(self, rgb: FloatImage) -> np.ndarray:
         """Each edge's step: lightly smoothed luma :data:`EDGE_REACH` px ahead minus behind."""
@@ -193,11 +193,15 @@ class Edges:
         return at(1.0) - at(-1.0)
 
 
-def edge_gradient(rgb: FloatImage, edges: Edges) -> float:
-    """Mean luma gradient across ``edges`` (per pixel); ``nan`` when there are none."""
+def edge_measures(rgb: FloatImage, edges: Edges) -> tuple[float, float]:
+    """(:func:`sharpness`, mean luma gradient across ``edges`` per pixel), from one
+    gradient pass; ``nan`` for what cannot be measured (see :func:`sharpness`)."""
     if not len(edges):
-        return float("nan")
-    return float(edges.across(rgb).mean())
+        return float("nan"), float("nan")
+    across = edges.across(rgb)
+    height = float(edges.height(rgb).sum())
+    steep = float(across.sum()) / height if height > 1e-6 else float("nan")
+    return steep, float(across.mean())
 
 
 def sharpness(rgb: FloatImage, edges: Edges) -> float:
@@ -207,12 +211,7 @@ def sharpness(rgb: FloatImage, edges: Edges) -> float:
     contrast, and not biased by noise (see the module docstring). ``nan`` when
     there are no edges (a tiny or featureless image) or none left with any height.
     """
-    if not len(edges):
-        return float("nan")
-    height = float(edges.height(rgb).sum())
-    if height <= 1e-6:
-        return float("nan")
-    return float(edges.across(rgb).sum()) / height
+    return edge_measures(rgb, edges)[0]
 
 
 def naive_gain(rgb: FloatImage, target_mean: float) -> FloatImage:
