@@ -17,14 +17,17 @@ from typing import Any
 
 from ._meta import EXIF_PREFIX
 
-__all__ = ["png_add_metadata", "tiff_add_metadata"]
+__all__ = ["XMP_PNG_KEY", "XMP_TIFF_TAG", "png_add_metadata", "tiff_add_metadata"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _INCH = 0.0254
 # EXIF IFD0 tags copied into a TIFF's IFD0 (descriptions, camera, dates, sub-IFDs).
 _TIFF_EXIF_TAGS = (270, 271, 272, 305, 306, 315, 33432, 0x8769, 0x8825)
 _ICC_TAG = 34675
-_XMP_TAG = 700
+XMP_TIFF_TAG = 700
+"""TIFF tag of an XMP packet."""
+XMP_PNG_KEY = "XML:com.adobe.xmp"
+"""Keyword of the iTXt chunk that holds a PNG's XMP packet."""
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -62,7 +65,7 @@ def png_add_metadata(
         replaced.add(b"pHYs")
     if xmp:
         # Keyword, NUL, uncompressed (0, 0), empty language and translated keyword.
-        extra.append(_chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + xmp))
+        extra.append(_chunk(b"iTXt", XMP_PNG_KEY.encode() + b"\x00\x00\x00\x00\x00" + xmp))
     out = [png[:8]]
     pos = 8
     while pos < len(png):
@@ -125,8 +128,8 @@ def tiff_add_metadata(
         extra[_ICC_TAG] = icc
         extra.tagtype[_ICC_TAG] = TiffTags.UNDEFINED
     if xmp:
-        extra[_XMP_TAG] = xmp
-        extra.tagtype[_XMP_TAG] = TiffTags.BYTE
+        extra[XMP_TIFF_TAG] = xmp
+        extra.tagtype[XMP_TIFF_TAG] = TiffTags.BYTE
     if not len(extra):
         return tif
 

@@ -24,6 +24,7 @@ __all__ = [
     "normalize_exif",
     "orientation_entry",
     "reset_orientation",
+    "reset_tiff_orientation",
 ]
 
 EXIF_PREFIX = b"Exif\x00\x00"
@@ -143,19 +144,23 @@ def exif_orientation(exif: bytes | None) -> int:
 
 
 def reset_orientation(exif: bytes | None) -> bytes | None:
-    """Set the orientation tag to 1, patching the bytes in place.
+    """Set the orientation tag of an EXIF block (``Exif\\0\\0`` + TIFF) to 1.
 
     Re-serialising the EXIF (as Pillow's ``Exif.tobytes`` does) moves data and
     breaks maker notes that use absolute offsets, so only the two value bytes change.
     """
     if not exif:
         return exif
-    found = orientation_entry(exif[len(EXIF_PREFIX) :])
+    return exif[: len(EXIF_PREFIX)] + reset_tiff_orientation(exif[len(EXIF_PREFIX) :])
+
+
+def reset_tiff_orientation(tiff: bytes) -> bytes:
+    """A TIFF structure with its orientation tag's value set to 1 (the bytes patched in place)."""
+    found = orientation_entry(tiff)
     if found is None:
-        return exif
+        return tiff
     order, at = found
-    at += len(EXIF_PREFIX)
-    patched = bytearray(exif)
+    patched = bytearray(tiff)
     patched[at : at + 2] = struct.pack(order + "H", 1)
     return bytes(patched)
 

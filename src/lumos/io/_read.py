@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import stat
-import struct
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from PIL import Image, UnidentifiedImageError
 from .._types import PathLike
 from ..errors import ImageTooLargeError, InputError, OptionError, UnsupportedFormatError
 from ._arrays import to_float
+from ._containers import XMP_TIFF_TAG
 from ._extras import open_heif, raw_pixels, raw_size
 from ._formats import READ_FORMATS_TEXT, sniff, webp_size
 from ._meta import (
@@ -40,8 +40,8 @@ from ._meta import (
     clean_xmp,
     exif_orientation,
     normalize_exif,
-    orientation_entry,
     reset_orientation,
+    reset_tiff_orientation,
 )
 
 __all__ = ["probe_image", "read_image"]
@@ -242,7 +242,7 @@ def _float_tiff_header(fp: IO[bytes], path: Path, ifd: Any, limit: float) -> _He
         exif=reset_orientation(exif),
         icc_profile=bytes(icc) if isinstance(icc, (bytes, bytearray)) and icc else None,
         dpi=dpi,
-        xmp=clean_xmp(ifd.get(700)),
+        xmp=clean_xmp(ifd.get(XMP_TIFF_TAG)),
     )
     pages = 2 if ifd.next else 1  # at least two; counting them means reading every IFD
     return _Header(meta, None, turn=orientation, floats=True, pages=pages)
@@ -375,13 +375,7 @@ def _stored_orientation(tiff: bytes) -> bytes:
     ``IMREAD_IGNORE_ORIENTATION``), and not as EXIF means for orientations 5-8;
     lumos turns them once, as for every other format (``apply_orientation``).
     """
-    found = orientation_entry(tiff)
-    if found is None:
-        return tiff
-    order, at = found
-    patched = bytearray(tiff)
-    patched[at : at + 2] = struct.pack(order + "H", 1)
-    return bytes(patched)
+    return reset_tiff_orientation(tiff)
 
 
 def _decode(path: Path, fp: IO[bytes], head: _Header) -> tuple[np.ndarray, bool, bool]:

@@ -22,7 +22,7 @@ from PIL import Image, PngImagePlugin
 from .._types import PathLike
 from ..errors import InputError, LumosError, OptionError, OutputError
 from ._arrays import quantize
-from ._containers import png_add_metadata, tiff_add_metadata
+from ._containers import XMP_PNG_KEY, XMP_TIFF_TAG, png_add_metadata, tiff_add_metadata
 from ._formats import WRITABLE_FORMATS, format_for_suffix
 from ._meta import DecodedImage, clean_dpi, icc_fits
 
@@ -34,8 +34,6 @@ _ALPHA_FORMATS = ("PNG", "TIFF", "WEBP")
 _SIXTEEN_BIT_FORMATS = ("PNG", "TIFF")
 _JPEG_MAX_EXIF = 65533  # one APP1 segment
 _JPEG_MAX_XMP = 65502  # one APP1 segment, less the XMP namespace header
-_PNG_XMP_KEY = "XML:com.adobe.xmp"
-_TIFF_XMP_TAG = 700
 _PNG_COMPRESS_LEVEL = 4  # zlib level: most of level 9's size at a fraction of its time
 
 
@@ -165,10 +163,10 @@ def _encode(image: DecodedImage, fmt: str, quality: int, fp: IO[bytes]) -> None:
             options["xmp"] = meta.xmp
     elif meta.xmp and fmt == "PNG":
         info = PngImagePlugin.PngInfo()
-        info.add_itxt(_PNG_XMP_KEY, meta.xmp.decode("utf-8", "replace"), zip=False)
+        info.add_itxt(XMP_PNG_KEY, meta.xmp.decode("utf-8", "replace"), zip=False)
         options["pnginfo"] = info
     elif meta.xmp and fmt == "TIFF":
-        options["tiffinfo"] = {_TIFF_XMP_TAG: meta.xmp}
+        options["tiffinfo"] = {XMP_TIFF_TAG: meta.xmp}
     if fmt == "JPEG":
         # 4:4:4 keeps colour edges clean; below 90 the size saving of 4:2:0 wins.
         options.update(quality=quality, subsampling=0 if quality >= 90 else 2)
