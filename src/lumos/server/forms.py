@@ -60,9 +60,10 @@ def parse_field(name: str, parser: Callable[[str], Any], text: str | None) -> An
 
 def _model(text: str) -> str:
     key = text.strip().lower()
-    choices = ", ".join(http_models())
-    if key in http_models():
+    models = http_models()
+    if key in models:
         return key
+    choices = ", ".join(models)
     if key in available_models():  # runs from the user's own checkpoint, CLI only
         raise argparse.ArgumentTypeError(
             f"{key} is not available over HTTP (it needs a weights file); choose one of: {choices}"
