@@ -17,7 +17,7 @@ help:
 	@echo "                   contact sheets and plot (every method on every dataset; ../shared/data)"
 	@echo "make bench-speed - print the speed table (s/MP, peak RSS); writes nothing"
 	@echo "make bench-lol   - PSNR/SSIM of the classical enhancer on LOL eval15 (needs ../shared/data)"
-	@echo "make train       - train LumosNet (5 members) and its denoiser LumosDN from scratch"
+	@echo "make train       - train the noise reading LumosNE, LumosNet (5 members) and LumosDN from scratch"
 	@echo "                   (resumable), install their weights, rewrite CARD.md + loss.png (model_card.py)"
 	@echo "make report      - regenerate docs/sample_report.html for the bundled photo"
 	@echo "make sample      - redraw the bundled photo src/lumos/samples/dark_room.jpg"
@@ -70,10 +70,14 @@ bench-speed: $(VENV)/.base.stamp
 bench-lol: $(VENV)/.base.stamp
 	$(PY) bench/lol.py
 
-# Train LumosNet from scratch (resumable) and install the exported ONNX weights:
-# five members with seeds 0-4 (about 35 min each on a free core), averaged at run time;
-# then its denoiser LumosDN (about 45 min), which learns on photos brightened by them.
+# Train the networks from scratch (resumable) and install the exported ONNX weights:
+# the noise reading LumosNE (about 15 min), which the analysis uses from then on;
+# LumosNet's five members with seeds 0-4 (about 35 min each on a free core), averaged
+# at run time; then its denoiser LumosDN (about 45 min), which learns on photos
+# brightened by them, told the noise the analysis reads.
 train: $(VENV)/.dev.stamp
+	$(PY) -m lumos.train.ne --data ../shared/data --out runs/ne --steps 6000 --threads 1 \
+	  --install
 	for s in 0 1 2 3 4; do \
 	  $(PY) -m lumos.train --data ../shared/data --out runs/lumosnet_s$$s --seed $$s \
 	    --steps 6000 --threads 1 || exit 1; \

@@ -50,9 +50,12 @@ def test_known_grey_noise_is_recovered_for_luma(sigma: float) -> None:
 
 
 def test_clean_image_reads_near_zero() -> None:
-    s_luma, s_rgb = estimate_noise(_smooth())
+    s_luma, s_rgb = estimate_noise(_smooth(), learned=False)
     assert s_luma < 1e-3
     assert max(s_rgb) < 1e-3
+    # The network learned on 8-bit photos, where rounding alone is 0.3/255 per channel.
+    s_luma, s_rgb = estimate_noise(_smooth())
+    assert s_luma < 0.5 / 255 and max(s_rgb) < 0.6 / 255
 
 
 def test_textured_clean_image_is_not_very_noisy() -> None:
@@ -144,3 +147,19 @@ def test_noise_map_of_a_dark_jpeg_shows_the_noise_the_pipeline_reads() -> None:
     # A bright, well-exposed photo's map is untouched by the dark-area reading.
     bright = (_smooth(256, 256) + rng.normal(0, 1 / 255, (256, 256, 3))).astype(np.float32)
     assert np.median(noise_map(bright, block=64)) < 1.5 / 255
+
+
+def test_the_larger_of_the_statistical_and_learned_readings_wins(monkeypatch) -> None:
+    import lumos.models.noise_level as ne
+
+    rng = np.random.default_rng(7)
+    noisy = (_smooth() + rng.normal(0, 0.01, (400, 600, 3))).astype(np.float32)
+    stat_luma, stat_rgb = estimate_noise(noisy, learned=False)
+    monkeypatch.setattr(ne, "learned_noise_level", lambda rgb: 3 * stat_luma)
+    luma, rgb = estimate_noise(noisy)
+    assert luma == pytest.approx(3 * stat_luma)
+    assert rgb == pytest.approx(tuple(3 * s for s in stat_rgb))  # channels keep their proportions
+    monkeypatch.setattr(ne, "learned_noise_level", lambda rgb: 0.2 * stat_luma)
+    assert estimate_noise(noisy) == (stat_luma, stat_rgb)
+    monkeypatch.setattr(ne, "learned_noise_level", lambda rgb: None)  # weights not installed
+    assert estimate_noise(noisy) == (stat_luma, stat_rgb)

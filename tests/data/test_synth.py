@@ -64,3 +64,22 @@ def test_sampled_params_are_valid_and_varied() -> None:
     assert exposures.min() >= 1 / 100 and exposures.max() <= 1 / 8
     assert {p.light for p in ps} == {"uniform", "gradient", "spotlights", "vignette"}
     assert any(p.jpeg_quality for p in ps) and any(p.jpeg_quality is None for p in ps)
+
+
+def test_correlated_noise_keeps_the_models_variance_and_is_correlated() -> None:
+    params = DarkenParams(shot_noise=4e-4, read_noise=2e-3, noise_blur=1.0)
+    flat = np.full((256, 256, 3), 0.02, np.float32)
+    noise = add_sensor_noise(flat, params, np.random.default_rng(1)) - flat
+    expected = 4e-4 * 0.02 / np.array([0.7, 1.0, 0.6]) + 2e-3**2
+    np.testing.assert_allclose(noise.reshape(-1, 3).var(axis=0), expected, rtol=0.1)
+    g = noise[..., 1] - noise[..., 1].mean()
+    assert float((g[:, 1:] * g[:, :-1]).mean() / g.var()) > 0.5  # white noise: about 0
+
+
+def test_correlated_noise_is_drawn_only_when_asked_for() -> None:
+    plain = [sample_params(np.random.default_rng(3)) for _ in range(3)]
+    zero = [sample_params(np.random.default_rng(3), correlated_probability=0.0) for _ in range(3)]
+    assert plain == zero and all(p.noise_blur == 0 for p in plain)  # the same stream as before
+    rng = np.random.default_rng(4)
+    blurs = [sample_params(rng, correlated_probability=1.0).noise_blur for _ in range(50)]
+    assert all(0.4 <= b <= 1.2 for b in blurs)

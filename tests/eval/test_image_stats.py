@@ -86,7 +86,8 @@ def test_residual_noise_recovers_known_sigma(sigma: float) -> None:
 
 
 def test_residual_noise_of_clean_image_is_small() -> None:
-    assert residual_noise(scene()) < 0.001
+    # Below 8-bit rounding (0.3/255 a channel), which the noise network learned with.
+    assert residual_noise(scene()) < 0.5 / 255
 
 
 def test_residual_noise_orders_noise_levels() -> None:

@@ -188,7 +188,41 @@ def test_short_denoiser_training_run_exports_a_working_model(tmp_path: Path) -> 
     assert np.abs(tiled - whole).max() < 1e-3
 
 
-@pytest.mark.parametrize("module", ["lumos.train", "lumos.train.dn", "lumos.train.sr"])
+def test_short_noise_reader_training_run_exports_a_working_model(tmp_path: Path) -> None:
+    from lumos.models.noise_level import learned_noise_level
+    from lumos.train.ne import main
+
+    data = _fake_data_root(tmp_path / "data")
+    (data / "set14").mkdir()
+    Image.open(data / "kodak24" / "0.png").save(data / "set14" / "a.png")
+    out = tmp_path / "ne"
+    argv = ["--data", str(data), "--out", str(out), "--steps", "4", "--batch", "2"]
+    argv += ["--crop", "32", "--eval-every", "2"]
+    assert main(argv) == 0
+    log = (out / "log.csv").read_text().splitlines()
+    assert log[0].startswith("step,loss,val_log_error") and log[-1].startswith("4,")
+    record = json.loads((out / "record.json").read_text())
+    assert record["onnx_parity_max_abs"] < 1e-3
+    assert record["val_synthetic_set14_set5"]["log_error"] >= 0
+    assert main([*argv[:5], "6", *argv[6:]]) == 0  # resumes from the checkpoint
+    assert (out / "log.csv").read_text().splitlines()[-1].startswith("6,")
+
+    # The exported net reads a photo of any size (not a crop's multiple) through ORT.
+    rng = np.random.default_rng(0)
+    base = np.full((70, 90, 3), 0.4, np.float32)
+    levels = [
+        learned_noise_level(
+            base + rng.normal(0, s, base.shape).astype(np.float32),
+            out / "onnx" / "noise_level.onnx",
+        )
+        for s in (0.0, 0.05)
+    ]
+    assert all(v is not None and v > 0 for v in levels)
+
+
+@pytest.mark.parametrize(
+    "module", ["lumos.train", "lumos.train.dn", "lumos.train.sr", "lumos.train.ne"]
+)
 def test_a_missing_data_folder_is_one_line_and_exit_2(tmp_path: Path, module: str) -> None:
     import subprocess
     import sys

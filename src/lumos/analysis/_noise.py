@@ -26,6 +26,18 @@ The estimator is Immerkær's fast noise variance estimator [1]_ made robust:
    their pixel-scale reading (0.95 -> 0.99/255 on average over 16) while
    their JPEGs read 0.90 (q95) and 0.54 (q75), not 0.36 and 0.02.
 
+6. Real camera noise is correlated well beyond JPEG's blocks: after demosaicing
+   and in-camera noise reduction most of it lives in blotches two to four
+   pixels wide, at every brightness. On the CC real-noise photos (Canon and
+   Nikon, ISO 1600-6400) steps 1-5 read a fifth of the true level, and the
+   denoiser, told so, left the grain. No statistic of flat areas separates such
+   noise from fine texture (read at a coarser scale, Kodak's texture read as
+   noise), so a small network trained to do it (LumosNE,
+   :mod:`lumos.models.noise_level`) reads the photo too, and the larger
+   reading wins: the network reads texture as less noise than the statistic
+   does, and where it reads less (clean, textured photos; LOL's fine
+   grain) the statistic stands, so nothing the denoiser was calibrated on changes.
+
 Downscaling averages noise away, so the estimate is computed on full-resolution
 crops (a grid of them on large photos, for speed), never on a proxy.
 
@@ -121,13 +133,18 @@ def _robust_sigma(res: np.ndarray) -> float:
     return float(part.mean() / _TRIM_MEAN / _KERNEL_NORM)
 
 
-def estimate_noise(rgb: FloatImage) -> tuple[float, tuple[float, float, float]]:
+def estimate_noise(
+    rgb: FloatImage, *, learned: bool = True
+) -> tuple[float, tuple[float, float, float]]:
     """Standard deviation of the noise, for Rec.709 luma and for each channel.
 
     Parameters
     ----------
     rgb : (H, W, 3) float32 ndarray
         Image in [0, 1], at full resolution (downscaling averages noise away).
+    learned : bool
+        Also take the network's reading (step 6 of the module docstring), when
+        its weights are installed; ``False``: the statistical steps 1-5 only.
 
     Returns
     -------
@@ -138,8 +155,9 @@ def estimate_noise(rgb: FloatImage) -> tuple[float, tuple[float, float, float]]:
 
     Notes
     -----
-    Only flat (lowest-gradient half), unclipped pixels count; see the module
-    docstring for why the estimate is unbiased there.
+    The statistical reading counts only flat (lowest-gradient half), unclipped
+    pixels; see the module docstring for why it is unbiased there, and for
+    when the block-scale and the network's readings replace it.
 
     Examples
     --------
@@ -151,12 +169,24 @@ def estimate_noise(rgb: FloatImage) -> tuple[float, tuple[float, float, float]]:
     """
     rgb = np.asarray(rgb, np.float32)
     sig_l, sig_c = _pixel_scale_sigma(rgb)
-    coarse = _coarse_dark_sigma(rgb)
-    if coarse > sig_l:
-        # The coarse reading is of luma; the channels keep their proportions to it.
-        sig_c = tuple(c * coarse / sig_l for c in sig_c) if sig_l > 0 else (coarse,) * 3
-        sig_l = coarse
+    readings = [_coarse_dark_sigma(rgb)]
+    if learned:
+        readings.append(_learned_sigma(rgb))
+    for reading in readings:
+        if reading > sig_l:
+            # Both readings are of luma; the channels keep their proportions to it.
+            sig_c = tuple(c * reading / sig_l for c in sig_c) if sig_l > 0 else (reading,) * 3
+            sig_l = reading
     return sig_l, (sig_c[0], sig_c[1], sig_c[2])
+
+
+def _learned_sigma(rgb: FloatImage) -> float:
+    """Step 6: the network's reading (0 without its weights)."""
+    # Imported here: lumos.models imports this package for its Analysis type.
+    from ..models.noise_level import learned_noise_level
+
+    reading = learned_noise_level(rgb)
+    return 0.0 if reading is None else reading
 
 
 def _pixel_scale_sigma(rgb: FloatImage) -> tuple[float, tuple[float, ...]]:
@@ -212,6 +242,27 @@ def _coarse_dark_sigma(rgb: FloatImage) -> float:
     return 0.0 if material is None else _coarse_reading(*material)
 
 
+def _learned_floor(rgb: FloatImage, out: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> None:
+    """Raise each region of ``out`` (edges ``ys`` x ``xs``) to the network's reading of
+    its central crop, as :func:`estimate_noise` takes the larger reading (step 6)."""
+    from ..models.noise_level import MIN_SIDE, NE_CROP, read_crops
+
+    side = min(NE_CROP, int(np.diff(ys).min()), int(np.diff(xs).min())) // 4 * 4
+    if side < MIN_SIDE:
+        return
+    crops, cells = [], []
+    for i in range(len(ys) - 1):
+        for j in range(len(xs) - 1):
+            y = (ys[i] + ys[i + 1] - side) // 2
+            x = (xs[j] + xs[j + 1] - side) // 2
+            crops.append(rgb[y : y + side, x : x + side])
+            cells.append((i, j))
+    levels = read_crops(np.stack(crops))
+    if levels is not None:
+        for (i, j), level in zip(cells, levels, strict=True):
+            out[i, j] = max(out[i, j], float(level))
+
+
 def noise_map(rgb: FloatImage, block: int = 64) -> FloatMap:
     """Luma noise std per ``block`` x ``block`` region, at full resolution.
 
@@ -233,7 +284,9 @@ def noise_map(rgb: FloatImage, block: int = 64) -> FloatMap:
     -----
     Within each region the flattest half of the unclipped pixels is kept (by
     the smoothed-gradient rule of :func:`estimate_noise`) and the spread of the
-    Immerkær residual is measured as in :func:`estimate_noise`. A region inside
+    Immerkær residual is measured as in :func:`estimate_noise`; where the
+    network (step 6 of the module docstring) reads a region's central crop as
+    noisier, its reading stands. A region inside
     a dark area reads at least the photo's block-scale reading (step 5 of the
     module docstring), as :func:`estimate_noise` does: else a dark JPEG, whose
     pixel-scale noise the compression removed, would map as clean.
@@ -263,6 +316,7 @@ def noise_map(rgb: FloatImage, block: int = 64) -> FloatMap:
             g = grad[sl][m]
             r = res[sl][m]
             out[i, j] = _robust_sigma(r[g <= np.median(g)])
+    _learned_floor(rgb, out, ys, xs)
     # The block means are made once, for the reading and for the map of dark regions.
     material = _coarse_blocks(rgb)
     if material is not None and (coarse := _coarse_reading(*material)) > 0:

@@ -70,6 +70,10 @@ class DarkenParams:
         Round-trip through JPEG at this quality, or 8-bit PNG-like quantisation.
     seed : int
         Seed of the light field's random layout.
+    noise_blur : float
+        Spatial correlation of the noise, as demosaicing and in-camera noise
+        reduction leave it: the std (pixels) of a Gaussian the noise field is
+        blurred by before it is scaled to its level (0: white noise).
     """
 
     exposure: float = 1 / 15
@@ -81,6 +85,7 @@ class DarkenParams:
     color_cast: tuple[float, float, float] = (1.0, 1.0, 1.0)
     jpeg_quality: int | None = None
     seed: int = 0
+    noise_blur: float = 0.0
 
     def __post_init__(self) -> None:
         if self.light not in LIGHT_KINDS:
@@ -133,11 +138,16 @@ def add_sensor_noise(
     """Add Poisson-Gaussian noise to a linear-light image (values may leave [0, 1]).
 
     The variance at a pixel of signal ``s`` in channel ``c`` is
-    ``shot_noise * s / gain[c] + read_noise**2``.
+    ``shot_noise * s / gain[c] + read_noise**2``; with ``noise_blur`` the field
+    is spatially correlated but keeps that variance.
     """
     gain = np.asarray(params.channel_gain, dtype=np.float32)
     variance = params.shot_noise * np.maximum(linear, 0.0) / gain + params.read_noise**2
-    noise = rng.standard_normal(linear.shape, dtype=np.float32) * np.sqrt(variance)
+    field = rng.standard_normal(linear.shape, dtype=np.float32)
+    if params.noise_blur > 0:
+        field = cv2.GaussianBlur(field, (0, 0), params.noise_blur, borderType=cv2.BORDER_REFLECT)
+        field /= field.std(axis=(0, 1)) + np.float32(1e-8)
+    noise = field * np.sqrt(variance)
     return (linear + noise).astype(np.float32)
 
 
@@ -186,12 +196,19 @@ def darken(clean: FloatImage, params: DarkenParams, *, seed: int = 0) -> FloatIm
     return (np.round(out * 255.0) / 255.0).astype(np.float32)
 
 
-def sample_params(rng: np.random.Generator, *, uneven_probability: float = 0.5) -> DarkenParams:
+def sample_params(
+    rng: np.random.Generator,
+    *,
+    uneven_probability: float = 0.5,
+    correlated_probability: float = 0.0,
+) -> DarkenParams:
     """Draw a random, realistic dark-photo degradation (for training data).
 
     Exposure 1/8 .. 1/100 (log-uniform); noise from clean-ish to phone-at-night;
     uneven light with probability ``uneven_probability``; a mild colour cast one
-    time in three; JPEG at quality 60..95 half of the time.
+    time in three; JPEG at quality 60..95 half of the time; noise correlated
+    by a blur of 0.4..1.2 px with probability ``correlated_probability`` (drawn
+    last, and only when asked for, so that runs without it draw as before).
     """
     exposure = float(np.exp(rng.uniform(np.log(1 / 100), np.log(1 / 8))))
     # Fewer photons at a shorter exposure already raise the relative noise
@@ -210,6 +227,9 @@ def sample_params(rng: np.random.Generator, *, uneven_probability: float = 0.5) 
         warm = float(rng.uniform(-0.25, 0.35))  # > 0: tungsten-orange, < 0: bluish
         cast = (1.0 + warm, 1.0, 1.0 - warm)
     jpeg = int(rng.integers(60, 96)) if rng.random() < 0.5 else None
+    blur = 0.0
+    if correlated_probability > 0 and rng.random() < correlated_probability:
+        blur = float(rng.uniform(0.4, 1.2))
     return DarkenParams(
         exposure=exposure,
         shot_noise=shot,
@@ -220,4 +240,5 @@ def sample_params(rng: np.random.Generator, *, uneven_probability: float = 0.5) 
         color_cast=cast,
         jpeg_quality=jpeg,
         seed=int(rng.integers(0, 2**31 - 1)),
+        noise_blur=blur,
     )

@@ -157,7 +157,9 @@ def prepare_upscale(
     eps = np.float32(1 / 255)
     gain = (_luma_low(enhanced, size) + eps) / (_luma_low(source, size) + eps)
     gain = np.clip(gain / np.float32(np.median(gain)), 0.25, 4.0)
-    sigma_out = float(estimate_noise(enhanced)[0])
+    # The statistical reading only: the net's steering was calibrated on it (the learned
+    # reading is for a camera's grain, not a denoiser's smooth residue).
+    sigma_out = float(estimate_noise(enhanced, learned=False)[0])
     residual = np.float32(sigma_out) * gain
     steer = residual * np.float32(2.0 * denoise)
     noise_low = np.ascontiguousarray(np.dstack([residual, steer]), np.float32)

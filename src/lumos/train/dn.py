@@ -65,6 +65,7 @@ class DnConfig:
     refresh_every: int = 2  # steps per freshly darkened example
     real_fraction: float = 0.35
     clean_fraction: float = 0.1
+    correlated_noise: float = 0.0  # share of synthetic photos with correlated noise
     eval_every: int = 250
     checkpoint_every: int = 250
     limit_images: int | None = None  # small runs (the smoke test)
@@ -124,6 +125,7 @@ def train_dn(cfg: DnConfig, *, log=print) -> Path:
             clean_fraction=cfg.clean_fraction,
             seed=cfg.seed + start,
             enhancer=enhancer,
+            correlated_noise=cfg.correlated_noise,
         )
         log(f"pool ready: {len(sampler.real)} real, {len(sampler.synthetic)} synthetic", flush=True)
 
@@ -185,6 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--low-width", type=int, default=DnConfig.low_width)
     ap.add_argument("--low-depth", type=int, default=DnConfig.low_depth)
     ap.add_argument("--pool", type=int, default=DnConfig.pool)
+    ap.add_argument(
+        "--correlated-noise",
+        type=float,
+        default=DnConfig.correlated_noise,
+        help="share of synthetic photos whose noise is spatially correlated (0-1)",
+    )
     ap.add_argument("--init", default=None, help="EMA weights (.pt) to start from (fine-tune)")
     args = ap.parse_args(argv)
     cfg = DnConfig(
@@ -194,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         low_width=args.low_width,
         low_depth=args.low_depth,
         pool=args.pool,
+        correlated_noise=args.correlated_noise,
         init=args.init,
     )
     out = Path(cfg.out_dir)

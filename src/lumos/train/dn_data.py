@@ -105,8 +105,10 @@ class DnSampler:
         clean_fraction: float = 0.1,
         seed: int = 0,
         enhancer: LumosNetEnhancer | None = None,
+        correlated_noise: float = 0.0,
     ) -> None:
         self.sources = sources
+        self.correlated_noise = correlated_noise
         self.patch = patch
         self.rng = np.random.default_rng(seed)
         self.enhancer = enhancer or LumosNetEnhancer()
@@ -120,7 +122,8 @@ class DnSampler:
 
     def _synthetic(self) -> DnExample:
         clean = _f32(self.sources.clean[int(self.rng.integers(len(self.sources.clean)))])
-        dark = darken(clean, sample_params(self.rng), seed=int(self.rng.integers(2**31)))
+        params = sample_params(self.rng, correlated_probability=self.correlated_noise)
+        dark = darken(clean, params, seed=int(self.rng.integers(2**31)))
         return make_example(dark, clean, self.enhancer)
 
     def _identity(self) -> DnExample:
