@@ -11,7 +11,8 @@ networks / data / loop / export split:
 
 LumosDN, the denoiser that finishes LumosNet, has the same split in
 :mod:`.dn_arch`, :mod:`.dn_data` and :mod:`.dn` (loop, export, CLI); LumosSR,
-the upscaler, in :mod:`.sr_arch`, :mod:`.sr_data` and :mod:`.sr`.
+the upscaler, in :mod:`.sr_arch`, :mod:`.sr_data` and :mod:`.sr`; LumosNE, the
+learned noise reading, in :mod:`.ne_arch`, :mod:`.ne_data` and :mod:`.ne`.
 
-Run ``python -m lumos.train --help`` (``lumos.train.dn``, ``lumos.train.sr``).
+Run ``python -m lumos.train --help`` (``lumos.train.dn``, ``.ne``, ``.sr``).
 """

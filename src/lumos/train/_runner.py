@@ -1,8 +1,8 @@
-"""What the three trainers (LumosNet, LumosDN, LumosSR) run alike: the loop and the CLI.
+"""What the four trainers (LumosNet, LumosDN, LumosNE, LumosSR) run alike: the loop and the CLI.
 
 Each trainer keeps what is its own: its networks, how a step's batch becomes
 a loss, how its EMA weights are scored, its export. :func:`fit` does the rest
-the same way for all three: resume from ``last.pt``, set the learning rate,
+the same way for all four: resume from ``last.pt``, set the learning rate,
 step, keep EMA weights, evaluate, write one CSV row (and a console line) every
 50 steps and at each evaluation, save atomic checkpoints and, where a score is
 given, the best EMA weights. :func:`add_common_options`, :func:`common_config`
@@ -38,6 +38,7 @@ __all__ = [
     "fit",
     "init_weights",
     "install_files",
+    "run_progress",
     "start_run",
 ]
 
@@ -197,6 +198,13 @@ def common_config(args: argparse.Namespace, defaults: Any) -> dict[str, Any]:
         "checkpoint_every": min(defaults.checkpoint_every, args.steps),
         "limit_images": args.limit_images,
     }
+
+
+def run_progress(out: Path) -> dict[str, Any]:
+    """The record's ``steps_done`` and ``train_wall_s``, from the run's ``last.pt``."""
+    path = out / "last.pt"
+    ckpt = torch.load(path, weights_only=False) if path.exists() else {}
+    return {"steps_done": ckpt.get("step"), "train_wall_s": round(ckpt.get("elapsed", 0.0))}
 
 
 def install_files(files: Iterable[Path], out: Path, folder: Path) -> str:

@@ -34,6 +34,7 @@ from ._runner import (
     fit,
     init_weights,
     install_files,
+    run_progress,
     start_run,
 )
 from .dn_arch import ALIGN, LumosDN
@@ -214,13 +215,11 @@ def main(argv: list[str] | None = None) -> int:
     net.load_state_dict(trained_weights(out, "best.pt"))
     net.eval()
     path = export_dn(net, out / "onnx" / "denoiser.onnx")
-    ckpt = torch.load(out / "last.pt", weights_only=False) if (out / "last.pt").exists() else {}
     sources = load_dn_sources(Path(cfg.data_root), limit=cfg.limit_images)
     val = evaluate_dn(net, validation_examples(sources, LumosNetEnhancer()))
     record = {
         "config": asdict(cfg),
-        "steps_done": ckpt.get("step"),
-        "train_wall_s": round(ckpt.get("elapsed", 0.0)),
+        **run_progress(out),
         "val_heldout_lol_crops": {k: round(v, 3) for k, v in val.items()},
         "onnx_parity_max_abs": parity_dn(net, path),
         "params": sum(p.numel() for p in net.parameters()),

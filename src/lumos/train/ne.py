@@ -32,6 +32,7 @@ from ._runner import (
     finish_run,
     fit,
     install_files,
+    run_progress,
     start_run,
 )
 from .dataset import VAL_LOL, _read_rgb
@@ -189,13 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     net.load_state_dict(trained_weights(out, "best.pt"))
     net.eval()
     path = export_ne(net, out / "onnx" / "noise_level.onnx")
-    ckpt = torch.load(out / "last.pt", weights_only=False) if (out / "last.pt").exists() else {}
     data_root = Path(cfg.data_root)
     val = validation_crops(load_ne_images(data_root, NE_VAL_SETS, limit=cfg.limit_images))
     record = {
         "config": asdict(cfg),
-        "steps_done": ckpt.get("step"),
-        "train_wall_s": round(ckpt.get("elapsed", 0.0)),
+        **run_progress(out),
         "val_synthetic_set14_set5": {k: round(v, 4) for k, v in evaluate_ne(net, val).items()},
         "real_noise_cc15": real_noise_check(net, data_root),
         "onnx_parity_max_abs": parity_ne(net, path),

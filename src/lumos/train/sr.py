@@ -33,6 +33,7 @@ from ._runner import (
     fit,
     init_weights,
     install_files,
+    run_progress,
     start_run,
 )
 from .export import onnx_parity, to_onnx
@@ -223,11 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     net.load_state_dict(trained_weights(out, "best.pt"))
     net.eval()
     paths = export_sr(net, out / "onnx")
-    ckpt = torch.load(out / "last.pt", weights_only=False) if (out / "last.pt").exists() else {}
     record = {
         "config": asdict(cfg),
-        "steps_done": ckpt.get("step"),
-        "train_wall_s": round(ckpt.get("elapsed", 0.0)),
+        **run_progress(out),
         "val_gain_over_bicubic_db": {
             k: round(v, 3) for k, v in evaluate_sr(net, sources.val).items()
         },
