@@ -192,7 +192,9 @@ darken the dark wall beside it), so the gain follows edges and costs a few
 operations per pixel. The brightened photo is then denoised by **LumosDN**, a
 second small network ({dn_params:,} parameters, `src/lumos/train/dn_arch.py`,
 `../denoiser/`), told as FFDNet is how much noise to expect at each pixel: the
-measured input noise times the gain that pixel received. It works on 2x2 blocks
+measured input noise (the larger of a statistical reading and that of LumosNE, a
+small network that reads a camera's blotchy grain: `../noise/CARD.md`) times the
+gain that pixel received. It works on 2x2 blocks
 at half resolution with a quarter-resolution level for context and predicts a
 residual; then the project's noise-gated sharpening runs. `--denoise` keeps a
 share of the grain (1 = the net's full result, 0 = none removed; auto

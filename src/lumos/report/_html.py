@@ -155,8 +155,9 @@ means).</figcaption></figure>
 <div class="grid2" style="margin-top:14px">
 <figure>{_img(png_uri(_plots.noise_map_png(r)), "noise map")}</figure>
 <div class="card"><h3>Noise map of your photo</h3><p>The noise level lumos measures in each
-region (flat, unclipped pixels only), on the full-resolution pixels: {_n(a["noise_sigma"])}
-overall. {escape(_noise_map_words(r))}</p></div>
+region on the full-resolution pixels (the spread of flat, unclipped pixels, or a small
+network's reading of the region where it finds more: a camera's grain is blotchy, which
+the spread misses): {_n(a["noise_sigma"])} overall. {escape(_noise_map_words(r))}</p></div>
 </div>"""
 
 
