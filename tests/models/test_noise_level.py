@@ -96,3 +96,14 @@ def test_the_quieter_crops_read_the_photo(monkeypatch) -> None:
     monkeypatch.setattr(ne, "read_crops", lambda crops, path=None: levels)
     monkeypatch.setattr(ne, "noise_model_available", lambda path=None: True)
     assert learned_noise_level(_scene()) == pytest.approx(2 / 255)
+
+
+@needs_weights
+def test_many_crops_are_read_in_batches_as_one_by_one() -> None:
+    from lumos.models.noise_level import read_crops
+
+    rng = np.random.default_rng(3)
+    crops = np.clip(0.4 + rng.normal(0, 0.02, (130, 32, 32, 3)), 0, 1).astype(np.float32)
+    together = read_crops(crops)
+    assert together is not None and together.shape == (130,)
+    assert np.allclose(together[[0, 64, 129]], read_crops(crops[[0, 64, 129]]), rtol=1e-5)

@@ -33,6 +33,7 @@ NE_MAX_CROPS = 48
 """Crops read per photo, at most: a grid over the whole frame."""
 MIN_SIDE = 16
 """Smallest crop side the network reads."""
+_BATCH = 64  # crops per network run
 NE_QUANTILE = 25.0
 """The photo's reading is this percentile of its crops' readings. Noise is everywhere and
 texture is local, so the quieter crops read the noise: a hanging basket of foliage
@@ -68,8 +69,11 @@ def read_crops(crops: np.ndarray, path: Path = NE_WEIGHTS) -> np.ndarray | None:
     if not noise_model_available(path):
         return None
     session = onnx_session(path, "the noise-level network")
-    nchw = np.ascontiguousarray(np.asarray(crops, np.float32).transpose(0, 3, 1, 2))
-    return np.asarray(session.run(None, {"rgb": nchw})[0], np.float32)
+    out = []
+    for start in range(0, len(crops), _BATCH):  # bounded memory for a map of many regions
+        part = np.asarray(crops[start : start + _BATCH], np.float32).transpose(0, 3, 1, 2)
+        out.append(session.run(None, {"rgb": np.ascontiguousarray(part)})[0])
+    return np.concatenate(out).astype(np.float32)
 
 
 def learned_noise_level(rgb: FloatImage, path: Path = NE_WEIGHTS) -> float | None:
