@@ -34,7 +34,16 @@ from .._color import LUMA
 from ..data import jpeg_roundtrip, linear_to_srgb, srgb_to_linear
 from .dataset import _read_rgb
 
-__all__ = ["NE_CLEAN_SETS", "NE_VAL_SETS", "NeSampler", "load_ne_images", "noisy_crop"]
+__all__ = [
+    "NE_CLEAN_SETS",
+    "NE_VAL_SETS",
+    "NeSampler",
+    "NoiseDraw",
+    "draw_noise",
+    "load_ne_images",
+    "noisy_crop",
+    "validation_crops",
+]
 
 NE_CLEAN_SETS = ("kodak24", "cbsd68", "mcmaster")
 NE_VAL_SETS = ("set14", "set5")
@@ -77,6 +86,7 @@ class NoiseDraw:
 
 
 def draw_noise(rng: np.random.Generator) -> NoiseDraw:
+    """One random noise field's parameters, from the ranges of the module docstring."""
     lo, hi = np.log(LEVEL_RANGE[0]), np.log(LEVEL_RANGE[1])
     u = rng.random()
     correlation = "white" if u < 0.35 else ("blur" if u < 0.7 else "bayer")
