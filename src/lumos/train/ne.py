@@ -19,10 +19,10 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
+from .._color import LUMA
 from ..models.noise_level import NE_CROP, crop_grid
 from ._checkpoint import run_cli, run_config, trained_weights, warmup_cosine
 from ._runner import (
@@ -35,7 +35,7 @@ from ._runner import (
     run_progress,
     start_run,
 )
-from .dataset import VAL_LOL, _read_rgb
+from .dataset import _read_rgb, load_sources
 from .export import onnx_parity, to_onnx
 from .ne_arch import LumosNE
 from .ne_data import NE_CLEAN_SETS, NE_VAL_SETS, NeSampler, load_ne_images, validation_crops
@@ -75,12 +75,7 @@ def log_error(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 def training_images(data_root: Path, limit: int | None = None) -> list[np.ndarray]:
     """The clean sets and the LOL training references (not the held-out scenes)."""
-    images = load_ne_images(data_root, NE_CLEAN_SETS, limit=limit)
-    high = data_root / "lol_v1_our485_subset" / "high"
-    if high.is_dir():
-        refs = [p for p in sorted(high.glob("*.png")) if p.stem not in VAL_LOL]
-        images += [_read_rgb(p) for p in refs[:limit]]
-    return images
+    return load_sources(data_root, limit=limit, clean_sets=NE_CLEAN_SETS).clean
 
 
 @torch.no_grad()
@@ -100,13 +95,14 @@ def real_noise_check(net: LumosNE, data_root: Path) -> dict[str, float]:
     as a mean ratio; empty without the pairs. Recorded, not chosen on."""
     folder = data_root / "cc15_real_noise"
     ratios = []
+    net = net.eval()
     for noisy_path in sorted((folder / "noisy").glob("*.png")) if folder.is_dir() else []:
         clean_path = folder / "clean" / noisy_path.name.replace("_real.png", "_mean.png")
         noisy = _read_rgb(noisy_path).astype(np.float32) / 255
-        clean = cv2.imread(str(clean_path))[..., ::-1].astype(np.float32) / 255
-        true = float(((noisy - clean) @ np.array([0.2126, 0.7152, 0.0722], np.float32)).std())
+        clean = _read_rgb(clean_path).astype(np.float32) / 255
+        true = float(((noisy - clean) @ LUMA).std())
         crops = torch.from_numpy(crop_grid(noisy).transpose(0, 3, 1, 2).copy())
-        reading = float(torch.sqrt((net.eval()(crops) ** 2).mean()))
+        reading = float(torch.sqrt((net(crops) ** 2).mean()))
         ratios.append(reading / true)
     net.train()
     if not ratios:
