@@ -220,13 +220,20 @@ def _made(out: Path) -> dict[str, dict]:
     return made
 
 
+def _classical_batch(shoot: Path, tmp_path: Path, *, flat: bool = False) -> tuple[Path, list[str]]:
+    """The shoot without its broken file (``flat``: day2's photo moved up beside the
+    others), an output folder, and the argv of a one-worker classical batch into it."""
+    (shoot / "broken.jpg").unlink()
+    if flat:
+        (shoot / "day2" / "c.jpg").rename(shoot / "c.jpg")
+    out = tmp_path / "out"
+    return out, ["batch", str(shoot), "-o", str(out), "--workers", "1", "--model", "classical"]
+
+
 def test_photos_written_while_stopping_are_recorded(
     shoot: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    (shoot / "broken.jpg").unlink()
-    (shoot / "day2" / "c.jpg").rename(shoot / "c.jpg")
-    out = tmp_path / "out"
-    argv = ["batch", str(shoot), "-o", str(out), "--workers", "1", "--model", "classical"]
+    out, argv = _classical_batch(shoot, tmp_path, flat=True)
     _stop_after_first_record(monkeypatch, out, wait_for=2)
     assert main(argv) == 130
     on_disk = {p.name for p in out.iterdir() if p.suffix != ".jsonl"}
@@ -239,9 +246,7 @@ def test_photos_written_while_stopping_are_recorded(
 
 
 def test_an_output_without_a_record_line_is_made_again(shoot: Path, tmp_path: Path, capsys) -> None:
-    (shoot / "broken.jpg").unlink()
-    out = tmp_path / "out"
-    argv = ["batch", str(shoot), "-o", str(out), "--workers", "1", "--model", "classical"]
+    out, argv = _classical_batch(shoot, tmp_path)
     assert main([*argv, "-q"]) == 0
     # The client was killed (or a remote worker wrote after it left): a.jpg has no line.
     lines = (out / "lumos_batch.jsonl").read_text().splitlines()
@@ -273,10 +278,7 @@ def test_outputs_lumos_batch_did_not_record_are_not_taken_as_done(
 def test_a_folder_never_mixes_settings_and_an_overwrite_run_resumes(
     shoot: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    (shoot / "broken.jpg").unlink()
-    (shoot / "day2" / "c.jpg").rename(shoot / "c.jpg")
-    out = tmp_path / "out"
-    argv = ["batch", str(shoot), "-o", str(out), "--workers", "1", "--model", "classical"]
+    out, argv = _classical_batch(shoot, tmp_path, flat=True)
     assert main([*argv, "-q"]) == 0
     redo = [*argv, "--denoise", "0.5"]
     _stop_after_first_record(monkeypatch, out, wait_for=0)
