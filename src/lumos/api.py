@@ -30,7 +30,7 @@ from .pipeline import PipelineResult, run_pipeline
 
 __all__ = ["EnhanceResult", "analyse_image", "enhance", "load", "make_options"]
 
-_AUTO_OPTIONS = ("denoise", "detail", "brightness")
+_AUTO_OPTIONS = ("denoise", "detail", "brightness", "shadows")
 
 
 @dataclass

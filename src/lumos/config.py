@@ -94,6 +94,10 @@ class EnhanceOptions:
     brightness : float or None
         Target mean brightness in [0.05, 0.95]; ``None`` ("auto") chooses it from the
         photo. (:func:`lumos.enhance` and the CLI also take 13..242 in 8-bit units.)
+    shadows : float or None
+        How far to open up shadows in [0, 1] (0 = leave them, 1 = lift them most,
+        up to 3x); ``None`` ("auto") lifts them where a photo is partly in full
+        light and partly in deep shadow (backlit), see :mod:`lumos.stages.shadows`.
     max_megapixels : float
         Refuse larger images (judged from the header, before decoding).
     tiling : TilingOptions
@@ -117,6 +121,7 @@ class EnhanceOptions:
     denoise: float | None = None
     detail: float | None = None
     brightness: float | None = None
+    shadows: float | None = None
     max_megapixels: float = DEFAULT_MAX_MEGAPIXELS
     tiling: TilingOptions = field(default_factory=TilingOptions)
     light: str = "auto"
@@ -147,6 +152,7 @@ class EnhanceOptions:
             )
         _check_strength("denoise", self.denoise, DENOISE_MAX)
         _check_strength("detail", self.detail)
+        _check_strength("shadows", self.shadows)
         if self.brightness is not None:
             b = self.brightness
             if isinstance(b, bool) or not isinstance(b, (int, float)) or not 0.05 <= b <= 0.95:

@@ -85,6 +85,7 @@ class Enhancer(Protocol):
         denoise: float | None,
         detail: float | None,
         brightness: float | None,
+        shadows: float | None = None,
     ) -> Plan: ...
 
     def process_region(

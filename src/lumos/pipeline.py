@@ -80,6 +80,7 @@ class PipelineResult:
         params = self.plan.params
         routed = params.get("light", params.get("branch"))
         locality = params.get("locality")
+        shadows = params.get("shadows")
         return {
             "model": self.model,
             "width": int(self.rgb.shape[1]),
@@ -90,6 +91,7 @@ class PipelineResult:
             "denoise": round(float(self.plan.denoise), 4),
             "detail": round(float(self.plan.detail), 4),
             "target_brightness": round(float(self.plan.target_brightness), 4),
+            "shadows": None if shadows is None else round(float(shadows), 4),
             "output_mean_luminance": round(luma, 4),
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
         }
@@ -228,6 +230,7 @@ def run_pipeline(
         denoise=options.denoise,
         detail=options.detail,
         brightness=options.brightness,
+        shadows=options.shadows,
     )
     timings["prepare"] = time.perf_counter() - t0
 

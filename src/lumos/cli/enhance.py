@@ -77,6 +77,14 @@ def add_pipeline_options(p: argparse.ArgumentParser) -> None:
         help="target mean brightness 0.05..0.95, or 13..242 in 8-bit units (default: auto)",
     )
     p.add_argument(
+        "--shadows",
+        type=_options.unit_or_auto,
+        default=None,
+        metavar="0..1|auto",
+        help="open up dark shadows: 0 leaves them, 1 lifts them most (default: auto, "
+        "only where part of the photo is in full light and part in deep shadow)",
+    )
+    p.add_argument(
         "--light",
         choices=LIGHT_CHOICES,
         default="auto",
@@ -170,6 +178,7 @@ def options_from_args(args: argparse.Namespace) -> EnhanceOptions:
         denoise=args.denoise,
         detail=args.detail,
         brightness=args.brightness,
+        shadows=getattr(args, "shadows", None),
         max_megapixels=args.max_megapixels,
         tiling=TilingOptions(tile=args.tile),
         light=getattr(args, "light", "auto"),

@@ -42,6 +42,7 @@ from ..stages.classical import (
 )
 from ..stages.denoise import CHROMA_SCALE, LUMA_RADIUS
 from ..stages.detail import footprint as detail_footprint
+from ..stages.shadows import shadow_illumination, shadow_log_gain, shadow_strength
 from ._onnx import onnx_session
 from .denoiser import DN_ALIGN, DN_HALO, DN_WEIGHTS, denoise_rgb, denoiser_available
 
@@ -172,6 +173,7 @@ class LumosNetEnhancer:
         denoise: float | None,
         detail: float | None,
         brightness: float | None,
+        shadows: float | None = None,
     ) -> Plan:
         proxy = make_proxy(image)
         maps = _member_maps(self.members, proxy)
@@ -203,6 +205,12 @@ class LumosNetEnhancer:
             if light == "uniform":
                 coeffs[:] = coeffs.mean(axis=(0, 1))
                 offsets[:] = offsets.mean(axis=(0, 1))
+        # Shadows a backlit photo left black (its mean says "well exposed", so the
+        # network stepped back): opened up region by region where the light is
+        # uneven. Not under a forced single curve, which has no regions.
+        shadow = 0.0
+        if light != "uniform":
+            shadow = _lift_shadows(proxy, grid, shadows, float(need))
         predicted = _mean_after_gain(proxy, grid)
         floor = auto_target(analysis) - DARKEST_BELOW_AUTO
         if brightness is None and predicted < floor:
@@ -256,6 +264,7 @@ class LumosNetEnhancer:
                 "guide_sigma": guide_sigma,
                 "light": light,
                 "locality": 0.0 if light == "uniform" else 1.0,
+                "shadows": shadow,
                 "chroma_ab": None
                 if learned
                 else chroma_model(bright_low, gain_low, sigma, strength=dn),
@@ -332,6 +341,23 @@ def brighten_whole(
     h, w = image.shape[:2]
     bright, gain = _apply_gain(image, p["grid"], (0, h, 0, w), (h, w), p["guide_sigma"])
     return bright, gain, (gain @ _LUMA) * np.float32(p["sigma"])
+
+
+def _lift_shadows(
+    proxy: np.ndarray, grid: np.ndarray, requested: float | None, need: float
+) -> float:
+    """Add the shadow stage's log-gain (:mod:`lumos.stages.shadows`) to the grid's
+    offsets B, in place, measured on the proxy as the network left it; returns the
+    strength used. The grid's edge-aware slicing keeps it off the lit side of an edge."""
+    h, w = proxy.shape[:2]
+    bright, _ = _apply_gain(proxy, grid, (0, h, 0, w), (h, w), 0.0)
+    light = shadow_illumination(bright)
+    strength = shadow_strength(light, requested, need)
+    if strength > 0.0:
+        lift = shadow_log_gain(light, strength)
+        cells = cv2.resize(lift, (grid.shape[1], grid.shape[0]), interpolation=cv2.INTER_AREA)
+        grid[..., 3:6] += cells[..., None]
+    return strength
 
 
 def _mean_after_gain(proxy: np.ndarray, grid: np.ndarray) -> float:

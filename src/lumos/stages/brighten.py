@@ -43,6 +43,7 @@ __all__ = [
     "illumination",
     "illumination_coefficients",
     "log_max",
+    "lut_illumination",
 ]
 
 LOG_OFFSET = 0.01
@@ -119,8 +120,14 @@ class ToneCurve:
 
     def gain_lut(self) -> np.ndarray:
         """Gain tabulated over ``log(L + LOG_OFFSET)``; see :func:`apply_gain`."""
-        t = np.linspace(_LOG_LO, _LOG_HI, _LUT_SIZE)
-        return self.gain(np.exp(t) - LOG_OFFSET).astype(np.float32)
+        return self.gain(lut_illumination()).astype(np.float32)
+
+
+def lut_illumination() -> np.ndarray:
+    """The illumination each entry of a gain look-up table stands for
+    (see :meth:`ToneCurve.gain_lut`)."""
+    t = np.linspace(_LOG_LO, _LOG_HI, _LUT_SIZE)
+    return (np.exp(t) - LOG_OFFSET).astype(np.float32)
 
 
 def _output_mean(proxy: FloatImage, log_l: FloatMap, curve: ToneCurve) -> float:

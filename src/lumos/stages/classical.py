@@ -41,6 +41,7 @@ from .brighten import (
     illumination,
     illumination_coefficients,
     log_max,
+    lut_illumination,
 )
 from .denoise import (
     CHROMA_SCALE,
@@ -53,6 +54,7 @@ from .denoise import (
     to_rgb,
 )
 from .detail import sharpen_luma
+from .shadows import shadow_illumination, shadow_log_gain, shadow_strength
 
 __all__ = [
     "ClassicalEnhancer",
@@ -305,6 +307,7 @@ class ClassicalEnhancer:
         denoise: float | None,
         detail: float | None,
         brightness: float | None,
+        shadows: float | None = None,
     ) -> Plan:
         """Global decisions on small images; see the module docstring."""
         h, w = image.shape[:2]
@@ -330,6 +333,14 @@ class ClassicalEnhancer:
             max_gain = max(max_gain, min(need, MAX_GAIN_CHOSEN))
         curve = fit_tone_curve(proxy, log_l, target=target, max_gain=max_gain)
         lut = curve.gain_lut()
+        # Shadows a backlit photo keeps black (see lumos.stages.shadows), folded
+        # into the gain table: the lift is a function of the same illumination,
+        # so the tiles need nothing new.
+        bright_proxy, _ = apply_gain(proxy, log_l, lut)
+        need = exposure_need(analysis.mean_luminance)
+        shadow = shadow_strength(shadow_illumination(bright_proxy), shadows, need)
+        if shadow > 0.0:
+            lut = lut * np.exp(shadow_log_gain(lut_illumination() * lut, shadow))
 
         # Quarter-resolution copy, brightened exactly as tiles will be.
         size = (max(1, round(w / CHROMA_SCALE)), max(1, round(h / CHROMA_SCALE)))
@@ -365,6 +376,7 @@ class ClassicalEnhancer:
             "wb": wb,
             "light": analysis.light,
             "locality": float(loc),
+            "shadows": shadow,
             # Softer contrast suits dim, evenly lit rooms, not night scenes with
             # black skies (it would turn them into fog).
             "contrast": 1.0 - (1.0 - CONTRAST) * push * (1.0 - uw),

@@ -108,6 +108,7 @@ class ALENEnhancer:
         denoise: float | None,
         detail: float | None,
         brightness: float | None,
+        shadows: float | None = None,
     ) -> Plan:
         """Run the classifier once; strength options are ignored (the networks decide)."""
         label, conf = self.classify(image)

@@ -69,6 +69,7 @@ class MIRNetEnhancer:
         denoise: float | None,
         detail: float | None,
         brightness: float | None,
+        shadows: float | None = None,
     ) -> Plan:
         """No global decisions: the network is the whole method (strength options are ignored)."""
         return Plan(
