@@ -1,17 +1,19 @@
-"""``lumos info`` shows the target brightness as the explain report does."""
+"""``lumos info`` shows the target brightness as the explain report does, and the shadows."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+import lumos
 from lumos.cli import info, main
 from lumos.report._html import _l
 
-from .conftest import dark_photo
+from .conftest import backlit_photo, dark_photo
 
 
 def test_target_in_8bit_units_rounds_like_the_report(
@@ -31,3 +33,55 @@ def test_target_in_8bit_units_rounds_like_the_report(
     monkeypatch.setattr(info, "get_enhancer", Target)
     assert main(["info", str(photo)]) == 0
     assert f"target brightness {_l(0.48828)}" in capsys.readouterr().out  # 125/255
+
+
+@pytest.mark.parametrize("model", ["lumosnet", "classical"])
+def test_shows_the_shadows_lumos_would_open_up(
+    model: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    photo = tmp_path / "backlit.png"
+    Image.fromarray(backlit_photo()).save(photo)
+    chosen = info.describe(photo, models=(model,))["would_use_by_model"][model]
+    assert set(chosen) == {"model", "denoise", "detail", "target_brightness", "shadows"}
+    assert 0 < chosen["shadows"] <= 1
+    # What a run with shadows=auto then uses (the stats of lumos enhance).
+    run = lumos.enhance(photo, model=model)
+    assert run.stats["shadows"] == pytest.approx(chosen["shadows"], abs=1e-4)
+
+    assert main(["info", str(photo), "--json"]) == 0
+    would = json.loads(capsys.readouterr().out)["would_use"]
+    assert would["shadows"] > 0
+    assert main(["info", str(photo)]) == 0
+    assert f"shadows {would['shadows']:.2f}" in capsys.readouterr().out
+
+
+def test_shadows_left_alone_read_zero(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    photo = tmp_path / "p.png"
+    Image.fromarray(dark_photo(96, 128)).save(photo)
+    assert main(["info", str(photo), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["would_use"]["shadows"] == 0.0
+    assert main(["info", str(photo)]) == 0
+    assert "shadows 0.00" in capsys.readouterr().out
+
+
+def test_a_model_without_shadows_says_nothing_of_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    photo = tmp_path / "p.png"
+    Image.fromarray(dark_photo(96, 128)).save(photo)
+    real = info.get_enhancer
+
+    class Seed:  # as mirnet and alen: no "shadows" in the plan
+        def __init__(self, name: str) -> None:
+            self.inner = real(name)
+
+        def prepare(self, *args, **kw):
+            plan = self.inner.prepare(*args, **kw)
+            return replace(plan, params={k: v for k, v in plan.params.items() if k != "shadows"})
+
+    monkeypatch.setattr(info, "get_enhancer", Seed)
+    assert main(["info", str(photo), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["would_use"]["shadows"] is None
+    assert main(["info", str(photo)]) == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("lumos would")]
+    assert line.endswith("/255")  # no "shadows" for a model that has none

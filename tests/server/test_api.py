@@ -6,7 +6,16 @@ import json
 
 import pytest
 
-from .conftest import CAMERA, decode, encode, icc_bytes, mean_luma, png_bomb, state_of
+from .conftest import (
+    CAMERA,
+    backlit_rgb,
+    decode,
+    encode,
+    icc_bytes,
+    mean_luma,
+    png_bomb,
+    state_of,
+)
 
 
 def _post(client, data: bytes, name: str = "night.jpg", **fields: str):  # type: ignore[no-untyped-def]
@@ -39,6 +48,23 @@ def test_stats_header_reports_analysis_and_strengths(client, jpeg):
     assert {"noise_sigma", "light", "mean_luminance"} <= set(stats["analysis"])
     assert stats["format"] == "JPEG" and stats["preview"] is False
     assert stats["scale"] == 1 and stats["upscaler"] is None  # nothing was enlarged
+
+
+def test_shadows_field_reaches_the_run_and_its_stats(client):
+    backlit = encode("PNG", backlit_rgb())
+    auto = json.loads(_post(client, backlit, name="b.png").headers["x-lumos-stats"])
+    assert auto["shadows"] > 0  # auto opened up the shadow under the bright sky
+    for model in ("lumosnet", "classical"):
+        r = _post(client, backlit, name="b.png", model=model, shadows="0.8")
+        assert r.status_code == 200, r.text
+        assert json.loads(r.headers["x-lumos-stats"])["shadows"] == pytest.approx(0.8)
+        off = _post(client, backlit, name="b.png", model=model, shadows="0")
+        assert json.loads(off.headers["x-lumos-stats"])["shadows"] == 0.0
+        assert mean_luma(decode(r.content)) > mean_luma(decode(off.content)) + 5
+    # 'auto' in any case, or an empty field, is the photo's own choice.
+    for value in ("AUTO", "Auto", ""):
+        r = _post(client, backlit, name="b.png", shadows=value)
+        assert json.loads(r.headers["x-lumos-stats"])["shadows"] == auto["shadows"], value
 
 
 def test_stats_header_reports_the_enlargement_used(client, jpeg):
@@ -78,6 +104,9 @@ def test_download_name_keeps_non_ascii_letters(client, jpeg):
     ({"denoise": "3"}, "denoise: must be between 0 and 2"),
     ({"detail": "1.5"}, "detail: must be between 0 and 1"),
     ({"detail": "lots"}, "detail: expected 'auto' or a number"),
+    ({"shadows": "1.5"}, "shadows: must be between 0 and 1"),
+    ({"shadows": "-0.1"}, "shadows: must be between 0 and 1"),
+    ({"shadows": "lots"}, "shadows: expected 'auto' or a number"),
     ({"brightness": "0.99"}, "brightness"),
     ({"model": "magic"}, "model: unknown model 'magic'; choose one of: classical, lumosnet"),
     ({"model": "mirnet"}, "model: mirnet is not available over HTTP"),
@@ -250,13 +279,32 @@ def test_analyse_reports_noise_light_and_preview(client, jpeg):
     assert info["width"] == 128 and info["format"] == "JPEG"
     assert info["analysis"]["light"] in ("uniform", "uneven")
     assert info["analysis"]["is_low_light"] is True
-    assert set(info["would_use"]) == {"model", "denoise", "detail", "target_brightness"}
+    assert set(info["would_use"]) == {
+        "model",
+        "denoise",
+        "detail",
+        "target_brightness",
+        "shadows",
+    }
     by_model = info["would_use_by_model"]  # each model's own automatic strengths
     assert set(by_model) == {"lumosnet", "classical"}
     assert by_model[info["would_use"]["model"]] == info["would_use"]
     assert info["exif"]["model"] == CAMERA
     assert info["preview"].startswith("data:image/jpeg;base64,")
     assert "file" not in info  # the server's temp path is not leaked
+
+
+def test_analyse_reports_each_models_auto_shadows(client):
+    backlit = encode("PNG", backlit_rgb())
+    info = client.post("/v1/analyse", files={"file": ("b.png", backlit)}).json()
+    by_model = info["would_use_by_model"]
+    for model in ("lumosnet", "classical"):
+        auto = by_model[model]["shadows"]
+        assert 0 < auto <= 1, (model, auto)
+        # What enhance then uses with shadows=auto: the slider starts where the run goes.
+        r = _post(client, backlit, name="b.png", model=model)
+        assert json.loads(r.headers["x-lumos-stats"])["shadows"] == pytest.approx(auto, abs=1e-4)
+    assert info["would_use"]["shadows"] == by_model[info["would_use"]["model"]]["shadows"]
 
 
 def test_report_is_501_without_a_renderer(client, jpeg, monkeypatch):

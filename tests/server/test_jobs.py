@@ -60,6 +60,15 @@ def test_job_create_poll_download_zip(client, jpeg):
         assert decode(zf.read("two_lumos.png")).format == "PNG"
 
 
+def test_job_uses_the_shadows_field(client, jpeg):
+    r = _create(client, jpeg, shadows="0.7", model="classical")
+    assert r.status_code == 202, r.text
+    one, two, _ = _poll(client, r.json()["id"])["files"]
+    assert one["stats"]["shadows"] == two["stats"]["shadows"] == 0.7
+    r = _create(client, jpeg, shadows="2")
+    assert r.status_code == 422 and r.json()["detail"].startswith("shadows: must be between")
+
+
 def test_job_names_are_unique_ignoring_case_and_match_the_zip(client, jpeg):
     names = ["dark.jpg", "dark.jpg", "DARK.jpg", "notes.txt"]
     files = [("files", (n, b"words" if n.endswith("txt") else jpeg)) for n in names]

@@ -74,8 +74,15 @@ def _icc_description(raw: bytes | None) -> str | None:
 
 
 def would_use(rgb: np.ndarray, analysis: Analysis, model: str) -> dict[str, Any]:
-    """The strengths ``model`` chooses by itself for ``rgb`` (what 'auto' means)."""
-    plan = get_enhancer(model).prepare(rgb, analysis, denoise=None, detail=None, brightness=None)
+    """The strengths ``model`` chooses by itself for ``rgb`` (what 'auto' means).
+
+    ``shadows`` is ``None`` for a model that does not open up shadows (the seed
+    models), as in the stats of a run.
+    """
+    plan = get_enhancer(model).prepare(
+        rgb, analysis, denoise=None, detail=None, brightness=None, shadows=None
+    )
+    shadows = plan.params.get("shadows")
     # Four decimals, as the stats of a run and the explain report: the 8-bit target
     # then reads the same everywhere (0.48828 is 125/255; rounded to 0.488 it read 124).
     return {
@@ -83,6 +90,7 @@ def would_use(rgb: np.ndarray, analysis: Analysis, model: str) -> dict[str, Any]
         "denoise": round(plan.denoise, 4),
         "detail": round(plan.detail, 4),
         "target_brightness": round(plan.target_brightness, 4),
+        "shadows": None if shadows is None else round(float(shadows), 4),
     }
 
 
@@ -150,7 +158,8 @@ def _format_text(d: dict[str, Any]) -> str:
         f"light         {a['light']} (confidence {a['light_confidence']:.0%})",
         "",
         f"lumos would   use {w['model']}: denoise {w['denoise']:.2f}, detail {w['detail']:.2f}, "
-        f"target brightness {w['target_brightness'] * 255:.0f}/255",
+        f"target brightness {w['target_brightness'] * 255:.0f}/255"
+        + ("" if w.get("shadows") is None else f", shadows {w['shadows']:.2f}"),
     ]
     return "\n".join(lines)
 

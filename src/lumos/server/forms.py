@@ -118,6 +118,13 @@ def enhance_form(
     brightness: Annotated[
         str | None, Form(description="target mean 0.05..0.95 (or 13..242), or 'auto'")
     ] = None,
+    shadows: Annotated[
+        str | None,
+        Form(
+            description="open up dark shadows: number 0..1 (0 leaves them), or 'auto' (only "
+            "where part of the photo is in full light and part in deep shadow)"
+        ),
+    ] = None,
     format: Annotated[
         str | None, Form(description="png | jpg | tiff | webp; default: same as the upload")
     ] = None,
@@ -149,6 +156,7 @@ def enhance_form(
         denoise=parse_field("denoise", _options.denoise_or_auto, denoise),
         detail=parse_field("detail", _options.unit_or_auto, detail),
         brightness=parse_field("brightness", _options.brightness, brightness),
+        shadows=parse_field("shadows", _options.unit_or_auto, shadows),
         scale=scale_value,
         upscaler=upscaler_value,
     )

@@ -112,7 +112,7 @@ async def analyse(
 ) -> JSONResponse:
     """Measure a photo: size, metadata, brightness, noise, uniform or uneven light.
 
-    Also reports the denoise/detail/brightness that ``enhance`` would choose
+    Also reports the denoise/detail/brightness/shadows that ``enhance`` would choose
     with the default model (``would_use``) and with each model
     (``would_use_by_model``), so a client can start its sliders there and move
     them when the model changes.
