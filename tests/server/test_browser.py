@@ -7,6 +7,7 @@ installed (no browser is downloaded). ``LUMOS_SCREENSHOTS=1`` also writes
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -273,14 +274,17 @@ def test_apply_the_tuned_settings_to_more_photos(browser, server_url, tmp_path):
         _upload(page, first)
         page.fill("#denoise", "0.9")
         page.fill("#detail", "0.1")
+        page.fill("#shadows", "0.3")
         page.set_input_files("#more-files", [str(p) for p in more])
         page.wait_for_selector("#batch-zip", state="visible", timeout=60_000)
         assert page.locator("#work").is_visible()  # the tuned photo stays on screen
         assert "denoise 0.9, detail 0.1" in page.text_content("#batch-settings")
+        assert "shadows 0.3" in page.text_content("#batch-settings")
         status = _job_status(page)
         assert status["status"] == "done" and status["failed"] == 0
         for f in status["files"]:  # the job used the sliders' values, not each photo's auto
             assert f["stats"]["denoise"] == 0.9 and f["stats"]["detail"] == 0.1
+            assert f["stats"]["shadows"] == 0.3
         assert errors == []
     finally:
         context.close()
@@ -384,8 +388,11 @@ def test_download_keeps_a_non_ascii_name(browser, server_url, tmp_path):
         context.close()
 
 
+SLIDERS = ("denoise", "detail", "brightness", "shadows")
+
+
 def _sliders(page) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    return {s: float(page.input_value(f"#{s}")) for s in ("denoise", "detail", "brightness")}
+    return {s: float(page.input_value(f"#{s}")) for s in SLIDERS}
 
 
 def _expected(auto: dict) -> dict[str, float]:
@@ -394,6 +401,7 @@ def _expected(auto: dict) -> dict[str, float]:
         "denoise": round(auto["denoise"], 2),
         "detail": round(auto["detail"], 2),
         "brightness": round(auto["target_brightness"], 2),
+        "shadows": round(auto["shadows"], 2),
     }
 
 
@@ -421,6 +429,51 @@ def test_automatic_values_follow_the_model(browser, server_url, tmp_path):
         page.click("#auto")
         assert _sliders(page) == pytest.approx(learned, abs=0.006)
         page.wait_for_selector("#busy", state="hidden", timeout=30_000)
+        assert errors == []
+    finally:
+        context.close()
+
+
+def backlit_scene(path: Path, w: int = 480, h: int = 320) -> Path:
+    """A backlit photo: a bright sky over a garden in deep shadow (auto shadows open it up)."""
+    img = Image.new("RGB", (w, h), (218, 225, 236))
+    d = ImageDraw.Draw(img)
+    d.rectangle([0, h // 2, w, h], fill=(13, 10, 9))  # ground in shadow
+    d.rectangle([w // 6, h // 4, w // 3, h], fill=(15, 13, 10))  # a tree against the sky
+    d.rectangle([w // 2, h // 2 + 30, w // 2 + 110, h // 2 + 60], fill=(24, 19, 14))  # a bench
+    rng = np.random.default_rng(3)
+    arr = np.asarray(img, dtype=np.float32) + rng.normal(0, 2.5, (h, w, 3))
+    Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(path, quality=92)
+    return path
+
+
+def _preview_stats(page, change) -> dict:  # type: ignore[no-untyped-def]
+    """The X-Lumos-Stats of the preview that ``change()`` sends."""
+    with page.expect_response("**/v1/enhance", timeout=30_000) as reply:
+        change()
+    page.wait_for_selector("#busy", state="hidden", timeout=30_000)
+    return json.loads(reply.value.headers["x-lumos-stats"])
+
+
+def test_shadows_slider_starts_at_auto_and_is_sent(browser, server_url, tmp_path):
+    import httpx
+
+    photo = backlit_scene(tmp_path / "garden.jpg")
+    with photo.open("rb") as f:
+        info = httpx.post(f"{server_url}/v1/analyse", files={"file": ("garden.jpg", f)}).json()
+    auto = _expected(info["would_use_by_model"]["lumosnet"])["shadows"]
+    assert auto > 0, "pick a photo whose shadows lumos opens up by itself"
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        _upload(page, photo)
+        assert _sliders(page)["shadows"] == pytest.approx(auto, abs=0.006)
+        assert page.text_content("#shadows-out") == f"{auto:.2f}"
+        # Moving the slider sends a preview with that value; Reset goes back to auto.
+        stats = _preview_stats(page, lambda: page.fill("#shadows", "0"))
+        assert page.text_content("#shadows-out") == "0.00" and stats["shadows"] == 0
+        stats = _preview_stats(page, lambda: page.click("#auto"))
+        assert _sliders(page)["shadows"] == pytest.approx(auto, abs=0.006)
+        assert stats["shadows"] == pytest.approx(auto, abs=0.006)
         assert errors == []
     finally:
         context.close()

@@ -55,6 +55,25 @@ def test_docs_are_offline(client):
     assert client.get("/redoc").status_code == 404
 
 
+def test_page_has_a_slider_for_every_strength_the_form_takes(client):
+    """Each strength of ``POST /v1/enhance`` has its slider, starting at "auto", sent by app.js."""
+    page, script = client.get("/").text, client.get("/static/app.js").text
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/v1/enhance"]["post"]["requestBody"]["content"]
+    ref = body["multipart/form-data"]["schema"]["$ref"].split("/")[-1]
+    fields = set(spec["components"]["schemas"][ref]["properties"])
+    (listed,) = re.findall(r"const sliders = \[([^\]]*)\]", script)
+    ranges = {"denoise": ("0", "2"), "detail": ("0", "1"), "shadows": ("0", "1")}
+    for name in ("denoise", "detail", "brightness", "shadows"):
+        assert name in fields, name
+        assert f'"{name}"' in listed, name
+        assert re.search(rf'<output id="{name}-out">auto</output>', page), name
+        slider = re.search(rf'<input id="{name}" type="range" min="([\d.]+)" max="([\d.]+)"', page)
+        assert slider, name
+        if name in ranges:
+            assert slider.groups() == ranges[name], name
+
+
 def test_static_is_an_allow_list(client):
     assert client.get("/static/index.html").status_code == 404
     assert client.get("/static/..%2F__init__.py").status_code == 404

@@ -19,7 +19,7 @@
     batchClose: $("batch-close"), batchDelete: $("batch-delete"), keep: $("keep"),
     size: $("a-size"), bright: $("a-bright"), noise: $("a-noise"), light: $("a-light"),
   };
-  const sliders = ["denoise", "detail", "brightness"].map((id) => ({
+  const sliders = ["denoise", "detail", "brightness", "shadows"].map((id) => ({
     id, input: $(id), out: $(id + "-out"),
   }));
 
@@ -323,7 +323,7 @@
     }
     el.batchSettings.textContent = useSettings
       ? `Settings: denoise ${sliders[0].input.value}, detail ${sliders[1].input.value}, ` +
-        `brightness ${sliders[2].input.value}`
+        `brightness ${sliders[2].input.value}, shadows ${sliders[3].input.value}`
       : "Automatic settings for each photo";
     if (!useSettings) el.work.hidden = true;
     el.batch.hidden = false;
