@@ -230,3 +230,18 @@ def test_missing_weights_are_a_clear_error(tmp_path) -> None:
 
     with pytest.raises(ModelError, match="not found"):
         LumosNetEnhancer(tmp_path)
+
+
+def test_a_near_black_sky_is_lifted_grey_not_olive() -> None:
+    """Crushed night-sky pixels (R = G = 0.7/255, B = 0.1/255) carry no colour: they come
+    out neutral, while a dim but coloured area keeps its hue."""
+    img = np.empty((96, 128, 3), np.float32)
+    img[:48] = np.float32([0.7, 0.7, 0.1]) / 255  # black sky, blue crushed by the camera
+    img[48:] = np.float32([12, 8, 4]) / 255  # a dim, warm street
+    img[60:70, 60:70] = 0.9  # a lamp
+    out = run_pipeline(img, EnhanceOptions(model="lumosnet")).rgb
+    sky = out[5:35].reshape(-1, 3).mean(0)
+    assert sky.mean() > 2 / 255  # lifted (the network's choice) ...
+    assert np.ptp(sky) < 1.5 / 255  # ... but grey
+    street = out[80:, 5:40].reshape(-1, 3).mean(0)
+    assert street[0] > street[1] > street[2]  # still warm
