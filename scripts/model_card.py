@@ -209,7 +209,10 @@ sees the proxy upright and turned by 90, 180 and 270 degrees and the maps are
 averaged, so a photo's orientation does not change the result; a photo
 with mean luma above 0.20 fades the maps toward gain 1 (none above 0.30), so
 a well-exposed photo is left alone; near-white pixels get one neutral gain that
-cannot clip them (a lamp's white core stays white); and in auto mode the mean
+cannot clip them (a lamp's white core stays white); near-black pixels (brightest
+channel under 4/255) come out grey, since their colour is JPEG rounding and noise
+(lifted night skies came out olive); a backlit photo's shadows are opened up by
+the shadows stage (`--shadows`, added to the maps); and in auto mode the mean
 brightness is not left more than 0.12 below the classical auto target (the
 network, taught by LOL, kept many real night photos too dark).
 
