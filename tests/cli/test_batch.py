@@ -358,3 +358,41 @@ def test_local_workers_leave_ctrl_c_to_the_client() -> None:
     # Ctrl-C in a terminal reaches every worker too: they must not die with a traceback each.
     with _client(Cluster(workers=1)) as client:
         assert list(client.run(_ignores_sigint).values()) == [True]
+
+
+def test_shadows_are_a_recorded_setting(shoot: Path, tmp_path: Path, capsys) -> None:
+    out, argv = _classical_batch(shoot, tmp_path)
+    assert main([*argv, "--shadows", "0.4", "-q"]) == 0
+    assert {s["shadows"] for s in _made(out).values()} == {0.4}
+    files = [r for r in _records(out) if r["kind"] == "file"]
+    assert {r["stats"]["shadows"] for r in files} == {0.4}  # what each photo used
+    before = (out / "a.jpg").read_bytes()
+    capsys.readouterr()
+
+    # The same value resumes; another one (auto, here) would mix two looks in the folder.
+    assert main([*argv, "--shadows", "0.4"]) == 0
+    assert "2 already done" in capsys.readouterr().out
+    assert main([*argv, "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "other settings (shadows 0.4 -> auto)" in err and err.count("\n") == 1
+    assert (out / "a.jpg").read_bytes() == before
+    assert main([*argv, "--shadows", "auto", "--overwrite", "-q"]) == 0
+    assert {s["shadows"] for s in _made(out).values()} == {None}
+
+
+def test_a_record_from_before_an_option_resumes_with_its_default(
+    shoot: Path, tmp_path: Path, capsys
+) -> None:
+    out, argv = _classical_batch(shoot, tmp_path)
+    assert main([*argv, "-q"]) == 0
+    # As an older lumos wrote it: no "shadows" among the run's settings.
+    records = _records(out)
+    for r in records:
+        if r["kind"] == "run":
+            del r["settings"]["shadows"]
+    (out / "lumos_batch.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    capsys.readouterr()
+    assert main(argv) == 0  # the default (auto) is what that run used
+    assert "2 already done" in capsys.readouterr().out
+    assert main([*argv, "--shadows", "0.5", "-q"]) == 2
+    assert "other settings (shadows auto -> 0.5)" in capsys.readouterr().err

@@ -50,6 +50,22 @@ def settings_of(options: EnhanceOptions, *, fmt: str | None, quality: int) -> di
     return json.loads(json.dumps(d, default=str))
 
 
+def _as_now(settings: Any) -> Any:
+    """Recorded run settings with every option they lack at its default.
+
+    A record written before an option existed (``shadows``, say) ran with what is
+    now that option's default, so a resumed run with the default is the same run,
+    not "other settings" (which would refuse the folder, naming no difference).
+    """
+    if not isinstance(settings, dict):
+        return settings
+    defaults = settings_of(EnhanceOptions(), fmt=None, quality=0)
+    missing = {k: v for k, v in defaults.items() if k not in settings}
+    missing.pop("format", None)
+    missing.pop("quality", None)
+    return {**missing, **settings} if missing else settings
+
+
 @dataclass(frozen=True)
 class _Run:
     """One run line: its place among the runs, and what it was started with."""
@@ -150,7 +166,7 @@ class Manifest:
                 continue
             kind = record.get("kind")
             if kind == "run":
-                settings = record.get("settings")
+                settings = _as_now(record.get("settings"))
                 runs.append(
                     {
                         "number": len(runs),
