@@ -57,8 +57,14 @@ def _gain_map(res: PipelineResult) -> np.ndarray | None:
         return None
     if res.model == "classical" and res.plan.params.get("curve") is not None:
         from ..stages.brighten import ToneCurve
+        from ..stages.shadows import shadow_log_gain
 
-        return ToneCurve(**res.plan.params["curve"]).gain(_stride(illum))
+        light = _stride(illum)
+        gain = ToneCurve(**res.plan.params["curve"]).gain(light)
+        shadows = float(res.plan.params.get("shadows") or 0.0)
+        if shadows > 0.0:  # folded into the gain table the tiles look up, as classical does
+            gain = gain * np.exp(shadow_log_gain(light * gain, shadows))
+        return gain
     if res.model == "lumosnet":  # its "illumination" is 1 / the luma gain its maps applied
         return 1.0 / np.maximum(_stride(illum), 1e-6)
     return None
@@ -152,7 +158,19 @@ def _measure_stage(key: str, img: np.ndarray, edges: m.Edges, max_display: int) 
     )
 
 
-def _facts(res: PipelineResult, gain: np.ndarray | None, noise_after: float, out_mean: float):
+def _shadows_used(res: PipelineResult) -> float | None:
+    """The shadow strength the run used (``None``: the model has no shadow stage)."""
+    shadows = res.plan.params.get("shadows")
+    return None if shadows is None else float(shadows)
+
+
+def _facts(
+    res: PipelineResult,
+    gain: np.ndarray | None,
+    noise_after: float,
+    out_mean: float,
+    opts: EnhanceOptions,
+) -> Facts:
     p = res.plan.params
     wb = p.get("wb") if res.model == "classical" else None
     return Facts(
@@ -166,6 +184,8 @@ def _facts(res: PipelineResult, gain: np.ndarray | None, noise_after: float, out
         wb=None if wb is None else tuple(float(v) for v in np.ravel(wb)[:3]),  # type: ignore[arg-type]
         contrast=float(p.get("contrast", 1.0)),
         saturation=float(p.get("saturation", 1.0)),
+        shadows=_shadows_used(res),
+        shadows_auto=opts.shadows is None,
     )
 
 
@@ -215,7 +235,8 @@ def build_report(
     image : path, PIL.Image.Image or ndarray
         What :func:`lumos.enhance` accepts.
     options : EnhanceOptions or mapping, optional
-        Pipeline options (``model``, ``denoise``, ``detail``, ``brightness``, ...);
+        Pipeline options (``model``, ``denoise``, ``detail``, ``brightness``,
+        ``shadows``, ...);
         a mapping goes through :func:`lumos.api.make_options`.
     max_display : int
         Long side of the stage images in the report. Numbers and 100 % crops
@@ -252,7 +273,7 @@ def build_report(
     chain.append(("output", out))
     gain = _gain_map(res)
     noise_after, reason = _gain_and_reason(res, opts, gain)
-    facts = _facts(res, gain, noise_after, out_mean)
+    facts = _facts(res, gain, noise_after, out_mean, opts)
     stages = _tell([_measure_stage(k, img, edges, max_display) for k, img in chain], facts)
 
     size = m.crop_size(h, w)
@@ -294,6 +315,7 @@ def build_report(
             edge_box=boxes["edge"],
             chosen=(res.plan.denoise, res.plan.detail),
             brightness=opts.brightness,
+            shadows=opts.shadows,
         )
     t_sweep = time.perf_counter() - t0
 
@@ -311,6 +333,7 @@ def build_report(
             "denoise": opts.denoise,
             "detail": opts.detail,
             "brightness": opts.brightness,
+            "shadows": opts.shadows,
             "light": opts.light,
         },
         denoise=float(res.plan.denoise),
@@ -331,6 +354,7 @@ def build_report(
         sweep_detail=DETAIL_STEPS if with_sweep else (),
         card=model_card(res.model, res.plan),
         brightened=facts.brightened,
+        shadows=facts.shadows,
         flow=flow_labels(facts),
         timings=timings,
         display_scale=min(1.0, max_display / max(h, w)),

@@ -39,7 +39,10 @@ _CLASSICAL_STAGES = [
         "domain, so that a lamp's outline stays sharp. Each pixel is multiplied by the gain "
         "f(L)/L of an exposure-like tone curve, fitted so that the mean brightness hits the "
         "target; R, G and B get the same gain, so hues are kept. Nearly constant gain in "
-        "the shadows keeps local contrast; highlights roll off instead of clipping.",
+        "the shadows keeps local contrast; highlights roll off instead of clipping. Where "
+        "part of the frame is in deep shadow and part in full light (a backlit photo), the "
+        "shadows are opened up too (shadows strength): up to 3x more gain for the darkest "
+        "regions, a function of the same illumination folded into the gain table.",
     ),
     (
         "Denoise (noise-aware guided filter, luma/chroma)",
@@ -71,6 +74,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _shadows_parameter(plan: Plan) -> dict[str, Any]:
+    """``{"shadows strength": ...}`` for a model with a shadow stage, else nothing."""
+    shadows = plan.params.get("shadows")
+    return {} if shadows is None else {"shadows strength": round(float(shadows), 4)}
+
+
 def _classical_parameters(plan: Plan) -> dict[str, Any]:
     from ..stages import classical, denoise, detail
 
@@ -79,6 +88,7 @@ def _classical_parameters(plan: Plan) -> dict[str, Any]:
         "target brightness": round(plan.target_brightness, 4),
         "denoise strength": round(plan.denoise, 4),
         "detail strength": round(plan.detail, 4),
+        **_shadows_parameter(plan),
         "tone curve k (shadow gain)": _jsonable(p.get("curve", {}).get("k")),
         "tone curve gamma": _jsonable(p.get("curve", {}).get("gamma")),
         "max gain": _jsonable(p.get("curve", {}).get("max_gain")),
@@ -134,6 +144,7 @@ def _weights_card(name: str, folder: Path, plan: Plan) -> ModelCard:
         "target brightness": round(plan.target_brightness, 4),
         "denoise strength": round(plan.denoise, 4),
         "detail strength": round(plan.detail, 4),
+        **_shadows_parameter(plan),
         "tile halo (px)": plan.halo,
     }
     return ModelCard(
@@ -179,5 +190,9 @@ def model_card(name: str, plan: Plan, *, weights_root: Path = WEIGHTS_ROOT) -> M
     return ModelCard(
         name=name,
         summary=f"No card ships with '{name}'.",
-        parameters={"denoise strength": plan.denoise, "detail strength": plan.detail},
+        parameters={
+            "denoise strength": plan.denoise,
+            "detail strength": plan.detail,
+            **_shadows_parameter(plan),
+        },
     )

@@ -82,6 +82,7 @@ def _header(r: ExplainReport) -> str:
         f"denoise {r.denoise:.2f}",
         f"detail {r.detail:.2f}",
         f"brightness {_l(r.analysis['mean_luminance'])} → {_l(r.stage('output').mean_luminance)}",
+        *_shadows_line(r),
         f"report built in {r.timings.get('total', 0.0):.1f} s",
     ]
     return f"""
@@ -206,6 +207,11 @@ def _routed_light(r: ExplainReport) -> str:
     return r.analysis["light"] if forced == "auto" else f"{forced} (forced)"
 
 
+def _shadows_line(r: ExplainReport) -> list[str]:
+    """The Brighten box's line on the shadows, for a model that has the stage."""
+    return [] if r.shadows is None else [f"shadows {r.shadows:.2f}"]
+
+
 def _workflow(r: ExplainReport) -> str:
     a = r.analysis
     learned = r.model != "classical"
@@ -213,7 +219,7 @@ def _workflow(r: ExplainReport) -> str:
     boxes = [
         ("Input", [f"{r.width}×{r.height}", f"mean {_l(a['mean_luminance'])}"]),
         ("Analyse", [f"noise {_n(a['noise_sigma'])}", f"{_routed_light(r)} light"]),
-        ("Brighten", [r.flow["brighten"], f"target {_l(r.target_brightness)}"]),
+        ("Brighten", [r.flow["brighten"], f"target {_l(r.target_brightness)}", *_shadows_line(r)]),
         ("Denoise", [r.flow["denoise"], f"strength {r.denoise:.2f}"]),
         ("Detail", [r.flow["detail"], f"strength {r.detail:.2f}"]),
         ("Output", [f"mean {_l(r.stage('output').mean_luminance)}", r.source[:22]]),

@@ -204,6 +204,10 @@ class ExplainReport:
     brightened : bool
         Whether the enhancer changed any pixel's brightness (a well-exposed photo
         is left as it is).
+    shadows : float or None
+        How far the enhancer opened up the shadows (:mod:`lumos.stages.shadows`;
+        0: left as they are), as ``stats["shadows"]``; ``None`` for a model
+        without that stage.
     flow : dict
         Second lines of the workflow's Brighten / Denoise / Detail boxes, as the
         model that ran does them.
@@ -235,6 +239,7 @@ class ExplainReport:
     timings: dict[str, float] = field(default_factory=dict)
     display_scale: float = 1.0
     brightened: bool = True
+    shadows: float | None = None
     flow: dict[str, str] = field(
         default_factory=lambda: {
             "brighten": "Retinex gain",
@@ -262,6 +267,7 @@ class ExplainReport:
             "denoise": round(self.denoise, 4),
             "detail": round(self.detail, 4),
             "target_brightness": round(self.target_brightness, 4),
+            "shadows": None if self.shadows is None else round(self.shadows, 4),
             "noise_after_gain": round(self.noise_after_gain, 5),
             "stages": {
                 s.key: {

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..stages.shadows import SHADOW_MAX_GAIN
+
 __all__ = [
     "DARK_MEAN",
     "GATING_NOISE",
@@ -57,6 +59,11 @@ class Facts:
         Classical cast-removal gains (``None`` or all 1: none).
     contrast, saturation : float
         Classical finishing factors (1: none).
+    shadows : float or None
+        How far the shadows were opened up (:mod:`lumos.stages.shadows`; 0: not at
+        all, ``None``: the model has no such stage).
+    shadows_auto : bool
+        The shadow strength was lumos' own choice (the option was ``auto``).
     """
 
     model: str
@@ -69,6 +76,13 @@ class Facts:
     wb: tuple[float, float, float] | None = None
     contrast: float = 1.0
     saturation: float = 1.0
+    shadows: float | None = None
+    shadows_auto: bool = True
+
+    @property
+    def shadows_opened(self) -> bool:
+        """Whether the shadow stage lifted anything (strength above 0)."""
+        return self.shadows is not None and self.shadows > 0.0
 
     @property
     def brightened(self) -> bool:
@@ -167,6 +181,8 @@ def stage_text(key: str, f: Facts) -> tuple[str, str]:
             )
         else:
             what = f"The model's brightened photo{med}."
+        if f.shadows_opened:
+            what += " " + _shadows_text(f)
         return "2 · Brightened", what + " The noise is amplified too."
     if key == "denoised":
         if f.learned_denoiser:
@@ -183,6 +199,25 @@ def stage_text(key: str, f: Facts) -> tuple[str, str]:
             )
         return "3 · Denoised", what
     raise KeyError(key)
+
+
+def _shadows_text(f: Facts) -> str:
+    """The sentence on the shadows that were opened up (strength above 0)."""
+    why = (
+        "chosen by lumos, as part of the frame is in deep shadow and part in full light"
+        if f.shadows_auto
+        else "as you set it"
+    )
+    how = (
+        "folded into the same gain table"
+        if f.model == "classical"
+        else "added to the network's gains and spread edge-aware"
+    )
+    return (
+        f"Shadows were opened up too (strength {f.shadows or 0.0:.2f}, {why}): regions in deep "
+        f"shadow get extra gain, up to ×{SHADOW_MAX_GAIN:g}, one amount per region ({how}), "
+        "so texture inside keeps its contrast and the lit parts stay as they are."
+    )
 
 
 def detail_text(f: Facts, change: float | None, *, is_result: bool) -> tuple[str, str]:

@@ -72,6 +72,7 @@ def sweep(
     edge_box: Region,
     chosen: tuple[float, float],
     brightness: float | None,
+    shadows: float | None = None,
     denoise_steps: Sequence[float] = DENOISE_STEPS,
     detail_steps: Sequence[float] = DETAIL_STEPS,
 ) -> list[SweepCell]:
@@ -91,6 +92,8 @@ def sweep(
         The strengths the real run used; measured too and marked ``chosen``.
     brightness : float or None
         The user's brightness option, so every cell is as bright as the result.
+    shadows : float or None
+        The user's shadows option, so every cell's shadows are opened up as the result's.
 
     Returns
     -------
@@ -107,7 +110,9 @@ def sweep(
             # one prepare per denoise value serves the whole column (3x faster).
             plan = replace(plans[dn], detail=float(dt))
         else:
-            plan = enhancer.prepare(rgb, analysis, denoise=dn, detail=dt, brightness=brightness)
+            plan = enhancer.prepare(
+                rgb, analysis, denoise=dn, detail=dt, brightness=brightness, shadows=shadows
+            )
             plans[dn] = plan
         crops.append(
             (
