@@ -83,9 +83,9 @@ def make_options(**options: Any) -> EnhanceOptions:
     """Build validated :class:`EnhanceOptions` from keyword arguments.
 
     ``tile`` is accepted as a shortcut for ``tiling=TilingOptions(tile=...)``;
-    ``"auto"`` for ``denoise``, ``detail`` or ``brightness`` means ``None`` (chosen
-    from the photo), and a ``brightness`` above 1 is in 8-bit units (128 = 128/255),
-    as on the command line. Unknown names raise ``OptionError``, whose message names
+    ``"auto"`` for ``denoise``, ``detail``, ``brightness`` or ``shadows`` means ``None``
+    (chosen from the photo), and a ``brightness`` above 1 is in 8-bit units (128 =
+    128/255), as on the command line. Unknown names raise ``OptionError``, whose message names
     the keyword (``denoise must be between 0 and 2, got 3``).
     """
     from .errors import OptionError
@@ -149,11 +149,11 @@ def enhance(
     **options
         The CLI's options, by their long names: ``model``, ``denoise``, ``detail``,
         ``brightness`` (a target mean 0.05..0.95, or 13..242 in 8-bit units as on the
-        command line), ``light`` ("auto", "uniform", "uneven"), ``weights`` (the
-        checkpoint of ``model="mirnet"`` or ``"alen"``), ``tile``, ``max_megapixels``,
-        ``scale`` (1, 2, 4: enlarge the result) and ``upscaler``; ``"auto"`` for
-        ``denoise``, ``detail`` and ``brightness``: see :class:`lumos.config.EnhanceOptions`
-        and :func:`make_options`.
+        command line), ``shadows`` (0..1: how far to open up dark shadows), ``light``
+        ("auto", "uniform", "uneven"), ``weights`` (the checkpoint of ``model="mirnet"``
+        or ``"alen"``), ``tile``, ``max_megapixels``, ``scale`` (1, 2, 4: enlarge the
+        result) and ``upscaler``; ``"auto"`` for ``denoise``, ``detail``, ``brightness``
+        and ``shadows``: see :class:`lumos.config.EnhanceOptions` and :func:`make_options`.
 
     Returns
     -------
