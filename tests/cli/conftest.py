@@ -20,16 +20,6 @@ def dark_photo(h: int = 96, w: int = 128, seed: int = 0) -> np.ndarray:
     return np.clip(noisy * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
-def backlit_photo(h: int = 96, w: int = 128, seed: int = 0) -> np.ndarray:
-    """A backlit uint8 scene: a bright sky over ground in deep shadow (auto shadows lift it)."""
-    rng = np.random.default_rng(seed)
-    rgb = np.empty((h, w, 3), np.float32)
-    rgb[:] = (217, 224, 235)  # sky
-    rgb[h // 2 :] = (13, 10, 9)  # ground in shadow
-    rgb[h // 4 :, w // 6 : w // 3] = (15, 13, 10)  # a tree against the sky
-    return np.clip(rgb + rng.normal(0, 2.5, rgb.shape), 0, 255).astype(np.uint8)
-
-
 @pytest.fixture
 def photo(tmp_path: Path) -> Path:
     path = tmp_path / "in" / "photo.jpg"

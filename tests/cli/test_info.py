@@ -10,10 +10,11 @@ import pytest
 from PIL import Image
 
 import lumos
+from _scenes import backlit_photo
 from lumos.cli import info, main
 from lumos.report._html import _l
 
-from .conftest import backlit_photo, dark_photo
+from .conftest import dark_photo
 
 
 def test_target_in_8bit_units_rounds_like_the_report(

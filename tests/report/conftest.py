@@ -32,19 +32,6 @@ def dark_scene(seed: int = 0) -> np.ndarray:
     return np.clip(dark * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
-def backlit_scene(h: int = 192, w: int = 256, seed: int = 0) -> np.ndarray:
-    """A backlit uint8 photo: a bright sky over a garden in deep shadow, with texture in it."""
-    rng = np.random.default_rng(seed)
-    img = np.empty((h, w, 3), np.float32)
-    img[:] = (0.85, 0.88, 0.92)  # sky
-    img[h // 2 :] = (0.05, 0.04, 0.035)  # ground in shadow
-    cv2.rectangle(img, (w // 6, h // 4), (w // 3, h), (0.06, 0.05, 0.04), -1)  # a tree
-    for x in range(w // 2, w - 20, 6):  # a fence in the shade
-        cv2.line(img, (x, h * 5 // 8), (x, h * 7 // 8), (0.11, 0.09, 0.07), 2)
-    noisy = img + rng.normal(0, 0.01, img.shape)
-    return np.clip(noisy * 255 + 0.5, 0, 255).astype(np.uint8)
-
-
 @pytest.fixture(scope="session")
 def dark_png(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The dark scene saved losslessly, so a file and an array give the same pixels."""

@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from _scenes import backlit_photo
 from lumos.cli import main
 from lumos.cli.info import describe
 from lumos.report import ExplainReport, build_report, render_html
-
-from .conftest import backlit_scene
 
 OPENED = "Shadows were opened up"
 
@@ -21,7 +20,7 @@ OPENED = "Shadows were opened up"
 def backlit(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """A backlit photo, its report with auto shadows, and what ``lumos info`` says of it."""
     path = tmp_path_factory.mktemp("backlit") / "garden.png"
-    Image.fromarray(backlit_scene()).save(path)
+    Image.fromarray(backlit_photo(192, 256)).save(path)
     model = request.param
     report = build_report(path, options={"model": model}, with_sweep=False)
     return report, describe(path, models=(model,))["would_use_by_model"][model]
@@ -54,7 +53,7 @@ def test_shadows_left_alone_are_not_told(report: ExplainReport) -> None:
 
 
 def test_chosen_shadows_reach_the_text_and_the_sweep() -> None:
-    photo = backlit_scene(seed=1)
+    photo = backlit_photo(192, 256, seed=1)
     r = build_report(photo, options={"shadows": 0.9, "denoise": 0.5, "detail": 0.5})
     assert r.options["shadows"] == 0.9 and r.shadows == pytest.approx(0.9)
     assert "as you set it" in r.stage("brightened").what
@@ -69,7 +68,7 @@ def test_chosen_shadows_reach_the_text_and_the_sweep() -> None:
 
 def test_explain_takes_shadows(tmp_path: Path) -> None:
     photo = tmp_path / "garden.png"
-    Image.fromarray(backlit_scene()).save(photo)
+    Image.fromarray(backlit_photo(192, 256)).save(photo)
     target = tmp_path / "r.html"
     args = ["explain", str(photo), "-o", str(target), "--shadows", "0.7", "-q"]
     assert main(args) == 0

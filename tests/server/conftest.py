@@ -37,17 +37,6 @@ def dark_rgb(h: int = 96, w: int = 128, seed: int = 0) -> np.ndarray:
     return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
-def backlit_rgb(h: int = 96, w: int = 128, seed: int = 0) -> np.ndarray:
-    """A backlit photo: a bright sky over ground in deep shadow (auto shadows lift it)."""
-    rng = np.random.default_rng(seed)
-    rgb = np.empty((h, w, 3), np.float32)
-    rgb[:] = (217, 224, 235)  # sky
-    rgb[h // 2 :] = (13, 10, 9)  # ground in shadow
-    rgb[h // 4 :, w // 6 : w // 3] = (15, 13, 10)  # a tree against the sky
-    rgb[h // 2 + 10 : h // 2 + 20, w // 2 : w // 2 + 30] = (23, 18, 13)  # a bench
-    return np.clip(rgb + rng.normal(0, 2.5, rgb.shape), 0, 255).astype(np.uint8)
-
-
 def exif_bytes() -> bytes:
     exif = Image.Exif()
     exif[0x010F] = "Lumos"

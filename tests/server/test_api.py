@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from _scenes import backlit_photo
+
 from .conftest import (
     CAMERA,
-    backlit_rgb,
     decode,
     encode,
     icc_bytes,
@@ -51,7 +52,7 @@ def test_stats_header_reports_analysis_and_strengths(client, jpeg):
 
 
 def test_shadows_field_reaches_the_run_and_its_stats(client):
-    backlit = encode("PNG", backlit_rgb())
+    backlit = encode("PNG", backlit_photo())
     auto = json.loads(_post(client, backlit, name="b.png").headers["x-lumos-stats"])
     assert auto["shadows"] > 0  # auto opened up the shadow under the bright sky
     for model in ("lumosnet", "classical"):
@@ -295,7 +296,7 @@ def test_analyse_reports_noise_light_and_preview(client, jpeg):
 
 
 def test_analyse_reports_each_models_auto_shadows(client):
-    backlit = encode("PNG", backlit_rgb())
+    backlit = encode("PNG", backlit_photo())
     info = client.post("/v1/analyse", files={"file": ("b.png", backlit)}).json()
     by_model = info["would_use_by_model"]
     for model in ("lumosnet", "classical"):

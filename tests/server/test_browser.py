@@ -21,6 +21,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
+from _scenes import backlit_photo
+
 from .conftest import mean_luma
 
 CHROMIUM = "/usr/bin/chromium"
@@ -435,15 +437,8 @@ def test_automatic_values_follow_the_model(browser, server_url, tmp_path):
 
 
 def backlit_scene(path: Path, w: int = 480, h: int = 320) -> Path:
-    """A backlit photo: a bright sky over a garden in deep shadow (auto shadows open it up)."""
-    img = Image.new("RGB", (w, h), (218, 225, 236))
-    d = ImageDraw.Draw(img)
-    d.rectangle([0, h // 2, w, h], fill=(13, 10, 9))  # ground in shadow
-    d.rectangle([w // 6, h // 4, w // 3, h], fill=(15, 13, 10))  # a tree against the sky
-    d.rectangle([w // 2, h // 2 + 30, w // 2 + 110, h // 2 + 60], fill=(24, 19, 14))  # a bench
-    rng = np.random.default_rng(3)
-    arr = np.asarray(img, dtype=np.float32) + rng.normal(0, 2.5, (h, w, 3))
-    Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(path, quality=92)
+    """A backlit photo saved as JPEG (auto shadows open it up)."""
+    Image.fromarray(backlit_photo(h, w, seed=3)).save(path, quality=92)
     return path
 
 
