@@ -35,8 +35,10 @@ examples:
   lumos enhance a.png --denoise 0.9 --detail 0.2 --brightness 0.45
   lumos enhance raw.dng --format tiff          16-bit TIFF (needs lumos[raw])
   lumos enhance small.jpg --scale 2            enhance and enlarge 2x per side
+  lumos enhance backlit.jpg --shadows 0.8      open up the shade under a bright sky
 
---denoise and --detail default to 'auto': chosen from the noise lumos measures.
+--denoise and --detail default to 'auto': chosen from the noise lumos measures;
+--shadows 'auto' lifts shadows only where part of the photo is in full light.
 A photo whose output exists is skipped (--overwrite replaces it); an input is never
 overwritten. Exit codes: 0 all done (or skipped), 1 some files failed (the rest are
 still processed), 2 usage error.
