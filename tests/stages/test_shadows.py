@@ -139,3 +139,16 @@ def test_the_cli_refuses_a_bad_strength_in_one_line(capsys) -> None:
     err = capsys.readouterr().err
     assert "--shadows: must be between 0 and 1, got 2" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_shadows_do_not_depend_on_the_brightening_strategy(model: str) -> None:
+    """--light picks how the brightening works; the shadows stage runs the same way."""
+    img = _backlit()
+    for light in ("uniform", "uneven"):
+        set_ = run_pipeline(img, EnhanceOptions(model=model, light=light, shadows=0.8))
+        off = run_pipeline(img, EnhanceOptions(model=model, light=light, shadows=0.0))
+        assert set_.stats["shadows"] == pytest.approx(0.8)
+        assert set_.rgb[75:].mean() > 1.5 * off.rgb[75:].mean()
+        auto = run_pipeline(img, EnhanceOptions(model=model, light=light))
+        assert auto.stats["shadows"] > 0.3

@@ -213,10 +213,9 @@ class LumosNetEnhancer:
                 offsets[:] = offsets.mean(axis=(0, 1))
         # Shadows a backlit photo left black (its mean says "well exposed", so the
         # network stepped back): opened up region by region where the light is
-        # uneven. Not under a forced single curve, which has no regions.
-        shadow = 0.0
-        if light != "uniform":
-            shadow = _lift_shadows(proxy, grid, shadows, float(need))
+        # uneven. A stage of its own, with its own regions: --light only chooses
+        # how the brightening works, as in the classical pipeline.
+        shadow = _lift_shadows(proxy, grid, shadows, float(need))
         predicted = _mean_after_gain(proxy, grid)
         floor = auto_target(analysis) - DARKEST_BELOW_AUTO
         if brightness is None and predicted < floor:
