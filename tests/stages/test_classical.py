@@ -130,3 +130,34 @@ def test_a_chosen_brightness_is_reached_on_a_very_dark_photo() -> None:
     out, _ = _run(dark, brightness=0.6)
     luma = out @ np.array([0.2126, 0.7152, 0.0722], np.float32)
     assert abs(float(luma.mean()) - 0.6) < 0.06, luma.mean()
+
+
+def test_a_near_black_sky_is_brightened_grey_not_olive() -> None:
+    """Crushed night-sky pixels (R = G = 0.7/255, B = 0.1/255) carry no colour: they come
+    out neutral, while a dim but coloured area keeps its hue."""
+    from lumos.config import EnhanceOptions
+    from lumos.pipeline import run_pipeline
+
+    img = np.empty((96, 128, 3), np.float32)
+    img[:48] = np.float32([0.7, 0.7, 0.1]) / 255
+    img[48:] = np.float32([12, 8, 4]) / 255
+    img[60:70, 60:70] = 0.9  # a lamp
+    out = run_pipeline(img, EnhanceOptions(model="classical")).rgb
+    sky = out[5:35].reshape(-1, 3).mean(0)
+    assert sky.mean() > 1.5 / 255
+    assert np.ptp(sky) < 1 / 255
+    street = out[80:, 5:40].reshape(-1, 3).mean(0)
+    assert street[0] > street[1] > street[2]
+
+
+def test_grey_near_black_keeps_luma_and_spares_lit_pixels() -> None:
+    from lumos._color import LUMA
+    from lumos.stages.brighten import grey_near_black
+
+    bright = np.float32([[[0.2, 0.3, 0.05], [0.2, 0.3, 0.05], [0.2, 0.3, 0.05]]])
+    peak = np.float32([[0.5 / 255, 2.5 / 255, 10 / 255]])
+    out = grey_near_black(bright, peak)
+    np.testing.assert_allclose(out @ LUMA, bright @ LUMA, atol=1e-6)
+    assert np.ptp(out[0, 0]) < 1e-6  # black input: grey
+    assert 0 < np.ptp(out[0, 1]) < np.ptp(bright[0, 1])  # in between: part of its colour
+    np.testing.assert_allclose(out[0, 2], bright[0, 2], atol=1e-7)  # lit: untouched

@@ -32,6 +32,7 @@ from .._types import FloatImage, Region
 from ..analysis import Analysis
 from ..enhancer import Plan, TileOutput
 from ..errors import ModelError
+from ..stages.brighten import grey_near_black
 from ..stages.classical import (
     auto_strengths,
     auto_target,
@@ -125,12 +126,6 @@ BRIGHTNESS_STEPS = 12
 """Most exposure shifts made to reach a chosen (or floor) brightness on the proxy."""
 HIGHLIGHT_FADE = (0.6, 0.95)
 """Brightest-channel values over which the per-channel gains become one neutral gain."""
-BLACK_FADE = (1 / 255, 4 / 255)
-"""Brightest-channel values (blurred like the guide) under which the brightened colour
-fades to grey: fully grey at 1/255, untouched from 4/255. On DICM night photos the
-lifted black sky and backdrops came out olive (input R = G = 0.7/255, B = 0.1/255);
-held-out LOL 24.10 -> 24.12 dB ((0.5, 3): 24.12, (1, 6): 24.06, (2, 8): 23.95),
-Kodak24 and cc15 unchanged."""
 # The finishing filters' footprint (luma denoise + detail), as in the classical pipeline;
 # doubled because a tile's blended margin reaches half-way into its halo.
 _FINISH_HALO = 2 * (2 * LUMA_RADIUS + detail_footprint()) + 2
@@ -496,10 +491,8 @@ def _apply_gain(
     if offset.shape[-1]:
         # The light added to crushed shadows; a near-white pixel keeps its neutral gain only.
         out += (1.0 - near_white[..., None]) * offset
-    # Near-black areas have no colour to keep: their few code values are mostly
-    # noise and JPEG rounding, often with blue crushed to 0, so lifting them
-    # painted night skies and black backdrops olive. They come out grey instead.
-    black = np.clip((BLACK_FADE[1] - peak) / (BLACK_FADE[1] - BLACK_FADE[0]), 0, 1)[..., None]
-    y = (out @ _LUMA)[..., None]
-    out = y + (1.0 - black) * (out - y)
+    # Near-black areas have no colour to keep: grey, not olive (held-out LOL 24.10 ->
+    # 24.12 dB with (1, 4)/255; (0.5, 3): 24.12, (1, 6): 24.06, (2, 8): 23.95; Kodak24
+    # and cc15 unchanged). The peak is blurred as the guide is.
+    out = grey_near_black(out, peak)
     return np.clip(out, 0.0, 1.0).astype(np.float32), gain

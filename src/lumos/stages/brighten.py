@@ -32,14 +32,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._color import LUMA as _LUMA
 from .._types import FloatImage, FloatMap
 from ._filters import guided_coefficients, luma
 
 __all__ = [
+    "BLACK_FADE",
     "LOG_OFFSET",
     "ToneCurve",
     "apply_gain",
     "fit_tone_curve",
+    "grey_near_black",
     "illumination",
     "illumination_coefficients",
     "log_max",
@@ -190,3 +193,23 @@ def apply_gain(rgb: FloatImage, log_l: FloatMap, lut: np.ndarray) -> tuple[Float
     idx = ((log_l - _LOG_LO) * scale + 0.5).astype(np.int32)
     gain = np.take(lut, idx)
     return rgb * gain[..., None], gain
+
+
+BLACK_FADE = (1 / 255, 4 / 255)
+"""Brightest-channel values of the *input* under which the brightened colour fades
+to grey: fully grey at 1/255, untouched from 4/255 (see :func:`grey_near_black`)."""
+
+
+def grey_near_black(bright: FloatImage, peak: FloatMap) -> FloatImage:
+    """Fade the colour of brightened pixels to grey where the input was nearly black.
+
+    Near-black areas have no colour to keep: their few code values are mostly
+    noise and JPEG rounding, often with blue crushed to 0, so brightening them
+    painted night skies and black backdrops olive (DICM night photos: input
+    R = G = 0.7/255, B = 0.1/255). ``peak`` is the input's brightest channel,
+    smoothed by the caller so that single noisy pixels do not flicker; luma is kept.
+    """
+    lo, hi = BLACK_FADE
+    black = np.clip((np.float32(hi) - peak) / np.float32(hi - lo), 0.0, 1.0)[..., None]
+    y = (bright @ _LUMA)[..., None]
+    return (y + (1.0 - black) * (bright - y)).astype(np.float32, copy=False)

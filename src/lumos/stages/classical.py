@@ -38,6 +38,7 @@ from .brighten import (
     LOG_OFFSET,
     apply_gain,
     fit_tone_curve,
+    grey_near_black,
     illumination,
     illumination_coefficients,
     log_max,
@@ -94,6 +95,11 @@ _CHROMA_NOISE = 1.3
 """Chroma (R - Y, B - Y) noise std relative to luma noise std (independent channels)."""
 _RESIDUAL_NOISE = 0.5
 """Share of the noise std assumed left after denoising (gates the detail boost)."""
+
+
+BLACK_SIGMA = 1.5
+"""Blur (pixels) of the input's brightest channel before it decides what is near-black
+(:func:`lumos.stages.brighten.grey_near_black`): a noisy pixel does not flicker."""
 
 
 def uneven_weight(analysis: Analysis) -> float:
@@ -195,6 +201,16 @@ def auto_strengths(noise_after_gain: float) -> tuple[float, float]:
 
 
 _KNEE = 0.9
+
+
+def _input_peak(image: FloatImage, sigma: float) -> FloatMap:
+    """The brightest channel, at least its Gaussian blur (``sigma`` px): a pixel
+    counts as near-black only where its neighbourhood is too."""
+    peak = image.max(axis=-1)
+    if sigma < 0.3:
+        return peak
+    blurred = cv2.GaussianBlur(peak, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+    return np.maximum(peak, blurred)
 
 
 def _protect_highlights(out: FloatImage, original: FloatImage) -> FloatImage:
@@ -356,6 +372,7 @@ class ClassicalEnhancer:
         push = float(np.clip(np.log2(target / max(analysis.mean_luminance, 1e-4)) / 2, 0, 1))
         wb = cast_gains(bright_low, strength=WB_STRENGTH * push, threshold=WB_THRESHOLD)
         bright_low = apply_colour(bright_low, wb)
+        bright_low = grey_near_black(bright_low, _input_peak(low, BLACK_SIGMA / CHROMA_SCALE))
 
         sigma = float(analysis.noise_sigma)
         noise_after = sigma * float(np.median(gain_low))
@@ -398,6 +415,7 @@ class ClassicalEnhancer:
         log_l = illumination(log_max(tile), ab[..., 0], ab[..., 1])
         bright, gain = apply_gain(tile, log_l, p["gain_lut"])
         bright = apply_colour(bright, p["wb"])
+        bright = grey_near_black(bright, _input_peak(tile, BLACK_SIGMA))
         out, denoised = finish_region(tile, bright, gain, plan, region)
 
         inter: dict[str, Any] = {}
