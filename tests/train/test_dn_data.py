@@ -62,3 +62,14 @@ def test_the_dark_photo_is_brightened_and_its_noise_map_follows_the_gain() -> No
     assert float(identity.sigma.mean()) < float(real.sigma.mean())
     sampler.refresh(2)  # new synthetic examples replace old ones
     assert len(sampler.synthetic) == 2
+
+
+def test_real_pairs_can_come_as_jpegs_of_their_dark_photo() -> None:
+    plain = DnSampler(_sources(), patch=32, pool=2, seed=2)
+    assert plain.real_jpegs == []
+    sampler = DnSampler(_sources(), patch=32, pool=2, seed=2, real_jpeg=1.0, real_fraction=1.0)
+    (png,), (jpg,) = sampler.real, sampler.real_jpegs
+    # Same scene, same target, but the input went through JPEG: it differs a little.
+    np.testing.assert_allclose(jpg.target.mean(), png.target.mean(), atol=0.02)
+    assert 0 < float(np.abs(jpg.bright - png.bright).mean()) < 0.05
+    assert sampler._pick() is jpg  # real_jpeg=1: always the JPEG copy

@@ -67,6 +67,7 @@ class DnConfig:
     real_fraction: float = 0.35
     clean_fraction: float = 0.1
     correlated_noise: float = 0.0  # share of synthetic photos with correlated noise
+    real_jpeg: float = 0.0  # share of real pairs drawn with their dark photo as a JPEG
     eval_every: int = 250
     checkpoint_every: int = 250
     limit_images: int | None = None  # small runs (the smoke test)
@@ -127,6 +128,7 @@ def train_dn(cfg: DnConfig, *, log=print) -> Path:
             seed=cfg.seed + start,
             enhancer=enhancer,
             correlated_noise=cfg.correlated_noise,
+            real_jpeg=cfg.real_jpeg,
         )
         log(f"pool ready: {len(sampler.real)} real, {len(sampler.synthetic)} synthetic", flush=True)
 
@@ -194,6 +196,12 @@ def main(argv: list[str] | None = None) -> int:
         default=DnConfig.correlated_noise,
         help="share of synthetic photos whose noise is spatially correlated (0-1)",
     )
+    ap.add_argument(
+        "--real-jpeg",
+        type=float,
+        default=DnConfig.real_jpeg,
+        help="share of real pairs drawn with their dark photo saved as a JPEG (0-1)",
+    )
     ap.add_argument("--init", default=None, help="EMA weights (.pt) to start from (fine-tune)")
     args = ap.parse_args(argv)
     cfg = DnConfig(
@@ -204,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         low_depth=args.low_depth,
         pool=args.pool,
         correlated_noise=args.correlated_noise,
+        real_jpeg=args.real_jpeg,
         init=args.init,
     )
     out = Path(cfg.out_dir)

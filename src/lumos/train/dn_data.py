@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 
 from ..analysis import analyse
-from ..data import darken, sample_params
+from ..data import darken, jpeg_roundtrip, sample_params
 from ..models.lumosnet import LumosNetEnhancer, brighten_whole
 from .dataset import Sources, load_sources
 
@@ -106,6 +106,7 @@ class DnSampler:
         seed: int = 0,
         enhancer: LumosNetEnhancer | None = None,
         correlated_noise: float = 0.0,
+        real_jpeg: float = 0.0,
     ) -> None:
         self.sources = sources
         self.correlated_noise = correlated_noise
@@ -114,6 +115,16 @@ class DnSampler:
         self.enhancer = enhancer or LumosNetEnhancer()
         self.real = [
             make_example(_f32(low), _f32(high), self.enhancer) for low, high in sources.real_train
+        ]
+        # Most photos people have are JPEGs: their dark areas come with blocks and
+        # ringing that brightening amplifies. A real pair is drawn this often as
+        # its dark photo saved as a JPEG of quality 70-95 (one copy per pair).
+        self.real_jpeg = real_jpeg if self.real else 0.0
+        self.real_jpegs = [
+            make_example(
+                jpeg_roundtrip(_f32(low), int(self.rng.integers(70, 96))), _f32(high), self.enhancer
+            )
+            for low, high in (sources.real_train if self.real_jpeg > 0 else [])
         ]
         self.clean_fraction = clean_fraction
         self.real_fraction = real_fraction if self.real else 0.0
@@ -138,7 +149,8 @@ class DnSampler:
     def _pick(self) -> DnExample:
         u = self.rng.random()
         if u < self.real_fraction:
-            pool = self.real
+            jpeg = self.real_jpegs and self.rng.random() < self.real_jpeg
+            pool = self.real_jpegs if jpeg else self.real
         elif u < self.real_fraction + self.clean_fraction:
             pool = self.identity
         else:
