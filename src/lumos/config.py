@@ -153,6 +153,9 @@ class EnhanceOptions:
         _check_strength("denoise", self.denoise, DENOISE_MAX)
         _check_strength("detail", self.detail)
         _check_strength("shadows", self.shadows)
+        for name in ("denoise", "detail", "shadows"):
+            if getattr(self, name) == 0:  # -0.0 (typed "-0") is reported as 0, not "-0.00"
+                object.__setattr__(self, name, 0.0)
         if self.brightness is not None:
             b = self.brightness
             if isinstance(b, bool) or not isinstance(b, (int, float)) or not 0.05 <= b <= 0.95:

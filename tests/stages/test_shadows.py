@@ -130,6 +130,13 @@ def test_a_bad_strength_is_refused(bad: object) -> None:
         EnhanceOptions(model="classical", shadows=bad)  # type: ignore[arg-type]
 
 
+def test_minus_zero_is_reported_as_zero() -> None:
+    """``--shadows -0`` is accepted as 0; stats and the report said "-0.0" / "shadows -0"."""
+    out = run_pipeline(_backlit(), EnhanceOptions(model="classical", shadows=-0.0, denoise=-0.0))
+    assert math.copysign(1.0, out.stats["shadows"]) == 1.0
+    assert math.copysign(1.0, out.stats["denoise"]) == 1.0
+
+
 def test_the_cli_refuses_a_bad_strength_in_one_line(capsys) -> None:
     from lumos.cli import main
 
