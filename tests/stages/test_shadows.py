@@ -159,3 +159,24 @@ def test_shadows_do_not_depend_on_the_brightening_strategy(model: str) -> None:
         assert set_.rgb[75:].mean() > 1.5 * off.rgb[75:].mean()
         auto = run_pipeline(img, EnhanceOptions(model=model, light=light))
         assert auto.stats["shadows"] > 0.3
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_the_shadows_option_moves_the_shadows_not_the_sky_at_a_set_brightness(
+    model: str,
+) -> None:
+    """The page sends the auto brightness back with every preview: moving the shadows
+    slider must then open the shadows and leave the lit part as it is."""
+    img = _backlit()
+    auto = run_pipeline(img, EnhanceOptions(model=model))
+    target = auto.stats["target_brightness"]
+    same = run_pipeline(img, EnhanceOptions(model=model, brightness=target))
+    np.testing.assert_allclose(same.rgb, auto.rgb, atol=1 / 255)  # auto sent back: auto
+    runs = [
+        run_pipeline(img, EnhanceOptions(model=model, brightness=target, shadows=s))
+        for s in (0.0, 0.3, 1.0)
+    ]
+    sky = [float(r.rgb[:45].mean()) for r in runs]
+    assert max(sky) - min(sky) < 2 / 255
+    shade = [float(r.rgb[75:].mean()) for r in runs]
+    assert shade[0] * 1.5 < shade[1] < shade[2]

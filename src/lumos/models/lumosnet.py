@@ -206,11 +206,6 @@ class LumosNetEnhancer:
             if light == "uniform":
                 coeffs[:] = coeffs.mean(axis=(0, 1))
                 offsets[:] = offsets.mean(axis=(0, 1))
-        # Shadows a backlit photo left black (its mean says "well exposed", so the
-        # network stepped back): opened up region by region where the light is
-        # uneven. A stage of its own, with its own regions: --light only chooses
-        # how the brightening works, as in the classical pipeline.
-        shadow = _lift_shadows(proxy, grid, shadows, float(need))
         predicted = _mean_after_gain(proxy, grid)
         floor = auto_target(analysis) - DARKEST_BELOW_AUTO
         if brightness is None and predicted < floor:
@@ -230,6 +225,14 @@ class LumosNetEnhancer:
                     break
                 coeffs[..., 3:] += step * 1.2
                 predicted = _mean_after_gain(proxy, grid)
+        # Shadows a backlit photo left black (its mean says "well exposed", so the
+        # network stepped back): opened up region by region where the light is
+        # uneven. A stage of its own, with its own regions: --light only chooses
+        # how the brightening works, as in the classical pipeline. It comes after
+        # the exposure, which the brightness target is about (as in classical):
+        # the page sends the auto target back with every preview, and a shadows
+        # slider must then move the shadows, not the sky.
+        shadow = _lift_shadows(proxy, grid, shadows, float(need))
 
         # Quarter-resolution copy, brightened exactly as the tiles will be: the
         # chroma denoiser's low-res model and the auto strengths come from it.
