@@ -94,6 +94,25 @@ def test_stats_are_json_ready() -> None:
     assert "analysis" in stats and "noise_sigma" in text
 
 
+def test_numpy_numbers_are_taken_as_numbers() -> None:
+    """Values computed with NumPy (np.float32, np.int64) work as the Python ones do."""
+    res = lumos.enhance(
+        _dark(),
+        model="classical",
+        denoise=np.float32(0.5),
+        detail=np.float64(0.25),
+        shadows=np.float32(0.5),
+        brightness=np.int64(128),  # 8-bit units, as 128 is
+        scale=np.int64(1),
+    )
+    assert res.stats["denoise"] == 0.5 and res.stats["shadows"] == 0.5
+    assert res.stats["target_brightness"] == pytest.approx(128 / 255, abs=1e-3)
+    with pytest.raises(OptionError, match="shadows must be between 0 and 1"):
+        lumos.enhance(_dark(), shadows=np.float32(1.5))
+    with pytest.raises(OptionError, match="shadows"):
+        lumos.enhance(_dark(), shadows=np.bool_(True))
+
+
 def test_bad_options_and_inputs() -> None:
     with pytest.raises(OptionError, match="denoise must be between 0 and 2"):
         lumos.enhance(_dark(), denoise=2.5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 
 from .errors import OptionError
@@ -36,8 +37,8 @@ def brightness_from_8bit(value: object) -> object:
     Anything else (``None``, a [0, 1] mean, a wrong type) is returned as it is,
     for :class:`EnhanceOptions` to accept or refuse.
     """
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 1.0:
-        return value / 255.0
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 1.0:
+        return float(value) / 255.0
     return value
 
 
@@ -150,6 +151,16 @@ class EnhanceOptions:
                 f"weights are only for models run from user files, not {self.model}",
                 cli=f"--weights is only for models run from user files, not {self.model}",
             )
+        # NumPy scalars (np.float32(0.5), np.int64(2)) are numbers to a user: take them
+        # as Python numbers before checking.
+        for name in ("denoise", "detail", "shadows", "brightness", "max_megapixels", "scale"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or type(value) in (int, float):
+                continue
+            if isinstance(value, numbers.Integral):
+                object.__setattr__(self, name, int(value))
+            elif isinstance(value, numbers.Real):
+                object.__setattr__(self, name, float(value))
         _check_strength("denoise", self.denoise, DENOISE_MAX)
         _check_strength("detail", self.detail)
         _check_strength("shadows", self.shadows)
