@@ -32,7 +32,7 @@ from .._types import FloatImage, Region
 from ..analysis import Analysis
 from ..enhancer import Plan, TileOutput
 from ..errors import ModelError
-from ..stages.brighten import grey_near_black
+from ..stages.brighten import grey_near_black, smoothed_peak
 from ..stages.classical import (
     auto_strengths,
     auto_target,
@@ -476,14 +476,10 @@ def _apply_gain(
     # per-channel gains fade to one neutral gain that cannot push the
     # brightest channel past 1 (the network's colour correction, learned on
     # dim surfaces, turned a lamp's white core cyan).
-    peak = image.max(axis=-1)
-    if guide_sigma > 0.3:
-        # Blurred, so the fade is smooth; but never below the pixel's own peak, else a
-        # white object's rim (its blurred peak half-way to the dark background) took
-        # the background's cell's map and came out grey (a dark outline).
-        peak = np.maximum(
-            peak, cv2.GaussianBlur(peak, (0, 0), guide_sigma, borderType=cv2.BORDER_REFLECT)
-        )
+    # Blurred, so the fade is smooth; but never below the pixel's own peak, else a
+    # white object's rim (its blurred peak half-way to the dark background) took
+    # the background's cell's map and came out grey (a dark outline).
+    peak = smoothed_peak(image, guide_sigma)
     near_white = np.clip((peak - HIGHLIGHT_FADE[0]) / (HIGHLIGHT_FADE[1] - HIGHLIGHT_FADE[0]), 0, 1)
     neutral = np.minimum(
         np.maximum(log_gain @ _LUMA, 0.0), -np.log(np.maximum(peak, np.float32(1e-3)))

@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from .._color import LUMA as _LUMA
@@ -47,6 +48,7 @@ __all__ = [
     "illumination_coefficients",
     "log_max",
     "lut_illumination",
+    "smoothed_peak",
 ]
 
 LOG_OFFSET = 0.01
@@ -193,6 +195,16 @@ def apply_gain(rgb: FloatImage, log_l: FloatMap, lut: np.ndarray) -> tuple[Float
     idx = ((log_l - _LOG_LO) * scale + 0.5).astype(np.int32)
     gain = np.take(lut, idx)
     return rgb * gain[..., None], gain
+
+
+def smoothed_peak(image: FloatImage, sigma: float) -> FloatMap:
+    """The brightest channel, at least its Gaussian blur of ``sigma`` pixels (none up
+    to 0.3): smooth where it falls, never below the pixel's own value."""
+    peak = image.max(axis=-1)
+    if sigma <= 0.3:
+        return peak
+    blurred = cv2.GaussianBlur(peak, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+    return np.maximum(peak, blurred)
 
 
 BLACK_FADE = (1 / 255, 4 / 255)

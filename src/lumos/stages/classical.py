@@ -43,6 +43,7 @@ from .brighten import (
     illumination_coefficients,
     log_max,
     lut_illumination,
+    smoothed_peak,
 )
 from .denoise import (
     CHROMA_SCALE,
@@ -201,16 +202,6 @@ def auto_strengths(noise_after_gain: float) -> tuple[float, float]:
 
 
 _KNEE = 0.9
-
-
-def _input_peak(image: FloatImage, sigma: float) -> FloatMap:
-    """The brightest channel, at least its Gaussian blur (``sigma`` px): a pixel
-    counts as near-black only where its neighbourhood is too."""
-    peak = image.max(axis=-1)
-    if sigma < 0.3:
-        return peak
-    blurred = cv2.GaussianBlur(peak, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
-    return np.maximum(peak, blurred)
 
 
 def _protect_highlights(out: FloatImage, original: FloatImage) -> FloatImage:
@@ -372,7 +363,7 @@ class ClassicalEnhancer:
         push = float(np.clip(np.log2(target / max(analysis.mean_luminance, 1e-4)) / 2, 0, 1))
         wb = cast_gains(bright_low, strength=WB_STRENGTH * push, threshold=WB_THRESHOLD)
         bright_low = apply_colour(bright_low, wb)
-        bright_low = grey_near_black(bright_low, _input_peak(low, BLACK_SIGMA / CHROMA_SCALE))
+        bright_low = grey_near_black(bright_low, smoothed_peak(low, BLACK_SIGMA / CHROMA_SCALE))
 
         sigma = float(analysis.noise_sigma)
         noise_after = sigma * float(np.median(gain_low))
@@ -415,7 +406,7 @@ class ClassicalEnhancer:
         log_l = illumination(log_max(tile), ab[..., 0], ab[..., 1])
         bright, gain = apply_gain(tile, log_l, p["gain_lut"])
         bright = apply_colour(bright, p["wb"])
-        bright = grey_near_black(bright, _input_peak(tile, BLACK_SIGMA))
+        bright = grey_near_black(bright, smoothed_peak(tile, BLACK_SIGMA))
         out, denoised = finish_region(tile, bright, gain, plan, region)
 
         inter: dict[str, Any] = {}
