@@ -167,3 +167,42 @@ def test_the_larger_of_the_statistical_and_learned_readings_wins(monkeypatch) ->
     assert estimate_noise(noisy) == (stat_luma, stat_rgb)
     monkeypatch.setattr(ne, "learned_noise_level", lambda rgb: None)  # weights not installed
     assert estimate_noise(noisy) == (stat_luma, stat_rgb)
+
+
+def test_jpeg_blocks_are_seen_in_a_compressed_photo_and_not_in_an_uncompressed_one() -> None:
+    from lumos.analysis import jpeg_blockiness
+
+    rng = np.random.default_rng(3)
+    noisy = np.clip(_dark_scene(256) + rng.normal(0, 1 / 255, (256, 256, 3)), 0, 1)
+    assert jpeg_blockiness(noisy.astype(np.float32)) < 1.07
+    # Sharp edges are not blocks unless they keep falling on a grid of 8 px, as
+    # _textured()'s 24 px squares do (a photo's edges fall anywhere).
+    yy, xx = np.mgrid[0:256, 0:256]
+    squares = np.where(((xx // 25 + yy // 25) % 2 == 0)[..., None], noisy, 0.6 * noisy)
+    assert jpeg_blockiness(squares.astype(np.float32)) < 1.1
+    blocky = jpeg_roundtrip(noisy, 80)
+    assert jpeg_blockiness(blocky) > 1.25
+    # A crop that moves the block grid off the photo's origin still shows it.
+    assert jpeg_blockiness(blocky[3:, 5:]) > 1.25
+    assert jpeg_blockiness(np.zeros((8, 8, 3), np.float32)) == 1.0  # too small to tell
+
+
+def test_a_dark_jpeg_reads_at_least_the_prior_and_a_bright_one_does_not() -> None:
+    """Compression takes a dark photo's noise out of every reading; the prior stands in."""
+    from lumos.analysis._noise import JPEG_NOISE_FLOOR
+
+    rng = np.random.default_rng(4)
+    dark = jpeg_roundtrip(_dark_scene(256) + rng.normal(0, 1.2 / 255, (256, 256, 3)), 75)
+    without = estimate_noise(dark, jpeg_prior=False)[0]
+    assert without < 0.8 * JPEG_NOISE_FLOOR  # what the compression left to read
+    luma, rgb = estimate_noise(dark)
+    assert luma == pytest.approx(JPEG_NOISE_FLOOR)
+    assert min(rgb) > 0
+    assert np.min(noise_map(dark, block=64)) >= JPEG_NOISE_FLOOR * 0.999
+    # The same scene uncompressed keeps its own reading.
+    png = np.round(np.clip(_dark_scene(256) + rng.normal(0, 0.4 / 255, (256, 256, 3)), 0, 1) * 255)
+    png = (png / 255).astype(np.float32)
+    assert estimate_noise(png) == estimate_noise(png, jpeg_prior=False)
+    # A well-exposed JPEG: the compression took little of its noise; no prior.
+    bright = jpeg_roundtrip(_smooth(256, 256) + rng.normal(0, 0.3 / 255, (256, 256, 3)), 75)
+    assert estimate_noise(bright) == estimate_noise(bright, jpeg_prior=False)

@@ -86,3 +86,20 @@ def test_a_model_without_shadows_says_nothing_of_them(
     assert main(["info", str(photo)]) == 0
     (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("lumos would")]
     assert line.endswith("/255")  # no "shadows" for a model that has none
+
+
+def test_says_whether_jpeg_blocks_show(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A dark photo saved as a strong JPEG: its noise reads at least the JPEG prior."""
+    from lumos.analysis._noise import JPEG_NOISE_FLOOR
+
+    pixels = dark_photo(192, 256)
+    Image.fromarray(pixels).save(tmp_path / "p.png")
+    Image.fromarray(pixels).save(tmp_path / "p.jpg", quality=70)
+    png = info.describe(tmp_path / "p.png")["analysis"]
+    jpg = info.describe(tmp_path / "p.jpg")["analysis"]
+    assert png["jpeg_blockiness"] < 1.1 < 1.25 < jpg["jpeg_blockiness"]
+    assert jpg["noise_sigma"] >= JPEG_NOISE_FLOOR * 0.999
+    assert main(["info", str(tmp_path / "p.jpg")]) == 0
+    assert "compression   JPEG blocks show" in capsys.readouterr().out
+    assert main(["info", str(tmp_path / "p.png")]) == 0
+    assert "compression   no JPEG blocks seen" in capsys.readouterr().out

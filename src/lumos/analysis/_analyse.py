@@ -38,7 +38,7 @@ import numpy as np
 from .._color import LUMA as _LUMA
 from .._types import FloatImage
 from ..light import classify_light
-from ._noise import estimate_noise
+from ._noise import JPEG_BLOCKINESS, JPEG_NOISE_FLOOR, estimate_noise, jpeg_blockiness
 
 __all__ = ["Analysis", "analyse", "make_proxy"]
 
@@ -85,6 +85,10 @@ class Analysis:
         Mean luma below :data:`LOW_LIGHT_MEAN`.
     light_forced : bool
         ``light`` was set by the user (``--light``), not measured.
+    jpeg_blockiness : float
+        How much JPEG's 8x8 blocks show (:func:`lumos.analysis.jpeg_blockiness`; about 1
+        for a photo never compressed). Where they show in a dark photo, the noise
+        reading is at least what compression is known to hide (see ``_noise``, step 7).
     """
 
     width: int
@@ -102,6 +106,7 @@ class Analysis:
     uneven_score: float
     is_low_light: bool
     light_forced: bool = False
+    jpeg_blockiness: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (floats rounded to 5 decimals, tuple as list)."""
@@ -113,6 +118,14 @@ class Analysis:
                 v = [round(float(x), 5) for x in v]
             out[k] = v
         return out
+
+
+def compression_note(blockiness: float) -> str:
+    """A line for people: whether JPEG blocks show, and how much."""
+    if blockiness < JPEG_BLOCKINESS[0]:
+        return f"no JPEG blocks seen ({blockiness:.2f})"
+    hidden = f"up to {JPEG_NOISE_FLOOR * 255:.2f}/255 noise assumed hidden"
+    return f"JPEG blocks show ({blockiness:.2f}); if dark, {hidden}"
 
 
 def _light_score(proxy: FloatImage) -> float:
@@ -187,4 +200,5 @@ def analyse(rgb: FloatImage) -> Analysis:
         light_confidence=float(conf),
         uneven_score=float(score),
         is_low_light=mean < LOW_LIGHT_MEAN,
+        jpeg_blockiness=jpeg_blockiness(rgb),
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis import Analysis, analyse
+from ..analysis import Analysis, analyse, compression_note
 from ..config import DEFAULT_MAX_MEGAPIXELS
 from ..io import DecodedImage, ImageMeta, read_image
 from ..models import default_model, get_enhancer
@@ -155,6 +155,7 @@ def _format_text(d: dict[str, Any]) -> str:
         f"clipped {a['clipped_fraction'] * 100:.2f}%",
         f"low light     {'yes' if a['is_low_light'] else 'no'}",
         f"noise         sigma {a['noise_sigma'] * 255:.2f}/255 (luma)",
+        f"compression   {compression_note(a['jpeg_blockiness'])}",
         f"light         {a['light']} (confidence {a['light_confidence']:.0%})",
         "",
         f"lumos would   use {w['model']}: denoise {w['denoise']:.2f}, detail {w['detail']:.2f}, "

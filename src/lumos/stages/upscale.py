@@ -159,7 +159,7 @@ def prepare_upscale(
     gain = np.clip(gain / np.float32(np.median(gain)), 0.25, 4.0)
     # The statistical reading only: the net's steering was calibrated on it (the learned
     # reading is for a camera's grain, not a denoiser's smooth residue).
-    sigma_out = float(estimate_noise(enhanced, learned=False)[0])
+    sigma_out = float(estimate_noise(enhanced, learned=False, jpeg_prior=False)[0])
     residual = np.float32(sigma_out) * gain
     steer = residual * np.float32(2.0 * denoise)
     noise_low = np.ascontiguousarray(np.dstack([residual, steer]), np.float32)
