@@ -481,15 +481,17 @@ def _apply_gain(
     # the background's cell's map and came out grey (a dark outline).
     peak = smoothed_peak(image, guide_sigma)
     near_white = np.clip((peak - HIGHLIGHT_FADE[0]) / (HIGHLIGHT_FADE[1] - HIGHLIGHT_FADE[0]), 0, 1)
-    neutral = np.minimum(
-        np.maximum(log_gain @ _LUMA, 0.0), -np.log(np.maximum(peak, np.float32(1e-3)))
-    )
-    log_gain += near_white[..., None] * (neutral[..., None] - log_gain)
+    any_white = bool(near_white.max() > 0)  # most tiles of a dark photo have none: skip the work
+    if any_white:
+        neutral = np.minimum(
+            np.maximum(log_gain @ _LUMA, 0.0), -np.log(np.maximum(peak, np.float32(1e-3)))
+        )
+        log_gain += near_white[..., None] * (neutral[..., None] - log_gain)
     gain = np.exp(np.clip(log_gain, LOG_GAIN_MIN, LOG_GAIN_MAX)).astype(np.float32)
     out = image * gain
     if offset.shape[-1]:
         # The light added to crushed shadows; a near-white pixel keeps its neutral gain only.
-        out += (1.0 - near_white[..., None]) * offset
+        out += (1.0 - near_white[..., None]) * offset if any_white else offset
     # Near-black areas have no colour to keep: grey, not olive (held-out LOL 24.10 ->
     # 24.12 dB with (1, 4)/255; (0.5, 3): 24.12, (1, 6): 24.06, (2, 8): 23.95; Kodak24
     # and cc15 unchanged). The peak is blurred as the guide is.

@@ -34,6 +34,7 @@ import cv2
 import numpy as np
 
 from .._color import LUMA as _LUMA
+from .._color import channel_max
 from .._types import FloatImage, FloatMap
 from ._filters import guided_coefficients, luma
 
@@ -60,7 +61,7 @@ _LOG_HI = math.log(1.0 + LOG_OFFSET)
 
 def log_max(rgb: FloatImage) -> FloatMap:
     """``log(max(R, G, B) + LOG_OFFSET)``: the guide of the illumination map."""
-    return np.log(rgb.max(axis=2) + np.float32(LOG_OFFSET)).astype(np.float32, copy=False)
+    return np.log(channel_max(rgb) + np.float32(LOG_OFFSET)).astype(np.float32, copy=False)
 
 
 def illumination_coefficients(
@@ -200,7 +201,7 @@ def apply_gain(rgb: FloatImage, log_l: FloatMap, lut: np.ndarray) -> tuple[Float
 def smoothed_peak(image: FloatImage, sigma: float) -> FloatMap:
     """The brightest channel, at least its Gaussian blur of ``sigma`` pixels (none up
     to 0.3): smooth where it falls, never below the pixel's own value."""
-    peak = image.max(axis=-1)
+    peak = channel_max(image)
     if sigma <= 0.3:
         return peak
     blurred = cv2.GaussianBlur(peak, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
@@ -223,5 +224,7 @@ def grey_near_black(bright: FloatImage, peak: FloatMap) -> FloatImage:
     """
     lo, hi = BLACK_FADE
     black = np.clip((np.float32(hi) - peak) / np.float32(hi - lo), 0.0, 1.0)[..., None]
+    if not black.max() > 0:  # nothing nearly black (most tiles of most photos)
+        return bright.astype(np.float32, copy=False)
     y = (bright @ _LUMA)[..., None]
     return (y + (1.0 - black) * (bright - y)).astype(np.float32, copy=False)

@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 from .._color import LUMA as _LUMA
+from .._color import channel_max
 from .._types import FloatImage, FloatMap, Region
 from ..analysis import Analysis, make_proxy
 from ..enhancer import Plan, TileOutput
@@ -164,7 +165,7 @@ def cast_gains(rgb: FloatImage, *, strength: float, threshold: float) -> np.ndar
     mid = (y > 0.05) & (y < 0.95)
     if mid.sum() < 64 or strength <= 0:
         return np.ones(3, np.float32)
-    unclipped = mid & (rgb.max(axis=2) < 0.98)
+    unclipped = mid & (channel_max(rgb) < 0.98)
     top = unclipped & (y >= np.percentile(y[unclipped], 95.0)) if unclipped.sum() >= 64 else mid
     gw, wp = _log_gains(rgb[mid]), _log_gains(rgb[top])
     logg = np.where(np.sign(gw) == np.sign(wp), np.sign(gw) * np.minimum(abs(gw), abs(wp)), 0.0)

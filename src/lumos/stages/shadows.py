@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._color import channel_max
 from .._types import FloatImage, FloatMap
 from ._filters import guided_coefficients
 
@@ -61,7 +62,7 @@ def shadow_illumination(rgb: FloatImage) -> FloatMap:
     against a shaded wall) and survives, while texture within the shadow is
     smoothed away. The radius is a twentieth of the long side.
     """
-    g = np.log(rgb.max(axis=2) + np.float32(_LOG_EPS)).astype(np.float32)
+    g = np.log(channel_max(rgb) + np.float32(_LOG_EPS)).astype(np.float32)
     radius = max(1, round(max(g.shape) / 20))
     a, b = guided_coefficients(g, g, radius=radius, eps=_EDGE_EPS)
     return np.exp(a * g + b).astype(np.float32) - np.float32(_LOG_EPS)
