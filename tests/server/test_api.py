@@ -280,6 +280,8 @@ def test_analyse_reports_noise_light_and_preview(client, jpeg):
     assert info["width"] == 128 and info["format"] == "JPEG"
     assert info["analysis"]["light"] in ("uniform", "uneven")
     assert info["analysis"]["is_low_light"] is True
+    assert info["analysis"]["jpeg_blockiness"] >= 1.0
+    assert "JPEG blocks" in info["compression"]  # shown on the page as the noise's tooltip
     assert set(info["would_use"]) == {
         "model",
         "denoise",

@@ -128,6 +128,7 @@ def describe(
         "icc_profile": _icc_description(meta.icc_profile),
         "dpi": list(meta.dpi) if meta.dpi else None,
         "analysis": analysis.to_dict(),
+        "compression": compression_note(analysis.jpeg_blockiness),
         "would_use": chosen[default_model()],
     }
     if models:
@@ -155,7 +156,7 @@ def _format_text(d: dict[str, Any]) -> str:
         f"clipped {a['clipped_fraction'] * 100:.2f}%",
         f"low light     {'yes' if a['is_low_light'] else 'no'}",
         f"noise         sigma {a['noise_sigma'] * 255:.2f}/255 (luma)",
-        f"compression   {compression_note(a['jpeg_blockiness'])}",
+        f"compression   {d['compression']}",
         f"light         {a['light']} (confidence {a['light_confidence']:.0%})",
         "",
         f"lumos would   use {w['model']}: denoise {w['denoise']:.2f}, detail {w['detail']:.2f}, "

@@ -114,6 +114,7 @@
     const sigma = a.noise_sigma * 255;
     const level = sigma < 2 ? "low" : sigma < 6 ? "moderate" : "high";
     el.noise.textContent = `${level} (σ ${sigma.toFixed(1)}/255)`;
+    el.noise.title = info.compression || "";  // whether JPEG blocks show, and what follows
     el.light.textContent = `${a.light} (${Math.round(a.light_confidence * 100)}% sure)`;
   }
 
