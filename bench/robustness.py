@@ -7,7 +7,10 @@ differ, and prints PSNR / SSIM against the references:
 
 * size: the low photo resized (cubic up, area down) by 0.5, 2 and 4; the output
   is resized back to the reference's size before scoring;
-* JPEG: the low photo saved as a JPEG of quality 95, 85 and 75 first.
+* JPEG: the low photo saved as a JPEG of quality 95, 85 and 75 first;
+* HEIC (phones' default; with the ``heic`` extra): saved as HEIC of quality 80
+  and 50 (libheif's scale; a dark LOL photo takes 3.8 and 0.5 bits per pixel,
+  against 1.0 as a quality-85 JPEG).
 
 Usage: python bench/robustness.py [--data ../shared/data] [--model lumosnet]
 Writes the table to standard output (``make bench`` keeps it in docs/robustness.md).
@@ -34,6 +37,31 @@ from lumos.train.dataset import VAL_LOL  # noqa: E402
 
 SCALES = (0.5, 1.0, 2.0, 4.0)
 QUALITIES = (95, 85, 75)
+HEIC_QUALITIES = (80, 50)
+
+
+def heic_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
+    """``rgb`` saved as a HEIC of ``quality`` and decoded again (needs pillow-heif)."""
+    import io
+
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    buf = io.BytesIO()
+    Image.fromarray(np.round(np.clip(rgb, 0.0, 1.0) * 255).astype(np.uint8)).save(
+        buf, format="HEIF", quality=quality
+    )
+    buf.seek(0)
+    return np.asarray(Image.open(buf).convert("RGB"), np.float32) / 255.0
+
+
+def _heic_available() -> bool:
+    try:
+        import pillow_heif  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _read_u8(path: Path) -> np.ndarray:
@@ -53,13 +81,22 @@ def _resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
-def score(pairs, options: EnhanceOptions, *, scale: float = 1.0, quality: int | None = None):
+def score(
+    pairs,
+    options: EnhanceOptions,
+    *,
+    scale: float = 1.0,
+    quality: int | None = None,
+    heic: int | None = None,
+):
     """Mean PSNR / SSIM of the pipeline's outputs against the references."""
     psnrs, ssims = [], []
     for low_path, high_path in pairs:
         low, ref = _to_rgb(_read_u8(low_path)), _to_rgb(_read_u8(high_path))
         if quality is not None:
             low = jpeg_roundtrip(low, quality)
+        if heic is not None:
+            low = heic_roundtrip(low, heic)
         h, w = low.shape[:2]
         if scale != 1.0:
             low = _resize(low, (round(w * scale), round(h * scale)))
@@ -88,6 +125,8 @@ def main() -> None:
     t0 = time.time()
     rows = [(f"size x{s:g}", *score(pairs, options, scale=s)) for s in SCALES]
     rows += [(f"JPEG quality {q}", *score(pairs, options, quality=q)) for q in QUALITIES]
+    if _heic_available():
+        rows += [(f"HEIC quality {q}", *score(pairs, options, heic=q)) for q in HEIC_QUALITIES]
     print(f"# Robustness: {len(pairs)} held-out our485 scenes, model={args.model}")
     print()
     print(f"`python bench/robustness.py`, {time.time() - t0:.0f} s. Plain PSNR / SSIM.")
