@@ -31,10 +31,15 @@ from lumos.data import DarkenParams, darken  # noqa: E402
 from lumos.errors import OptionError  # noqa: E402
 from lumos.eval.audit import audit_pairs  # noqa: E402
 from lumos.eval.baselines import BASELINES  # noqa: E402
-from lumos.eval.harness import Summary, evaluate, find_images, find_pairs  # noqa: E402
+from lumos.eval.harness import (  # noqa: E402
+    Summary,
+    evaluate,
+    find_images,
+    find_pairs,
+    pipeline_method,
+)
 from lumos.io import read_image  # noqa: E402
 from lumos.models import available_models  # noqa: E402
-from lumos.pipeline import run_pipeline  # noqa: E402
 
 DOCS = REPO / "docs"
 KODAK_LEVELS = {  # name -> (exposure, shot noise, read noise)
@@ -48,7 +53,7 @@ JPEG_QUALITY = 85
 
 def lumos_method(model: str, **kw: float) -> Callable[[np.ndarray], np.ndarray]:
     options = EnhanceOptions(model=model, **kw)
-    return lambda rgb: run_pipeline(rgb, options).rgb
+    return pipeline_method(options)
 
 
 def methods() -> dict[str, Callable[[np.ndarray], np.ndarray]]:

@@ -103,7 +103,9 @@ def score(
             # The reference at the same size, for the half-size photos: they have lost detail.
             if scale < 1.0:
                 ref = _resize(ref, (low.shape[1], low.shape[0]))
-        out = run_pipeline(low, options).rgb
+        # As `lumos enhance` does for a JPEG or HEIC file (ImageMeta.lossy).
+        lossy = quality is not None or heic is not None
+        out = run_pipeline(low, options, lossy=lossy).rgb
         if scale > 1.0:
             out = _resize(out, (w, h))
         out = np.round(np.clip(out, 0.0, 1.0) * 255) / 255

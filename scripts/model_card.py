@@ -22,10 +22,9 @@ sys.path.insert(0, str(REPO / "src"))
 
 from lumos.analysis import analyse  # noqa: E402
 from lumos.config import EnhanceOptions  # noqa: E402
-from lumos.eval.harness import evaluate, find_images, find_pairs  # noqa: E402
+from lumos.eval.harness import evaluate, find_images, find_pairs, pipeline_method  # noqa: E402
 from lumos.models.denoiser import DN_WEIGHTS  # noqa: E402
 from lumos.models.lumosnet import WEIGHTS_DIR, LumosNetEnhancer  # noqa: E402
-from lumos.pipeline import run_pipeline  # noqa: E402
 from lumos.tiling import run_tiled  # noqa: E402
 from lumos.train.dataset import VAL_LOL  # noqa: E402
 
@@ -97,7 +96,7 @@ def _method(model: str):
 
         return run
     opts = EnhanceOptions(model=model)
-    return lambda rgb: run_pipeline(rgb, opts).rgb
+    return pipeline_method(opts)
 
 
 def _measure(data: Path) -> dict[str, dict[str, dict[str, float]]]:

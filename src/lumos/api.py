@@ -175,6 +175,7 @@ def enhance(
         decoded.rgb,
         opts,
         alpha=decoded.alpha,
+        lossy=decoded.meta.lossy,
         keep_intermediates=intermediates,
         workers=workers,
         progress=progress,
@@ -213,4 +214,4 @@ def _native_array(decoded: DecodedImage) -> np.ndarray:
 def analyse_image(image: Any, *, max_megapixels: float | None = None) -> Analysis:
     """Measure a photo (brightness, noise, light) without enhancing it."""
     decoded, _ = load(image, max_megapixels=max_megapixels)
-    return analyse(decoded.rgb)
+    return analyse(decoded.rgb, lossy=decoded.meta.lossy)

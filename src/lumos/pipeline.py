@@ -184,6 +184,7 @@ def run_pipeline(
     options: EnhanceOptions,
     *,
     alpha: FloatMap | None = None,
+    lossy: bool = False,
     keep_intermediates: bool = False,
     workers: int | None = None,
     progress: ProgressFn | None = None,
@@ -199,6 +200,9 @@ def run_pipeline(
         (a second tiled pass; intermediates stay at the input's size).
     alpha : (H, W) float32 ndarray, optional
         Carried through unchanged.
+    lossy : bool
+        ``rgb`` was decoded from a lossy file (``ImageMeta.lossy``); see
+        :func:`lumos.analysis.analyse`.
     keep_intermediates : bool
         Return every stage's full-size output (costs memory; for reports).
     workers : int, optional
@@ -216,7 +220,7 @@ def run_pipeline(
     check_output_size(rgb.shape[0], rgb.shape[1], options)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    analysis: Analysis = analyse(rgb)
+    analysis: Analysis = analyse(rgb, lossy=lossy)
     timings["analyse"] = time.perf_counter() - t0
 
     enhancer = get_enhancer(options.model, options.weights)

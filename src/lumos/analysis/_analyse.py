@@ -89,6 +89,9 @@ class Analysis:
         How much JPEG's 8x8 blocks show (:func:`lumos.analysis.jpeg_blockiness`; about 1
         for a photo never compressed). Where they show in a dark photo, the noise
         reading is at least what compression is known to hide (see ``_noise``, step 7).
+    lossy : bool
+        The photo came from a lossily compressed file (JPEG, HEIC; ``analyse(lossy=...)``):
+        step 7 applies whether or not its blocks show.
     """
 
     width: int
@@ -107,6 +110,7 @@ class Analysis:
     is_low_light: bool
     light_forced: bool = False
     jpeg_blockiness: float = 1.0
+    lossy: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (floats rounded to 5 decimals, tuple as list)."""
@@ -120,12 +124,14 @@ class Analysis:
         return out
 
 
-def compression_note(blockiness: float) -> str:
-    """A line for people: whether JPEG blocks show, and how much."""
-    if blockiness < JPEG_BLOCKINESS[0]:
-        return f"no JPEG blocks seen ({blockiness:.2f})"
-    hidden = f"up to {JPEG_NOISE_FLOOR * 255:.2f}/255 noise assumed hidden"
-    return f"JPEG blocks show ({blockiness:.2f}); if dark, {hidden}"
+def compression_note(blockiness: float, lossy: bool = False) -> str:
+    """A line for people: whether the photo was compressed, and what follows."""
+    hidden = f"if dark, up to {JPEG_NOISE_FLOOR * 255:.2f}/255 noise assumed hidden"
+    if blockiness >= JPEG_BLOCKINESS[0]:
+        return f"JPEG blocks show ({blockiness:.2f}); {hidden}"
+    if lossy:
+        return f"lossy file, no blocks seen ({blockiness:.2f}); {hidden}"
+    return f"no JPEG blocks seen ({blockiness:.2f})"
 
 
 def _light_score(proxy: FloatImage) -> float:
@@ -148,13 +154,15 @@ def _light_score(proxy: FloatImage) -> float:
     return stops + 8.0 * min(hot_frac, 0.25)
 
 
-def analyse(rgb: FloatImage) -> Analysis:
+def analyse(rgb: FloatImage, *, lossy: bool = False) -> Analysis:
     """Measure exposure, noise and light of an RGB float32 image.
 
     Parameters
     ----------
     rgb : (H, W, 3) float32 ndarray
         Values in [0, 1].
+    lossy : bool
+        ``rgb`` was decoded from a lossy file (``ImageMeta.lossy``: JPEG, HEIC).
 
     Returns
     -------
@@ -180,7 +188,7 @@ def analyse(rgb: FloatImage) -> Analysis:
     sample = rgb[::step, ::step]
     clipped = float(np.mean(np.any(sample >= 0.99, axis=2)))
     dark = float(np.mean(sample @ _LUMA < 0.05))
-    sigma, sigma_rgb = estimate_noise(rgb)
+    sigma, sigma_rgb = estimate_noise(rgb, lossy=lossy)
     score = _light_score(proxy)
     decision = classify_light(proxy)
     light: Literal["uniform", "uneven"] = decision.label
@@ -201,4 +209,5 @@ def analyse(rgb: FloatImage) -> Analysis:
         uneven_score=float(score),
         is_low_light=mean < LOW_LIGHT_MEAN,
         jpeg_blockiness=jpeg_blockiness(rgb),
+        lossy=lossy,
     )

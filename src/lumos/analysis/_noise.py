@@ -173,7 +173,7 @@ def _robust_sigma(res: np.ndarray) -> float:
 
 
 def estimate_noise(
-    rgb: FloatImage, *, learned: bool = True, jpeg_prior: bool = True
+    rgb: FloatImage, *, learned: bool = True, jpeg_prior: bool = True, lossy: bool = False
 ) -> tuple[float, tuple[float, float, float]]:
     """Standard deviation of the noise, for Rec.709 luma and for each channel.
 
@@ -186,6 +186,9 @@ def estimate_noise(
         its weights are installed; ``False``: the statistical steps 1-5 only.
     jpeg_prior : bool
         Read at least :data:`JPEG_NOISE_FLOOR` where JPEG blocks show (step 7).
+    lossy : bool
+        The photo comes from a lossy file (JPEG, HEIC): step 7 applies to it as
+        if its blocks showed (HEVC's often do not).
 
     Returns
     -------
@@ -214,7 +217,7 @@ def estimate_noise(
     if learned:
         readings.append(min(_learned_sigma(rgb), LEARNED_MAX_RATIO * sig_l))
     if jpeg_prior:
-        readings.append(jpeg_noise_floor(rgb))
+        readings.append(jpeg_noise_floor(rgb, lossy=lossy))
     for reading in readings:
         if reading > sig_l:
             # Both readings are of luma; the channels keep their proportions to it.
@@ -223,12 +226,13 @@ def estimate_noise(
     return sig_l, (sig_c[0], sig_c[1], sig_c[2])
 
 
-def jpeg_noise_floor(rgb: FloatImage) -> float:
+def jpeg_noise_floor(rgb: FloatImage, *, lossy: bool = False) -> float:
     """Step 7: the least noise to read in ``rgb``: :data:`JPEG_NOISE_FLOOR` in a dark
-    photo with JPEG blocks, faded by :data:`JPEG_BLOCKINESS` and :data:`JPEG_DARK`."""
+    photo with JPEG blocks, faded by :data:`JPEG_BLOCKINESS` and :data:`JPEG_DARK`.
+    ``lossy``: the file is known to be compressed (a JPEG or HEIC), blocks or not."""
     rgb = np.asarray(rgb, np.float32)
     lo, hi = JPEG_BLOCKINESS
-    blocky = float(np.clip((jpeg_blockiness(rgb) - lo) / (hi - lo), 0.0, 1.0))
+    blocky = 1.0 if lossy else float(np.clip((jpeg_blockiness(rgb) - lo) / (hi - lo), 0.0, 1.0))
     step = max(1, min(rgb.shape[:2]) // _BLOCK_LINES)  # about 256 x 256 pixels for the mean
     mean = float((rgb[::step, ::step] @ _LUMA).mean()) if rgb.size else 0.0
     lo, hi = JPEG_DARK

@@ -74,6 +74,7 @@ def enhance_file(
             decoded.rgb,
             options,
             alpha=decoded.alpha,
+            lossy=decoded.meta.lossy,
             workers=workers,
             progress=None if bar is None else bar.update,
         )

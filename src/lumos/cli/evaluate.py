@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 from ..errors import OptionError, OutputError
-from ..eval.harness import Summary, evaluate, find_images, find_pairs
+from ..eval.harness import Summary, evaluate, find_images, find_pairs, pipeline_method
 from ..io import atomic_write
-from ..pipeline import run_pipeline
 from . import _options
 from .enhance import add_pipeline_options, options_from_args, print_failure
 
@@ -154,10 +153,7 @@ def run(args: argparse.Namespace) -> int:
 
         method = get_baseline(args.baseline)
     else:
-        options = options_from_args(args)
-
-        def method(rgb):
-            return run_pipeline(rgb, options).rgb
+        method = pipeline_method(options_from_args(args))
 
     def progress(done: int, total: int, name: str) -> None:
         if not args.quiet and sys.stderr.isatty():

@@ -111,7 +111,7 @@ def describe(
     if decoded is None:
         decoded = read_image(path, max_megapixels=max_megapixels)
     meta: ImageMeta = decoded.meta
-    analysis = analyse(decoded.rgb)
+    analysis = analyse(decoded.rgb, lossy=meta.lossy)
     chosen = {
         m: would_use(decoded.rgb, analysis, m) for m in dict.fromkeys((default_model(), *models))
     }
@@ -128,7 +128,7 @@ def describe(
         "icc_profile": _icc_description(meta.icc_profile),
         "dpi": list(meta.dpi) if meta.dpi else None,
         "analysis": analysis.to_dict(),
-        "compression": compression_note(analysis.jpeg_blockiness),
+        "compression": compression_note(analysis.jpeg_blockiness, analysis.lossy),
         "would_use": chosen[default_model()],
     }
     if models:

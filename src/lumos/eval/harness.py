@@ -26,9 +26,32 @@ from ..io import SUPPORTED_SUFFIXES, read_image
 from .image_stats import colour_cast, exposure_stats, residual_noise
 from .metrics import gt_mean_psnr, psnr, ssim
 
-__all__ = ["ImageScore", "Method", "Summary", "evaluate", "find_images", "find_pairs"]
+__all__ = [
+    "ImageScore",
+    "Method",
+    "Summary",
+    "evaluate",
+    "find_images",
+    "find_pairs",
+    "pipeline_method",
+]
 
 Method = Callable[[FloatImage], FloatImage]
+"""What is scored: an RGB float image in, one out. A method with a true ``takes_lossy``
+attribute is also given ``lossy=`` (whether the photo's file was a JPEG or HEIC), as
+``lumos enhance`` gives the pipeline (see :func:`pipeline_method`)."""
+
+
+def pipeline_method(options: Any) -> Method:
+    """lumos's pipeline with ``options`` (an :class:`~lumos.config.EnhanceOptions`) as a
+    method, told as ``lumos enhance`` is whether each photo came from a lossy file."""
+    from ..pipeline import run_pipeline  # the pipeline needs lumos.models; scoring does not
+
+    def run(rgb: FloatImage, *, lossy: bool = False) -> FloatImage:
+        return run_pipeline(rgb, options, lossy=lossy).rgb
+
+    run.takes_lossy = True  # type: ignore[attr-defined]
+    return run
 
 
 @dataclass
@@ -177,7 +200,8 @@ def _score_one(
 ) -> ImageScore:
     from .niqe import niqe
 
-    rgb = read_image(src).rgb
+    decoded = read_image(src)
+    rgb = decoded.rgb
     ref = None
     if ref_path is not None:
         ref = read_image(ref_path).rgb
@@ -188,7 +212,10 @@ def _score_one(
                 path=src,
             )
     t0 = time.perf_counter()
-    out = method(rgb)
+    if getattr(method, "takes_lossy", False):
+        out = method(rgb, lossy=decoded.meta.lossy)  # type: ignore[call-arg]
+    else:
+        out = method(rgb)
     seconds = time.perf_counter() - t0
     if ref is not None and out.shape != ref.shape:
         raise InputError(

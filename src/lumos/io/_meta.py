@@ -31,6 +31,10 @@ EXIF_PREFIX = b"Exif\x00\x00"
 _ORIENTATION_TAG = 0x0112
 
 
+LOSSY_FORMATS = frozenset({"JPEG", "HEIF"})
+"""Formats always saved with lossy compression (WEBP may be lossless, so it is not here)."""
+
+
 @dataclass(frozen=True)
 class ImageMeta:
     """Everything about an image that is not its pixels.
@@ -75,6 +79,13 @@ class ImageMeta:
     def has_alpha(self) -> bool:
         """Whether the original had an alpha channel."""
         return self.mode in ("LA", "RGBA")
+
+    @property
+    def lossy(self) -> bool:
+        """Whether the file was lossily compressed (JPEG, HEIC): compression hides
+        a dark photo's fine noise, which the analysis then assumes (see
+        :func:`lumos.analysis.estimate_noise`)."""
+        return self.format in LOSSY_FORMATS
 
     @property
     def is_grey(self) -> bool:

@@ -257,7 +257,7 @@ def build_report(
     opts = _options(options)
     decoded, _ = load(image, max_megapixels=opts.max_megapixels)
     rgb = decoded.rgb
-    res = run_pipeline(rgb, opts, keep_intermediates=True)
+    res = run_pipeline(rgb, opts, lossy=decoded.meta.lossy, keep_intermediates=True)
     inter = res.intermediates
     out = res.rgb
     h, w = rgb.shape[:2]

@@ -133,7 +133,7 @@ def _analysis(r: ExplainReport) -> str:
         ("low light", "yes" if a["is_low_light"] else "no"),
         ("noise σ (luma)", f"{a['noise_sigma'] * 255:.2f}/255"),
         ("noise σ (R, G, B)", ", ".join(f"{v * 255:.2f}" for v in a["noise_sigma_rgb"])),
-        ("compression", compression_note(a["jpeg_blockiness"])),
+        ("compression", compression_note(a["jpeg_blockiness"], a["lossy"])),
         (
             "light",
             f"{a['light']} (confidence {a['light_confidence']:.0%}, score "

@@ -174,6 +174,7 @@ def enhance_file(
         decoded.rgb,
         params.options,
         alpha=decoded.alpha,
+        lossy=decoded.meta.lossy,
         progress=None if token is None else token.check,
     )
     fmt = output_format(decoded.meta.format, params.format)
