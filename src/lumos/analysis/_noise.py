@@ -105,11 +105,12 @@ chosen on: 44 of the 50 training ones), none above 0.20. In a brighter photo the
 compression took less of the noise, and the prior would only smooth its texture (a dim
 beach, SCI NPE_71 at 0.15, lost its sand at the full floor)."""
 _BLOCK = 8
+"""JPEG's block side, in pixels."""
 _BLOCK_LINES = 256
+"""About this many rows (and columns) are read for the block grid: enough to see it."""
 _BLOCK_EDGE_PERCENTILE = 95.0
 """Neighbour differences are capped at this percentile of them before the phases are
 compared (a dark photo's few strong edges read as a grid: 1.11 for 25 px squares)."""
-"""About this many rows (and columns) are read for the block grid: enough to see it."""
 LEARNED_MAX_RATIO = 3.0
 """The network's reading counts up to this many times the pixel-scale reading (step 6).
 Blotchy texture that covers a whole photo (concrete, gravel, a soft phone photo of
