@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 import lumos
-from lumos.analysis import analyse, compression_note
+from lumos.analysis import analyse, compression_note, noise_map
 from lumos.analysis._noise import JPEG_NOISE_FLOOR
 from lumos.cli import info
 from lumos.config import EnhanceOptions
@@ -48,6 +48,9 @@ def test_a_lossy_dark_photo_reads_at_least_the_prior_without_visible_blocks(file
     assert plain.noise_sigma < 0.6 * JPEG_NOISE_FLOOR
     assert lossy.noise_sigma == pytest.approx(JPEG_NOISE_FLOOR)
     assert compression_note(lossy.jpeg_blockiness, lossy.lossy).startswith("lossy file")
+    # The explain report's map agrees with the reading.
+    assert np.min(noise_map(rgb, block=64, lossy=True)) >= JPEG_NOISE_FLOOR * 0.999
+    assert np.min(noise_map(rgb, block=64)) < 0.6 * JPEG_NOISE_FLOOR
     # A well-exposed lossy photo keeps its own reading.
     bright = np.clip(rgb * 8, 0, 1)
     assert analyse(bright, lossy=True).noise_sigma == analyse(bright).noise_sigma

@@ -188,7 +188,8 @@ def analyse(rgb: FloatImage, *, lossy: bool = False) -> Analysis:
     sample = rgb[::step, ::step]
     clipped = float(np.mean(np.any(sample >= 0.99, axis=2)))
     dark = float(np.mean(sample @ _LUMA < 0.05))
-    sigma, sigma_rgb = estimate_noise(rgb, lossy=lossy)
+    blockiness = jpeg_blockiness(rgb)  # measured once: for the noise prior and the record
+    sigma, sigma_rgb = estimate_noise(rgb, lossy=lossy, blockiness=blockiness)
     score = _light_score(proxy)
     decision = classify_light(proxy)
     light: Literal["uniform", "uneven"] = decision.label
@@ -208,6 +209,6 @@ def analyse(rgb: FloatImage, *, lossy: bool = False) -> Analysis:
         light_confidence=float(conf),
         uneven_score=float(score),
         is_low_light=mean < LOW_LIGHT_MEAN,
-        jpeg_blockiness=jpeg_blockiness(rgb),
+        jpeg_blockiness=blockiness,
         lossy=lossy,
     )

@@ -174,7 +174,12 @@ def _robust_sigma(res: np.ndarray) -> float:
 
 
 def estimate_noise(
-    rgb: FloatImage, *, learned: bool = True, jpeg_prior: bool = True, lossy: bool = False
+    rgb: FloatImage,
+    *,
+    learned: bool = True,
+    jpeg_prior: bool = True,
+    lossy: bool = False,
+    blockiness: float | None = None,
 ) -> tuple[float, tuple[float, float, float]]:
     """Standard deviation of the noise, for Rec.709 luma and for each channel.
 
@@ -190,6 +195,8 @@ def estimate_noise(
     lossy : bool
         The photo comes from a lossy file (JPEG, HEIC): step 7 applies to it as
         if its blocks showed (HEVC's often do not).
+    blockiness : float, optional
+        ``jpeg_blockiness(rgb)`` if the caller has measured it already.
 
     Returns
     -------
@@ -218,7 +225,7 @@ def estimate_noise(
     if learned:
         readings.append(min(_learned_sigma(rgb), LEARNED_MAX_RATIO * sig_l))
     if jpeg_prior:
-        readings.append(jpeg_noise_floor(rgb, lossy=lossy))
+        readings.append(jpeg_noise_floor(rgb, lossy=lossy, blockiness=blockiness))
     for reading in readings:
         if reading > sig_l:
             # Both readings are of luma; the channels keep their proportions to it.
@@ -227,13 +234,20 @@ def estimate_noise(
     return sig_l, (sig_c[0], sig_c[1], sig_c[2])
 
 
-def jpeg_noise_floor(rgb: FloatImage, *, lossy: bool = False) -> float:
+def jpeg_noise_floor(
+    rgb: FloatImage, *, lossy: bool = False, blockiness: float | None = None
+) -> float:
     """Step 7: the least noise to read in ``rgb``: :data:`JPEG_NOISE_FLOOR` in a dark
     photo with JPEG blocks, faded by :data:`JPEG_BLOCKINESS` and :data:`JPEG_DARK`.
-    ``lossy``: the file is known to be compressed (a JPEG or HEIC), blocks or not."""
+    ``lossy``: the file is known to be compressed (a JPEG or HEIC), blocks or not;
+    ``blockiness``: :func:`jpeg_blockiness` of ``rgb``, if already measured."""
     rgb = np.asarray(rgb, np.float32)
     lo, hi = JPEG_BLOCKINESS
-    blocky = 1.0 if lossy else float(np.clip((jpeg_blockiness(rgb) - lo) / (hi - lo), 0.0, 1.0))
+    if lossy:
+        blocky = 1.0
+    else:
+        b = jpeg_blockiness(rgb) if blockiness is None else blockiness
+        blocky = float(np.clip((b - lo) / (hi - lo), 0.0, 1.0))
     step = max(1, min(rgb.shape[:2]) // _BLOCK_LINES)  # about 256 x 256 pixels for the mean
     mean = float((rgb[::step, ::step] @ _LUMA).mean()) if rgb.size else 0.0
     lo, hi = JPEG_DARK
@@ -354,7 +368,9 @@ def _learned_floor(rgb: FloatImage, out: np.ndarray, ys: np.ndarray, xs: np.ndar
             out[i, j] = max(out[i, j], min(float(level), LEARNED_MAX_RATIO * out[i, j]))
 
 
-def noise_map(rgb: FloatImage, block: int = 64) -> FloatMap:
+def noise_map(
+    rgb: FloatImage, block: int = 64, *, lossy: bool = False, blockiness: float | None = None
+) -> FloatMap:
     """Luma noise std per ``block`` x ``block`` region, at full resolution.
 
     Parameters
@@ -364,6 +380,9 @@ def noise_map(rgb: FloatImage, block: int = 64) -> FloatMap:
     block : int
         Side of a region in pixels; a partial last row/column of blocks is
         merged into its neighbour.
+    lossy, blockiness : bool, float
+        As for :func:`estimate_noise`: every region reads at least the photo's
+        prior for compressed dark photos (step 7).
 
     Returns
     -------
@@ -408,7 +427,8 @@ def noise_map(rgb: FloatImage, block: int = 64) -> FloatMap:
             r = res[sl][m]
             out[i, j] = _robust_sigma(r[g <= np.median(g)])
     _learned_floor(rgb, out, ys, xs)
-    np.maximum(out, np.float32(jpeg_noise_floor(rgb)), out=out)  # a dark JPEG's prior (step 7)
+    floor = jpeg_noise_floor(rgb, lossy=lossy, blockiness=blockiness)
+    np.maximum(out, np.float32(floor), out=out)  # a compressed dark photo's prior (step 7)
     # The block means are made once, for the reading and for the map of dark regions.
     material = _coarse_blocks(rgb)
     if material is not None and (coarse := _coarse_reading(*material)) > 0:

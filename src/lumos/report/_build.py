@@ -299,7 +299,13 @@ def build_report(
             )
         )
     block = max(64, int(max(h, w) / _NOISE_MAP_COLUMNS))
-    nmap = noise_map(rgb, block=block) if min(h, w) >= 16 else np.zeros((1, 1), np.float32)
+    nmap = (
+        noise_map(
+            rgb, block=block, lossy=res.analysis.lossy, blockiness=res.analysis.jpeg_blockiness
+        )
+        if min(h, w) >= 16
+        else np.zeros((1, 1), np.float32)
+    )
     exposure_in, exposure_out = exposure_stats(_stride(rgb)), exposure_stats(_stride(out))
     hist_in, hist_out = m.luma_histogram(rgb), m.luma_histogram(out)
     t_measure = time.perf_counter() - t0
