@@ -281,7 +281,10 @@ Trained on CPU in about an hour per member, on 40 real pairs plus synthetic scen
 filters (what shipped before LumosDN). Faint dark rims can remain right around very bright
 lamps and lit buildings. Brightness follows LOL's taste within the floor above:
 night scenes with visible lights stay darker than `--model classical` makes
-them (set `--brightness` to override). Judge it on your photos with `lumos eval --unpaired` and
+them (set `--brightness` to override). Dark areas of night JPEGs whose camera left
+them tinted by a code value or two (a black backdrop, a city's night sky) come out with
+a dull olive or brown tint, as LOL's colour taste keeps dark colour (DICM 12, 20;
+`docs/design/lumosnet.md`). Judge it on your photos with `lumos eval --unpaired` and
 the contact sheets in `docs/benchmarks.md`.
 """
     (WEIGHTS_DIR / "CARD.md").write_text(card)
