@@ -71,6 +71,26 @@ def test_baseline_identity_scores_the_input(tmp_path: Path, capsys) -> None:
     assert got == pytest.approx(psnr(a, b), abs=1e-6)
 
 
+def test_eval_reports_the_references_brightness_beside_the_outputs(tmp_path: Path, capsys) -> None:
+    # A miss in brightness shows as two different means, not only as a lower PSNR.
+    low, high = _pairs(tmp_path, n=1)
+    out_json = tmp_path / "s.json"
+    args = ["eval", "--pairs", str(low), str(high), "--baseline", "identity", "--no-niqe"]
+    assert main([*args, "--json", str(out_json)]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split()
+    assert header[header.index("mean") + 1] == "ref"
+    image = json.loads(out_json.read_text())["images"][0]
+    luma = np.array([0.2126, 0.7152, 0.0722], np.float32)
+    for key, folder in (("mean_luminance", low), ("reference_luminance", high)):
+        rgb = np.asarray(Image.open(folder / "0.png"), np.float32) / 255
+        assert image[key] == pytest.approx(float((rgb @ luma).mean()), abs=1e-4)
+    assert image["reference_luminance"] > 3 * image["mean_luminance"]
+    # Unpaired photos have no reference: the cell is empty, not zero.
+    assert main(["eval", "--unpaired", str(low), "--baseline", "identity", "--no-niqe"]) == 0
+    row = capsys.readouterr().out.splitlines()[1].split()
+    assert row[header.index("ref")] == "-"
+
+
 def test_lumos_beats_identity_on_dark_pairs(tmp_path: Path) -> None:
     low, high = _pairs(tmp_path)
     scores = {}

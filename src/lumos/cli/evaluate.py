@@ -70,6 +70,7 @@ _COLUMNS = (
     ("gt-mean", "psnr_gt_mean", 9, ".2f", 1.0),
     ("NIQE", "niqe", 7, ".2f", 1.0),
     ("mean", "mean_luminance", 6, ".0f", 255.0),
+    ("ref", "reference_luminance", 5, ".0f", 255.0),
     ("clip%", "clipped_fraction", 7, ".2f", 100.0),
     ("noise", "residual_noise", 7, ".2f", 255.0),
     ("cast", "colour_cast", 6, ".1f", 1.0),
@@ -102,7 +103,8 @@ def format_summary(summary: Summary, *, per_image: bool = True) -> str:
     failed = f" ({len(summary.failures)} failed, not in the means)" if summary.failures else ""
     rows.append(
         f"{len(summary.scores)} images{failed}; peak RSS {summary.peak_rss_mb:.0f} MB; mean "
-        "brightness and noise in 8-bit units; cast = grey-world chroma (dE)"
+        "brightness (of the output; ref: of the reference) and noise in 8-bit units; "
+        "cast = grey-world chroma (dE)"
     )
     return "\n".join(rows)
 

@@ -66,6 +66,9 @@ class ImageScore:
     psnr_gt_mean: float | None = None
     niqe: float | None = None
     mean_luminance: float = 0.0
+    reference_luminance: float | None = None
+    """The reference's mean luma (paired sets): beside ``mean_luminance`` it tells a
+    miss in brightness, one number per photo, from a miss in detail or colour."""
     clipped_fraction: float = 0.0
     crushed_fraction: float = 0.0
     residual_noise: float = 0.0
@@ -176,6 +179,7 @@ def evaluate(
         "psnr_gt_mean",
         "niqe",
         "mean_luminance",
+        "reference_luminance",
         "clipped_fraction",
         "crushed_fraction",
         "residual_noise",
@@ -240,6 +244,7 @@ def _score_one(
     if ref is not None:
         score.psnr, score.ssim = psnr(out, ref), ssim(out, ref)
         score.psnr_gt_mean = gt_mean_psnr(out, ref)
+        score.reference_luminance = exposure_stats(ref)["mean_luminance"]
         if downstream:
             from .downstream import keypoint_matches
 
