@@ -351,7 +351,8 @@ def test_report_with_the_real_lumos_report(client, jpeg):
         report_function()
     except ReportUnavailableError as exc:
         pytest.skip(str(exc))
-    r = _post(client, jpeg, name="night walk.jpg", report="true")
+    # With scale=2 too: the report explains the photo at its own size (was a 500).
+    r = _post(client, jpeg, name="night walk.jpg", report="true", scale="2")
     assert r.status_code == 200, r.text
     assert r.text.lstrip().lower().startswith("<!doctype html")
     assert "<title>lumos explain: night walk.jpg</title>" in r.text  # not the server's 'input'
