@@ -192,3 +192,36 @@ def test_a_job_request_above_the_whole_limit_is_413(make_client, jpeg):
             "request: larger than one job may be (2 files of up to 0.05 MB each)"
         )
         assert state_of(client).workspace.is_empty()
+
+
+def test_zip_requested_twice_at_once(client):
+    # Two downloads of "all" at once (a double click) both wrote all.zip.part: one
+    # request's rename found the file gone (a 500) and a zip could be cut short.
+    from lumos.server.jobs import Job, JobItem
+
+    store = state_of(client).jobs
+    folder = store.workspace.new_dir()
+    items = []
+    for i in range(4):
+        out = folder / f"out{i}.jpg"
+        out.write_bytes(bytes(range(256)) * 8192)  # 2 MB each: writing takes a while
+        items.append(JobItem(i, f"p{i}_lumos.jpg", folder / f"in{i}", "done", output=out))
+    job = Job(id="x", folder=folder, params=None, items=items, finished=True)  # type: ignore[arg-type]
+    start = threading.Barrier(8)
+    results: list[object] = []
+
+    def fetch() -> None:
+        start.wait()
+        try:
+            results.append(store.zip(job))
+        except Exception as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=fetch) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [folder / "all.zip"] * 8
+    with zipfile.ZipFile(folder / "all.zip") as zf:
+        assert zf.testzip() is None and len(zf.namelist()) == 4

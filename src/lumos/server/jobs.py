@@ -63,6 +63,8 @@ class Job:
     discarded: bool = False  # expired, deleted or shut down: the runner stops, deletes the folder
     zip_path: Path | None = None
     token: CancelToken | None = None  # of the file being enhanced, to stop it mid-way
+    # Two downloads of the zip at once (a double click) must not both write all.zip.part.
+    zip_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def done(self) -> int:
@@ -178,18 +180,19 @@ class JobStore:
 
     def zip(self, job: Job) -> Path:
         """All finished files of ``job`` in one (cached) zip, under their (unique) names."""
-        if job.zip_path is not None:
-            return job.zip_path
-        path = job.folder / "all.zip"
-        tmp = job.folder / "all.zip.part"
-        # Stored, not deflated: JPEG/PNG/WEBP are compressed already.
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
-            for item in job.items:
-                if item.status == "done" and item.output is not None:
-                    zf.write(item.output, arcname=item.name)
-        tmp.replace(path)
-        job.zip_path = path
-        return path
+        with job.zip_lock:
+            if job.zip_path is not None:
+                return job.zip_path
+            path = job.folder / "all.zip"
+            tmp = job.folder / "all.zip.part"
+            # Stored, not deflated: JPEG/PNG/WEBP are compressed already.
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
+                for item in job.items:
+                    if item.status == "done" and item.output is not None:
+                        zf.write(item.output, arcname=item.name)
+            tmp.replace(path)
+            job.zip_path = path
+            return path
 
     def delete(self, job_id: str) -> bool:
         """Stop the job if it runs and delete it and its files now; ``False`` if unknown."""
