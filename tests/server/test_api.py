@@ -69,9 +69,11 @@ def test_shadows_field_reaches_the_run_and_its_stats(client):
 
 
 def test_stats_header_reports_the_enlargement_used(client, jpeg):
-    r = _post(client, jpeg, scale="2", upscaler="classical")
+    # A preview side above the photo's leaves it as it is: no preview, enlarged or not.
+    r = _post(client, jpeg, scale="2", upscaler="classical", preview_max_side="4096")
     stats = json.loads(r.headers["x-lumos-stats"])
     assert (stats["scale"], stats["upscaler"], stats["width"]) == (2, "classical", 256)
+    assert stats["preview"] is False
     r = _post(client, jpeg, scale="2")  # auto: the learned net where installed
     assert json.loads(r.headers["x-lumos-stats"])["upscaler"] in ("learned", "classical")
 
