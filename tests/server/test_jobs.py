@@ -225,3 +225,22 @@ def test_zip_requested_twice_at_once(client):
     assert results == [folder / "all.zip"] * 8
     with zipfile.ZipFile(folder / "all.zip") as zf:
         assert zf.testzip() is None and len(zf.namelist()) == 4
+
+
+def test_waiting_for_a_worker_does_not_count_against_a_files_timeout(
+    make_client, jpeg, monkeypatch
+):
+    # Jobs share the workers: a file queued behind other jobs' files failed as
+    # "took too long to process" before it had started.
+    from lumos.server.processing import EnhancedFile
+
+    def quick(src, out_dir, params, token):  # type: ignore[no-untyped-def]
+        (out_dir / "result.jpg").write_bytes(jpeg)
+        return EnhancedFile(out_dir / "result.jpg", "JPEG", {})
+
+    monkeypatch.setattr("lumos.server.jobs.enhance_file", quick)
+    with make_client(concurrency=1, timeout_s=0.5) as client:
+        state_of(client).limiter.submit(lambda _tok: time.sleep(1.2), admit=False)  # the worker
+        job = client.post("/v1/jobs", files=[("files", ("a.jpg", jpeg))]).json()
+        (item,) = _poll(client, job["id"])["files"]
+        assert (item["status"], item["error"]) == ("done", None)

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from ..errors import LumosError
 from .limits import Cancelled, CancelToken, Limiter, QueueFullError
-from .processing import EnhanceParams, enhance_file
+from .processing import EnhancedFile, EnhanceParams, enhance_file
 from .settings import ServerSettings
 from .uploads import Workspace
 
@@ -148,12 +148,20 @@ class JobStore:
     def _run_item(self, job: Job, item: JobItem) -> None:
         out_dir = job.folder / f"out{item.index}"
         out_dir.mkdir()
-        future, token = self.limiter.submit(
-            lambda tok: enhance_file(item.source, out_dir, job.params, tok), admit=False
-        )
+        started = threading.Event()
+
+        def work(tok: CancelToken) -> EnhancedFile:
+            started.set()
+            return enhance_file(item.source, out_dir, job.params, tok)
+
+        future, token = self.limiter.submit(work, admit=False)
+        future.add_done_callback(lambda _: started.set())  # cancelled before it ran
         job.token = token
         if job.discarded:  # deleted between the runner's check and now
             token.cancel()
+        # The timeout is the file's own: the workers are shared with other jobs and
+        # requests, and waiting behind their files must not fail this one.
+        started.wait()
         try:
             result = future.result(timeout=self.settings.timeout_s)
         except FutureTimeout:
