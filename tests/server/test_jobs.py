@@ -55,6 +55,7 @@ def test_job_create_poll_download_zip(client, jpeg):
 
     r = client.get(status["zip_url"])
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    assert r.headers["cache-control"] == "no-store"  # private photos, as each file's download
     with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
         assert sorted(zf.namelist()) == ["one_lumos.jpg", "two_lumos.png"]
         assert decode(zf.read("two_lumos.png")).format == "PNG"

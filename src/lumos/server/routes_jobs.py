@@ -202,4 +202,10 @@ async def job_zip(state: State, job_id: str) -> FileResponse:
     if job.failed == len(job.items):
         raise HTTPException(409, "every file of this job failed; nothing to download")
     path = await run_in_threadpool(state.jobs.zip, job)
-    return FileResponse(path, filename="lumos.zip", media_type="application/zip")
+    # no-store as for each file: the zip holds the same private photos.
+    return FileResponse(
+        path,
+        filename="lumos.zip",
+        media_type="application/zip",
+        headers={"Cache-Control": "no-store"},
+    )
