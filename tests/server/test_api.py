@@ -179,6 +179,16 @@ def test_values_are_read_case_insensitively(client, jpeg):
     assert stats["model"] == "classical" and stats["width"] == 256
 
 
+def test_whole_numbers_sent_as_floats_are_taken(client, jpeg):
+    # As scale=2.0 is 2: quality and preview_max_side were "expected an integer, got '80.0'".
+    r = _post(client, jpeg, quality="80.0", preview_max_side="64.0")
+    assert r.status_code == 200, r.text
+    assert max(decode(r.content).size) == 64
+    r = _post(client, jpeg, quality="80.5")
+    assert r.status_code == 422
+    assert r.json()["detail"] == "quality: expected an integer, got '80.5'"
+
+
 def test_preview_max_side_has_one_range(client, jpeg):
     for route in ("/v1/enhance", "/v1/analyse"):
         r = client.post(route, files={"file": ("a.jpg", jpeg)}, data={"preview_max_side": "5000"})
