@@ -52,6 +52,14 @@ def test_folder_given_as_file(tmp_path: Path) -> None:
         read_image(tmp_path)
 
 
+def test_empty_path() -> None:
+    # lumos.enhance("") said ".: is a folder, not an image file" (Path("") is ".").
+    with pytest.raises(InputError, match=r"^empty path; give the name of an image file$"):
+        read_image("")
+    with pytest.raises(InputError, match="empty path"):
+        probe_image(" ")
+
+
 def test_empty_file(tmp_path: Path) -> None:
     (tmp_path / "empty.jpg").write_bytes(b"")
     with pytest.raises(InputError, match="empty file"):

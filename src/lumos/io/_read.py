@@ -78,6 +78,9 @@ def _check_limit(width: int, height: int, max_megapixels: float, path: Path) -> 
 
 def _check_file(path: PathLike) -> tuple[Path, bytes, str]:
     """Existence, type and content sniffing; returns the path, first bytes and format."""
+    if isinstance(path, str) and not path.strip():
+        # Path("") is "." (the working folder): "is a folder" would puzzle whoever passed "".
+        raise InputError("empty path; give the name of an image file")
     try:
         path = Path(path)
         st = path.stat()
