@@ -7,7 +7,7 @@ import threading
 import time
 import zipfile
 
-from .conftest import CAMERA, decode, encode, state_of
+from .conftest import CAMERA, decode, encode, png_bomb, state_of
 
 
 def _poll(client, job_id: str, timeout: float = 30.0) -> dict:  # type: ignore[no-untyped-def]
@@ -181,6 +181,15 @@ def test_a_too_large_file_fails_alone_in_a_job(make_client, jpeg):
         big, small = _poll(client, r.json()["id"])["files"]
         assert big["status"] == "failed"
         assert big["error"] == "larger than the limit of 0.1 MB"
+        assert small["status"] == "done"
+
+
+def test_a_file_with_too_many_megapixels_fails_alone_in_a_job(make_client, jpeg):
+    with make_client(max_megapixels=1) as client:
+        files = [("files", ("bomb.png", png_bomb())), ("files", ("a.jpg", jpeg))]
+        bomb, small = _poll(client, client.post("/v1/jobs", files=files).json()["id"])["files"]
+        # Not "file: 50000x50000 ...": the line is the file's already, as for its size.
+        assert bomb["error"] == "50000x50000 = 2500.0 MP is above this server's limit of 1 MP"
         assert small["status"] == "done"
 
 

@@ -106,7 +106,8 @@ async def _receive(
     except UploadTooLargeError:
         item.status, item.error = "failed", too_large_text(settings)
     except LumosError as exc:
-        item.status, item.error = "failed", exc.message
+        # "file: 9000x9000 = 81.0 MP is above...": the job lists it under its file already.
+        item.status, item.error = "failed", exc.message.removeprefix("file: ")
     else:
         item.name = download_name(upload.filename, SUFFIXES[output_format(fmt, params.format)])
     if item.status == "failed":
