@@ -15,6 +15,7 @@ switch in Pillow, and changing it per call would race between threads.
 from __future__ import annotations
 
 import logging
+import numbers
 import stat
 import warnings
 from collections.abc import Iterator
@@ -308,8 +309,9 @@ def _read_header(fp: IO[bytes], path: Path, header: bytes, fmt: str, limit: floa
 @contextmanager
 def _opened(path: PathLike, max_megapixels: float) -> Iterator[tuple[Path, IO[bytes], _Header]]:
     if (
-        isinstance(max_megapixels, bool)
-        or not isinstance(max_megapixels, (int, float))
+        isinstance(max_megapixels, (bool, np.bool_))
+        # numbers.Real: NumPy numbers too (np.float32(50)), as lumos.enhance takes them
+        or not isinstance(max_megapixels, numbers.Real)
         or not max_megapixels > 0
     ):
         raise OptionError(
