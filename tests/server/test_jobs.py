@@ -204,6 +204,15 @@ def test_a_job_request_above_the_whole_limit_is_413(make_client, jpeg):
         assert state_of(client).workspace.is_empty()
 
 
+def test_a_timeout_longer_than_a_thread_can_wait(make_client, jpeg):
+    # lumos serve --timeout 1e10 (no limit, in effect): every file of a job failed as
+    # "internal error" (OverflowError from the wait for its result).
+    with make_client(timeout_s=1e10) as client:
+        job = client.post("/v1/jobs", files=[("files", ("a.jpg", jpeg))]).json()
+        (item,) = _poll(client, job["id"])["files"]
+        assert (item["status"], item["error"]) == ("done", None)
+
+
 def test_zip_requested_twice_at_once(client):
     # Two downloads of "all" at once (a double click) both wrote all.zip.part: one
     # request's rename found the file gone (a 500) and a zip could be cut short.

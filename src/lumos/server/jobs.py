@@ -163,7 +163,9 @@ class JobStore:
         # requests, and waiting behind their files must not fail this one.
         started.wait()
         try:
-            result = future.result(timeout=self.settings.timeout_s)
+            # A thread cannot wait past TIMEOUT_MAX (292 years; OverflowError): a larger
+            # --timeout means no limit, as it does for a single request.
+            result = future.result(timeout=min(self.settings.timeout_s, threading.TIMEOUT_MAX))
         except FutureTimeout:
             token.cancel()
             item.status, item.error = "failed", "took too long to process"
