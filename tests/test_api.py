@@ -104,6 +104,7 @@ def test_numpy_numbers_are_taken_as_numbers() -> None:
         shadows=np.float32(0.5),
         brightness=np.int64(128),  # 8-bit units, as 128 is
         scale=np.int64(1),
+        tile=np.int64(64),  # was "tile must be an integer, got np.int64(64)"
     )
     assert res.stats["denoise"] == 0.5 and res.stats["shadows"] == 0.5
     assert res.stats["target_brightness"] == pytest.approx(128 / 255, abs=1e-3)
@@ -111,6 +112,8 @@ def test_numpy_numbers_are_taken_as_numbers() -> None:
         lumos.enhance(_dark(), shadows=np.float32(1.5))
     with pytest.raises(OptionError, match="shadows"):
         lumos.enhance(_dark(), shadows=np.bool_(True))
+    with pytest.raises(OptionError, match="tile must be an integer"):
+        lumos.enhance(_dark(), tile=np.float64(64))
 
 
 def test_bad_options_and_inputs() -> None:

@@ -62,6 +62,9 @@ class TilingOptions:
     tile: int = 512
 
     def __post_init__(self) -> None:
+        # A NumPy integer (np.int64(256)) is an integer to a user, as EnhanceOptions takes it.
+        if isinstance(self.tile, numbers.Integral) and not isinstance(self.tile, (bool, int)):
+            object.__setattr__(self, "tile", int(self.tile))
         if isinstance(self.tile, bool) or not isinstance(self.tile, int):
             raise OptionError(f"must be an integer, got {self.tile!r}", option="tile")
         if self.tile != 0 and self.tile < 64:

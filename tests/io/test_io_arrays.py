@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 
+import lumos
 from lumos.errors import InputError
 from lumos.io import ArrayKind, image_from_array, image_to_array
 
@@ -129,3 +132,18 @@ def test_pil_palette_and_metadata(srgb_icc: bytes) -> None:
     assert decoded.meta.icc_profile == srgb_icc and decoded.meta.dpi == (72.0, 72.0)
     out = image_to_array(decoded.rgb, decoded.alpha, kind)
     assert out.mode == "RGB" and out.getpixel((0, 0)) == (10, 200, 30)
+
+
+def test_a_pil_image_opened_from_a_jpeg_is_lossy(tmp_path: Path) -> None:
+    # lumos.enhance(Image.open("x.jpg")) read the noise as if from a PNG, unlike
+    # lumos.enhance("x.jpg"): the dark-JPEG noise prior never applied to it.
+    rng = np.random.default_rng(0)
+    pixels = np.clip(12 + rng.normal(0, 0.3, (64, 96, 3)), 0, 255).astype(np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "a.jpg", quality=100)
+    Image.fromarray(pixels).save(tmp_path / "a.png")
+    with Image.open(tmp_path / "a.jpg") as jpg, Image.open(tmp_path / "a.png") as png:
+        assert image_from_array(jpg)[0].meta.lossy
+        assert not image_from_array(png)[0].meta.lossy
+        assert not image_from_array(jpg.convert("L"))[0].meta.lossy  # pixels of its own
+        from_pil = lumos.analyse_image(jpg).noise_sigma
+    assert from_pil == lumos.analyse_image(tmp_path / "a.jpg").noise_sigma

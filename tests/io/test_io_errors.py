@@ -52,6 +52,14 @@ def test_folder_given_as_file(tmp_path: Path) -> None:
         read_image(tmp_path)
 
 
+def test_empty_path() -> None:
+    # lumos.enhance("") said ".: is a folder, not an image file" (Path("") is ".").
+    with pytest.raises(InputError, match=r"^empty path; give the name of an image file$"):
+        read_image("")
+    with pytest.raises(InputError, match="empty path"):
+        probe_image(" ")
+
+
 def test_empty_file(tmp_path: Path) -> None:
     (tmp_path / "empty.jpg").write_bytes(b"")
     with pytest.raises(InputError, match="empty file"):
@@ -122,7 +130,16 @@ def test_small_limit_on_a_normal_file(tmp_path: Path) -> None:
     assert read_image(path, max_megapixels=0.2).rgb.shape == (300, 400, 3)
 
 
-@pytest.mark.parametrize("bad", [0, -1, "big", True])
+def test_numpy_limit(tmp_path: Path) -> None:
+    # lumos.analyse_image(p, max_megapixels=np.float32(5)) was "must be a positive number".
+    path = _jpeg(tmp_path / "a.jpg", size=(400, 300))
+    assert read_image(path, max_megapixels=np.float32(0.2)).rgb.shape == (300, 400, 3)
+    with pytest.raises(ImageTooLargeError, match=r"limit of 0\.05 MP"):
+        probe_image(path, max_megapixels=np.float32(0.05))
+    assert probe_image(path, max_megapixels=np.int64(1)).width == 400
+
+
+@pytest.mark.parametrize("bad", [0, -1, "big", True, np.bool_(True), np.float32("nan")])
 def test_bad_limit(tmp_path: Path, bad) -> None:
     with pytest.raises(OptionError, match="max_megapixels"):
         probe_image(_jpeg(tmp_path / "a.jpg"), max_megapixels=bad)

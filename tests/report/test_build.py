@@ -101,6 +101,15 @@ def test_array_input_and_options() -> None:
     assert "<h2>5" not in render_html(r)  # no sweep, no sweep section
 
 
+def test_scale_is_left_out_of_the_report() -> None:
+    # `lumos enhance --report --scale 2` and `report=true&scale=2` over HTTP pass
+    # scale on; the enlarged output did not line up with the input (IndexError).
+    dark = dark_scene()[:96, :128]
+    r = build_report(dark, options={"scale": 2, "model": "classical"}, with_sweep=False)
+    assert (r.height, r.width) == dark.shape[:2]
+    assert r.stage("output").image.shape[:2] == dark.shape[:2]
+
+
 def test_bad_input_and_options(tmp_path: Path) -> None:
     bad = tmp_path / "not_an_image.jpg"
     bad.write_bytes(b"hello")

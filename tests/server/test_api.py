@@ -69,9 +69,11 @@ def test_shadows_field_reaches_the_run_and_its_stats(client):
 
 
 def test_stats_header_reports_the_enlargement_used(client, jpeg):
-    r = _post(client, jpeg, scale="2", upscaler="classical")
+    # A preview side above the photo's leaves it as it is: no preview, enlarged or not.
+    r = _post(client, jpeg, scale="2", upscaler="classical", preview_max_side="4096")
     stats = json.loads(r.headers["x-lumos-stats"])
     assert (stats["scale"], stats["upscaler"], stats["width"]) == (2, "classical", 256)
+    assert stats["preview"] is False
     r = _post(client, jpeg, scale="2")  # auto: the learned net where installed
     assert json.loads(r.headers["x-lumos-stats"])["upscaler"] in ("learned", "classical")
 
@@ -175,6 +177,16 @@ def test_values_are_read_case_insensitively(client, jpeg):
     assert r.status_code == 200, r.text
     stats = json.loads(r.headers["x-lumos-stats"])
     assert stats["model"] == "classical" and stats["width"] == 256
+
+
+def test_whole_numbers_sent_as_floats_are_taken(client, jpeg):
+    # As scale=2.0 is 2: quality and preview_max_side were "expected an integer, got '80.0'".
+    r = _post(client, jpeg, quality="80.0", preview_max_side="64.0")
+    assert r.status_code == 200, r.text
+    assert max(decode(r.content).size) == 64
+    r = _post(client, jpeg, quality="80.5")
+    assert r.status_code == 422
+    assert r.json()["detail"] == "quality: expected an integer, got '80.5'"
 
 
 def test_preview_max_side_has_one_range(client, jpeg):
@@ -351,7 +363,8 @@ def test_report_with_the_real_lumos_report(client, jpeg):
         report_function()
     except ReportUnavailableError as exc:
         pytest.skip(str(exc))
-    r = _post(client, jpeg, name="night walk.jpg", report="true")
+    # With scale=2 too: the report explains the photo at its own size (was a 500).
+    r = _post(client, jpeg, name="night walk.jpg", report="true", scale="2")
     assert r.status_code == 200, r.text
     assert r.text.lstrip().lower().startswith("<!doctype html")
     assert "<title>lumos explain: night walk.jpg</title>" in r.text  # not the server's 'input'

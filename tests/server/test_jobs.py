@@ -7,7 +7,7 @@ import threading
 import time
 import zipfile
 
-from .conftest import CAMERA, decode, encode, state_of
+from .conftest import CAMERA, decode, encode, png_bomb, state_of
 
 
 def _poll(client, job_id: str, timeout: float = 30.0) -> dict:  # type: ignore[no-untyped-def]
@@ -55,6 +55,7 @@ def test_job_create_poll_download_zip(client, jpeg):
 
     r = client.get(status["zip_url"])
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    assert r.headers["cache-control"] == "no-store"  # private photos, as each file's download
     with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
         assert sorted(zf.namelist()) == ["one_lumos.jpg", "two_lumos.png"]
         assert decode(zf.read("two_lumos.png")).format == "PNG"
@@ -183,6 +184,15 @@ def test_a_too_large_file_fails_alone_in_a_job(make_client, jpeg):
         assert small["status"] == "done"
 
 
+def test_a_file_with_too_many_megapixels_fails_alone_in_a_job(make_client, jpeg):
+    with make_client(max_megapixels=1) as client:
+        files = [("files", ("bomb.png", png_bomb())), ("files", ("a.jpg", jpeg))]
+        bomb, small = _poll(client, client.post("/v1/jobs", files=files).json()["id"])["files"]
+        # Not "file: 50000x50000 ...": the line is the file's already, as for its size.
+        assert bomb["error"] == "50000x50000 = 2500.0 MP is above this server's limit of 1 MP"
+        assert small["status"] == "done"
+
+
 def test_a_job_request_above_the_whole_limit_is_413(make_client, jpeg):
     with make_client(max_upload_mb=0.05, max_job_files=2) as client:
         files = [("files", (f"{i}.jpg", b"\0" * 90_000)) for i in range(2)]
@@ -192,3 +202,64 @@ def test_a_job_request_above_the_whole_limit_is_413(make_client, jpeg):
             "request: larger than one job may be (2 files of up to 0.05 MB each)"
         )
         assert state_of(client).workspace.is_empty()
+
+
+def test_a_timeout_longer_than_a_thread_can_wait(make_client, jpeg):
+    # lumos serve --timeout 1e10 (no limit, in effect): every file of a job failed as
+    # "internal error" (OverflowError from the wait for its result).
+    with make_client(timeout_s=1e10) as client:
+        job = client.post("/v1/jobs", files=[("files", ("a.jpg", jpeg))]).json()
+        (item,) = _poll(client, job["id"])["files"]
+        assert (item["status"], item["error"]) == ("done", None)
+
+
+def test_zip_requested_twice_at_once(client):
+    # Two downloads of "all" at once (a double click) both wrote all.zip.part: one
+    # request's rename found the file gone (a 500) and a zip could be cut short.
+    from lumos.server.jobs import Job, JobItem
+
+    store = state_of(client).jobs
+    folder = store.workspace.new_dir()
+    items = []
+    for i in range(4):
+        out = folder / f"out{i}.jpg"
+        out.write_bytes(bytes(range(256)) * 8192)  # 2 MB each: writing takes a while
+        items.append(JobItem(i, f"p{i}_lumos.jpg", folder / f"in{i}", "done", output=out))
+    job = Job(id="x", folder=folder, params=None, items=items, finished=True)  # type: ignore[arg-type]
+    start = threading.Barrier(8)
+    results: list[object] = []
+
+    def fetch() -> None:
+        start.wait()
+        try:
+            results.append(store.zip(job))
+        except Exception as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=fetch) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [folder / "all.zip"] * 8
+    with zipfile.ZipFile(folder / "all.zip") as zf:
+        assert zf.testzip() is None and len(zf.namelist()) == 4
+
+
+def test_waiting_for_a_worker_does_not_count_against_a_files_timeout(
+    make_client, jpeg, monkeypatch
+):
+    # Jobs share the workers: a file queued behind other jobs' files failed as
+    # "took too long to process" before it had started.
+    from lumos.server.processing import EnhancedFile
+
+    def quick(src, out_dir, params, token):  # type: ignore[no-untyped-def]
+        (out_dir / "result.jpg").write_bytes(jpeg)
+        return EnhancedFile(out_dir / "result.jpg", "JPEG", {})
+
+    monkeypatch.setattr("lumos.server.jobs.enhance_file", quick)
+    with make_client(concurrency=1, timeout_s=0.5) as client:
+        state_of(client).limiter.submit(lambda _tok: time.sleep(1.2), admit=False)  # the worker
+        job = client.post("/v1/jobs", files=[("files", ("a.jpg", jpeg))]).json()
+        (item,) = _poll(client, job["id"])["files"]
+        assert (item["status"], item["error"]) == ("done", None)

@@ -35,6 +35,8 @@ FLOAT_SLACK = 0.5
 _DTYPES = ("uint8", "uint16", "float32", "float64")
 _LAYOUTS = {2: "HW", 1: "HW1", 3: "HW3", 4: "HW4"}
 _MODE_FOR_LAYOUT = {"HW": "L", "HW1": "L", "HW3": "RGB", "HW4": "RGBA"}
+# Pillow's names of the lossy formats (MPO: a camera's or phone's multi-picture JPEG).
+_PIL_LOSSY = {"JPEG": "JPEG", "MPO": "JPEG", "HEIF": "HEIF"}
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,9 @@ def _from_pil(image: Any) -> tuple[np.ndarray, str, ImageMeta | None]:
             arr = np.dstack([arr[..., :1]] * 3 + [arr[..., 1:]])
     exif = normalize_exif(image.info.get("exif"))
     meta = ImageMeta(
-        format="PIL",
+        # Straight from a JPEG/HEIC file (Pillow drops .format on any derived image): say
+        # so, for the analysis to read its noise as it reads that file's (ImageMeta.lossy).
+        format=_PIL_LOSSY.get(getattr(image, "format", None) or "", "PIL"),
         mode="L",  # filled in by the caller
         bit_depth=8,
         width=image.width,
@@ -182,7 +186,8 @@ def image_from_array(array: Any) -> tuple[DecodedImage, ArrayKind]:
     Returns
     -------
     DecodedImage
-        Float32 RGB in [0, 1]; ``meta.format`` is ``"ARRAY"`` or ``"PIL"``.
+        Float32 RGB in [0, 1]; ``meta.format`` is ``"ARRAY"`` or ``"PIL"`` (``"JPEG"`` or
+        ``"HEIF"`` for a PIL image as opened from such a file, so that ``meta.lossy`` holds).
     ArrayKind
         Pass it to :func:`image_to_array` to get the result back in the same form.
 

@@ -43,7 +43,8 @@ class ImageMeta:
     ----------
     format : str
         ``"JPEG"``, ``"PNG"``, ``"TIFF"``, ``"WEBP"``, ``"BMP"``, ``"HEIF"``, ``"RAW"``,
-        ``"ARRAY"`` (a NumPy array) or ``"PIL"`` (an in-memory PIL image).
+        ``"ARRAY"`` (a NumPy array) or ``"PIL"`` (an in-memory PIL image; one as opened
+        from a JPEG or HEIC file keeps that format).
     mode : str
         The original channel layout: ``"L"``, ``"LA"``, ``"RGB"`` or ``"RGBA"``.
         Palette and CMYK images count as ``"RGB"``/``"RGBA"``.

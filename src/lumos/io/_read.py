@@ -15,6 +15,7 @@ switch in Pillow, and changing it per call would race between threads.
 from __future__ import annotations
 
 import logging
+import numbers
 import stat
 import warnings
 from collections.abc import Iterator
@@ -78,6 +79,9 @@ def _check_limit(width: int, height: int, max_megapixels: float, path: Path) -> 
 
 def _check_file(path: PathLike) -> tuple[Path, bytes, str]:
     """Existence, type and content sniffing; returns the path, first bytes and format."""
+    if isinstance(path, str) and not path.strip():
+        # Path("") is "." (the working folder): "is a folder" would puzzle whoever passed "".
+        raise InputError("empty path; give the name of an image file")
     try:
         path = Path(path)
         st = path.stat()
@@ -305,8 +309,9 @@ def _read_header(fp: IO[bytes], path: Path, header: bytes, fmt: str, limit: floa
 @contextmanager
 def _opened(path: PathLike, max_megapixels: float) -> Iterator[tuple[Path, IO[bytes], _Header]]:
     if (
-        isinstance(max_megapixels, bool)
-        or not isinstance(max_megapixels, (int, float))
+        isinstance(max_megapixels, (bool, np.bool_))
+        # numbers.Real: NumPy numbers too (np.float32(50)), as lumos.enhance takes them
+        or not isinstance(max_megapixels, numbers.Real)
         or not max_megapixels > 0
     ):
         raise OptionError(

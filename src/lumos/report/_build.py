@@ -237,7 +237,8 @@ def build_report(
     options : EnhanceOptions or mapping, optional
         Pipeline options (``model``, ``denoise``, ``detail``, ``brightness``,
         ``shadows``, ...);
-        a mapping goes through :func:`lumos.api.make_options`.
+        a mapping goes through :func:`lumos.api.make_options`. ``scale`` is
+        ignored: the report explains the enhancement at the photo's own size.
     max_display : int
         Long side of the stage images in the report. Numbers and 100 % crops
         always use the full-resolution pixels.
@@ -254,7 +255,10 @@ def build_report(
         As :func:`lumos.enhance`.
     """
     t_start = time.perf_counter()
-    opts = _options(options)
+    # Every stage is measured against the input pixel for pixel; an enlarged output
+    # would not line up (IndexError at its edges), and the report does not explain
+    # the enlargement, a separate pass after the stages. So ``scale`` is left out.
+    opts = replace(_options(options), scale=1)
     decoded, _ = load(image, max_megapixels=opts.max_megapixels)
     rgb = decoded.rgb
     res = run_pipeline(rgb, opts, lossy=decoded.meta.lossy, keep_intermediates=True)

@@ -91,6 +91,21 @@ def _scale(text: str) -> int:
     return int(value)
 
 
+def _whole_number(lo: int, hi: int) -> Callable[[str], int]:
+    """An integer field in [lo, hi] that takes ``90.0`` as 90, as ``scale`` takes ``2.0``
+    (clients that send every number as a float)."""
+    parse = _options.int_range(lo, hi)
+
+    def whole(text: str) -> int:
+        try:
+            value = float(text)
+        except ValueError:
+            return parse(text)  # its own message: "expected an integer"
+        return parse(str(int(value)) if value.is_integer() else text)
+
+    return whole
+
+
 def _check_upscaler_installed(upscaler: str, scale: int) -> None:
     """``upscaler=learned`` without its weights is the client's choice to fix (422, not 500)."""
     from ..models.sr import sr_available
@@ -104,7 +119,7 @@ def _check_upscaler_installed(upscaler: str, scale: int) -> None:
 
 def preview_side(text: str | None) -> int | None:
     """The ``preview_max_side`` field: pixels, in :data:`PREVIEW_SIDE`."""
-    return parse_field("preview_max_side", _options.int_range(*PREVIEW_SIDE), text)
+    return parse_field("preview_max_side", _whole_number(*PREVIEW_SIDE), text)
 
 
 def enhance_form(
@@ -160,7 +175,7 @@ def enhance_form(
         scale=scale_value,
         upscaler=upscaler_value,
     )
-    q = parse_field("quality", _options.int_range(1, 100), quality)
+    q = parse_field("quality", _whole_number(1, 100), quality)
     return EnhanceParams(
         options=options,
         format=parse_format(format),

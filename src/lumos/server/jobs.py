@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from ..errors import LumosError
 from .limits import Cancelled, CancelToken, Limiter, QueueFullError
-from .processing import EnhanceParams, enhance_file
+from .processing import EnhancedFile, EnhanceParams, enhance_file
 from .settings import ServerSettings
 from .uploads import Workspace
 
@@ -63,6 +63,8 @@ class Job:
     discarded: bool = False  # expired, deleted or shut down: the runner stops, deletes the folder
     zip_path: Path | None = None
     token: CancelToken | None = None  # of the file being enhanced, to stop it mid-way
+    # Two downloads of the zip at once (a double click) must not both write all.zip.part.
+    zip_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def done(self) -> int:
@@ -146,14 +148,24 @@ class JobStore:
     def _run_item(self, job: Job, item: JobItem) -> None:
         out_dir = job.folder / f"out{item.index}"
         out_dir.mkdir()
-        future, token = self.limiter.submit(
-            lambda tok: enhance_file(item.source, out_dir, job.params, tok), admit=False
-        )
+        started = threading.Event()
+
+        def work(tok: CancelToken) -> EnhancedFile:
+            started.set()
+            return enhance_file(item.source, out_dir, job.params, tok)
+
+        future, token = self.limiter.submit(work, admit=False)
+        future.add_done_callback(lambda _: started.set())  # cancelled before it ran
         job.token = token
         if job.discarded:  # deleted between the runner's check and now
             token.cancel()
+        # The timeout is the file's own: the workers are shared with other jobs and
+        # requests, and waiting behind their files must not fail this one.
+        started.wait()
         try:
-            result = future.result(timeout=self.settings.timeout_s)
+            # A thread cannot wait past TIMEOUT_MAX (292 years; OverflowError): a larger
+            # --timeout means no limit, as it does for a single request.
+            result = future.result(timeout=min(self.settings.timeout_s, threading.TIMEOUT_MAX))
         except FutureTimeout:
             token.cancel()
             item.status, item.error = "failed", "took too long to process"
@@ -178,18 +190,19 @@ class JobStore:
 
     def zip(self, job: Job) -> Path:
         """All finished files of ``job`` in one (cached) zip, under their (unique) names."""
-        if job.zip_path is not None:
-            return job.zip_path
-        path = job.folder / "all.zip"
-        tmp = job.folder / "all.zip.part"
-        # Stored, not deflated: JPEG/PNG/WEBP are compressed already.
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
-            for item in job.items:
-                if item.status == "done" and item.output is not None:
-                    zf.write(item.output, arcname=item.name)
-        tmp.replace(path)
-        job.zip_path = path
-        return path
+        with job.zip_lock:
+            if job.zip_path is not None:
+                return job.zip_path
+            path = job.folder / "all.zip"
+            tmp = job.folder / "all.zip.part"
+            # Stored, not deflated: JPEG/PNG/WEBP are compressed already.
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
+                for item in job.items:
+                    if item.status == "done" and item.output is not None:
+                        zf.write(item.output, arcname=item.name)
+            tmp.replace(path)
+            job.zip_path = path
+            return path
 
     def delete(self, job_id: str) -> bool:
         """Stop the job if it runs and delete it and its files now; ``False`` if unknown."""

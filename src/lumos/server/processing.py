@@ -167,6 +167,9 @@ def enhance_file(
     decoded = read_image(src, max_megapixels=params.options.max_megapixels)
     source_size = decoded.rgb.shape[1], decoded.rgb.shape[0]
     decoded = _downscale(decoded, params.preview_max_side)
+    # Whether the photo was made smaller: compared before enhancing, since ``scale``
+    # enlarges the result, whose size then differs from the upload's anyway.
+    downscaled = source_size != (decoded.rgb.shape[1], decoded.rgb.shape[0])
     check_scale(decoded.rgb.shape[1], decoded.rgb.shape[0], params.options)
     if token is not None:
         token.check()
@@ -183,10 +186,7 @@ def enhance_file(
     write_image(out, path, format=fmt, quality=params.quality, overwrite=True)
     stats = dict(result.stats)
     stats["source_width"], stats["source_height"] = source_size
-    stats["preview"] = params.preview_max_side is not None and source_size != (
-        stats["width"],
-        stats["height"],
-    )
+    stats["preview"] = downscaled
     stats["format"] = fmt
     stats["scale"], stats["upscaler"] = _enlargement(params.options)
     return EnhancedFile(path=path, format=fmt, stats=stats)

@@ -106,7 +106,8 @@ async def _receive(
     except UploadTooLargeError:
         item.status, item.error = "failed", too_large_text(settings)
     except LumosError as exc:
-        item.status, item.error = "failed", exc.message
+        # "file: 9000x9000 = 81.0 MP is above...": the job lists it under its file already.
+        item.status, item.error = "failed", exc.message.removeprefix("file: ")
     else:
         item.name = download_name(upload.filename, SUFFIXES[output_format(fmt, params.format)])
     if item.status == "failed":
@@ -202,4 +203,10 @@ async def job_zip(state: State, job_id: str) -> FileResponse:
     if job.failed == len(job.items):
         raise HTTPException(409, "every file of this job failed; nothing to download")
     path = await run_in_threadpool(state.jobs.zip, job)
-    return FileResponse(path, filename="lumos.zip", media_type="application/zip")
+    # no-store as for each file: the zip holds the same private photos.
+    return FileResponse(
+        path,
+        filename="lumos.zip",
+        media_type="application/zip",
+        headers={"Cache-Control": "no-store"},
+    )

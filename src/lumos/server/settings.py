@@ -41,7 +41,8 @@ class ServerSettings:
     queue : int
         Requests that may wait for a free worker; beyond that a request gets 503.
     timeout_s : float
-        Seconds one request may take, waiting included (longer: 504).
+        Seconds one request may take, waiting included (longer: 504); a batch job's
+        file may run this long once a worker has taken it (longer: that file fails).
     cors_origins : tuple of str
         Origins allowed to call the API from a browser; empty = CORS off.
     job_ttl_s : float
