@@ -114,6 +114,12 @@ def test_numpy_numbers_are_taken_as_numbers() -> None:
         lumos.enhance(_dark(), shadows=np.bool_(True))
     with pytest.raises(OptionError, match="tile must be an integer"):
         lumos.enhance(_dark(), tile=np.float64(64))
+    # Tiles in flight: a whole number, NumPy's too; anything else is an OptionError
+    # naming the keyword (it was a bare TypeError from deep in the tiling).
+    assert lumos.enhance(_dark(), model="classical", workers=np.int64(2)).image.shape
+    for bad in ("a", 0, 1.5, True):
+        with pytest.raises(OptionError, match="workers must be a whole number"):
+            lumos.enhance(_dark(), workers=bad)
 
 
 def test_bad_options_and_inputs() -> None:

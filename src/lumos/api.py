@@ -7,6 +7,7 @@ gives back the same kind of thing, so ``lumos.enhance(arr).image`` can replace
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import numpy as np
 from ._types import PathLike, ProgressFn
 from .analysis import Analysis, analyse
 from .config import EnhanceOptions, TilingOptions, brightness_from_8bit
-from .errors import OutputError
+from .errors import OptionError, OutputError
 from .io import (
     ArrayKind,
     DecodedImage,
@@ -88,8 +89,6 @@ def make_options(**options: Any) -> EnhanceOptions:
     128/255), as on the command line. Unknown names raise ``OptionError``, whose message names
     the keyword (``denoise must be between 0 and 2, got 3``).
     """
-    from .errors import OptionError
-
     opts = dict(options)
     if "tile" in opts:
         opts["tiling"] = TilingOptions(tile=opts.pop("tile"))
@@ -122,6 +121,16 @@ def load(image: Any, *, max_megapixels: float | None = None) -> tuple[DecodedIma
         decoded = read_image(image, **kw)
         return decoded, None
     return image_from_array(image)
+
+
+def _check_workers(workers: Any) -> int | None:
+    """``workers`` as an int (NumPy integers too), or an :class:`OptionError` naming it."""
+    if workers is None:
+        return None
+    whole = isinstance(workers, numbers.Integral) and not isinstance(workers, (bool, np.bool_))
+    if whole and workers >= 1:
+        return int(workers)
+    raise OptionError(f"workers must be a whole number of at least 1, got {workers!r}")
 
 
 def enhance(
@@ -170,6 +179,7 @@ def enhance(
     0.5
     """
     opts = make_options(**options)
+    workers = _check_workers(workers)
     decoded, kind = load(image, max_megapixels=opts.max_megapixels)
     result: PipelineResult = run_pipeline(
         decoded.rgb,
