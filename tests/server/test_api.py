@@ -370,3 +370,26 @@ def test_report_with_the_real_lumos_report(client, jpeg):
     assert "<title>lumos explain: night walk.jpg</title>" in r.text  # not the server's 'input'
     assert "'unsafe-inline'" in r.headers["content-security-policy"]
     assert state_of(client).workspace.is_empty()
+
+
+def test_a_misspelt_field_is_refused_not_ignored(client, jpeg):
+    # "denoize" used to be dropped silently: the photo came back at auto strength.
+    r = _post(client, jpeg, denoize="0.2")
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("unknown field 'denoize'; this request takes: ")
+    assert "denoise" in r.json()["detail"] and "report" in r.json()["detail"]
+    r = client.post("/v1/analyse", files={"file": ("a.jpg", jpeg)}, data={"model": "classical"})
+    assert r.status_code == 422
+    assert r.json()["detail"] == "unknown field 'model'; this request takes: file, preview_max_side"
+    r = client.post("/v1/jobs", files=[("files", ("a.jpg", jpeg))], data={"scael": "2"})
+    assert r.status_code == 422 and "unknown field 'scael'" in r.json()["detail"]
+
+
+def test_light_field_chooses_the_brightening_strategy(client, jpeg):
+    for value in ("uniform", "UNEVEN"):
+        r = _post(client, jpeg, model="classical", light=value)
+        assert r.status_code == 200, r.text
+        assert json.loads(r.headers["x-lumos-stats"])["light_routed"] == value.lower()
+    r = _post(client, jpeg, light="sideways")
+    assert r.status_code == 422
+    assert r.json()["detail"] == "light: must be one of auto, uniform, uneven, got 'sideways'"

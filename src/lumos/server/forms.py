@@ -11,7 +11,8 @@ file (a CLI-only ``--weights``) are not available here.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -20,7 +21,7 @@ from starlette.datastructures import UploadFile
 
 from ..api import make_options
 from ..cli import _options
-from ..config import SCALE_CHOICES, UPSCALER_CHOICES
+from ..config import LIGHT_CHOICES, SCALE_CHOICES, UPSCALER_CHOICES
 from ..errors import OptionError
 from ..models import available_models, default_model, needs_weights
 from .processing import EnhanceParams, parse_format
@@ -71,13 +72,19 @@ def _model(text: str) -> str:
     raise argparse.ArgumentTypeError(f"unknown model {text!r}; choose one of: {choices}")
 
 
-def _upscaler(text: str) -> str:
-    key = text.strip().lower()
-    if key not in UPSCALER_CHOICES:
-        raise argparse.ArgumentTypeError(
-            f"must be one of {', '.join(UPSCALER_CHOICES)}, got {text!r}"
-        )
-    return key
+def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
+    """A field that is one of ``choices``, in any case."""
+
+    def parse(text: str) -> str:
+        key = text.strip().lower()
+        if key not in choices:
+            raise argparse.ArgumentTypeError(f"must be one of {', '.join(choices)}, got {text!r}")
+        return key
+
+    return parse
+
+
+_upscaler = _choice(UPSCALER_CHOICES)
 
 
 def _scale(text: str) -> int:
@@ -157,6 +164,13 @@ def enhance_form(
     upscaler: Annotated[
         str | None, Form(description="auto | learned | classical: how `scale` enlarges (auto)")
     ] = None,
+    light: Annotated[
+        str | None,
+        Form(
+            description="auto | uniform | uneven: brighten by what the light classifier "
+            "says, by one global curve, or by the local illumination map (auto)"
+        ),
+    ] = None,
 ) -> EnhanceParams:
     """FastAPI dependency: the form fields of an enhance request as :class:`EnhanceParams`.
 
@@ -172,6 +186,7 @@ def enhance_form(
         detail=parse_field("detail", _options.unit_or_auto, detail),
         brightness=parse_field("brightness", _options.brightness, brightness),
         shadows=parse_field("shadows", _options.unit_or_auto, shadows),
+        light=parse_field("light", _choice(LIGHT_CHOICES), light) or "auto",
         scale=scale_value,
         upscaler=upscaler_value,
     )
@@ -186,14 +201,22 @@ def enhance_form(
 
 EnhanceForm = Annotated[EnhanceParams, Depends(enhance_form)]
 """Type of a route parameter that receives the validated options."""
+ENHANCE_FIELDS = frozenset(inspect.signature(enhance_form).parameters)
+"""The form fields :data:`EnhanceForm` reads."""
 
 
 def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def upload_field(name: str, *, single: bool) -> Callable[[Request], Any]:
+def upload_field(
+    name: str, *, single: bool, fields: Iterable[str] = ()
+) -> Callable[[Request], Any]:
     """A route dependency that checks the upload field ``name`` before anything else.
+
+    ``fields`` are the route's other form fields: any field beyond them is a
+    422 naming it, so a misspelt option (``denoize``) is not silently left at
+    its default.
 
     FastAPI's own messages for these cases read like a Python traceback
     (``Value error, Expected UploadFile, received: <class 'str'>``) or miss the
@@ -202,12 +225,21 @@ def upload_field(name: str, *, single: bool) -> Callable[[Request], Any]:
     instead of a file, or (``single``) sent twice is 422.
     """
     how = f"send the photo as multipart/form-data in a field named {name!r}"
+    known = frozenset(fields) | {name}
 
     async def check(request: Request) -> None:
         media = _media_type(request)
         if media and media not in _FORM_TYPES:
             raise HTTPException(415, f"{how}, not as a raw {media} body")
-        values = (await request.form()).getlist(name)  # parsed once, already, by FastAPI
+        form = await request.form()  # parsed once, already, by FastAPI
+        unknown = sorted(set(form.keys()) - known)
+        if unknown:
+            listed = ", ".join(repr(u) for u in unknown[:5])
+            raise OptionError(
+                f"unknown field{'s' if len(unknown) > 1 else ''} {listed}; "
+                f"this request takes: {', '.join(sorted(known))}"
+            )
+        values = form.getlist(name)
         if not values:
             raise OptionError(f"{name}: missing; {how}")
         if any(not isinstance(v, UploadFile) for v in values):

@@ -10,7 +10,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from .app import ServerState, get_state
-from .forms import EnhanceForm, http_models, preview_side, upload_field, with_limits
+from .forms import (
+    ENHANCE_FIELDS,
+    EnhanceForm,
+    http_models,
+    preview_side,
+    upload_field,
+    with_limits,
+)
 from .processing import analyse_file, enhance_file, probe
 from .report_bridge import ReportUnavailableError, render_report, report_function
 from .schemas import ErrorReply
@@ -44,12 +51,13 @@ def _compact_stats(stats: dict[str, Any]) -> str:
     return json.dumps(stats, separators=(",", ":"), ensure_ascii=True, default=str)
 
 
-_ONE_FILE = [Depends(upload_field("file", single=True))]
+_ENHANCE_FILE = [Depends(upload_field("file", single=True, fields=ENHANCE_FIELDS | {"report"}))]
+_ANALYSE_FILE = [Depends(upload_field("file", single=True, fields={"preview_max_side"}))]
 
 
 @router.post(
     "/enhance",
-    dependencies=_ONE_FILE,
+    dependencies=_ENHANCE_FILE,
     response_class=Response,
     responses={
         200: {
@@ -101,7 +109,7 @@ async def enhance(
     return Response(data, media_type=result.media_type, headers=headers)
 
 
-@router.post("/analyse", dependencies=_ONE_FILE, responses=_ERRORS)
+@router.post("/analyse", dependencies=_ANALYSE_FILE, responses=_ERRORS)
 async def analyse(
     state: State,
     file: Upload,

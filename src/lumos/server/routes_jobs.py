@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from ..errors import LumosError, OptionError
 from .app import ServerState, get_state
 from .errors import UploadTooLargeError
-from .forms import EnhanceForm, upload_field, with_limits
+from .forms import ENHANCE_FIELDS, EnhanceForm, upload_field, with_limits
 from .jobs import Job, JobItem
 from .processing import SUFFIXES, EnhanceParams, output_format, probe
 from .schemas import ErrorReply, JobCreated, JobFile, JobStatus
@@ -45,7 +45,7 @@ def _job_or_404(state: ServerState, job_id: str) -> Job:
 @router.post(
     "",
     status_code=202,
-    dependencies=[Depends(upload_field("files", single=False))],
+    dependencies=[Depends(upload_field("files", single=False, fields=ENHANCE_FIELDS))],
     responses={
         413: {"model": ErrorReply, "description": "the whole request is larger than a job may be"},
         422: {"model": ErrorReply, "description": "bad option value or too many files"},
