@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import re
+import socket
 import sys
 
 import pytest
 
-from lumos.cli import serve
+from lumos.cli import main, serve
 from lumos.errors import MissingExtraError
 from lumos.server.routes_page import STATIC_DIR
 
@@ -126,14 +127,32 @@ def test_serve_options_become_settings():
     assert (args.host, args.port) == ("127.0.0.1", 8000)
 
 
-def test_serve_runs_uvicorn(monkeypatch, capsys):
+def test_serve_runs_uvicorn_on_its_own_socket(monkeypatch, capsys):
     import uvicorn
 
     calls = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.update(kw, app=app))
-    assert serve.run(_args("--port", "8765")) == 0
-    assert calls["host"] == "127.0.0.1" and calls["port"] == 8765
-    assert "http://127.0.0.1:8765/" in capsys.readouterr().out
+
+    def run(server, sockets):  # type: ignore[no-untyped-def]
+        calls.update(config=server.config, address=sockets[0].getsockname())
+        sockets[0].close()
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]  # free a moment ago
+    assert serve.run(_args("--port", str(port))) == 0
+    assert calls["address"] == ("127.0.0.1", port) and calls["config"].server_header is False
+    assert f"http://127.0.0.1:{port}/" in capsys.readouterr().out
+
+
+def test_serve_on_a_port_in_use_is_one_line(capsys):
+    # It used to print "serving on ..." and then fail in uvicorn's log, exit 3.
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    err = capsys.readouterr()
+    assert "serving on" not in err.out
+    want = f"lumos: --port {port}: cannot listen on 127.0.0.1: Address already in use"
+    assert err.err.strip() == want
 
 
 def test_serve_without_the_extra(monkeypatch):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import socket
 
-from ..errors import MissingExtraError
+from ..errors import MissingExtraError, OptionError
 from . import _options
 
 __all__ = ["add_parser", "run", "settings_from_args"]
@@ -112,11 +113,26 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     app = create_app(settings)
+    # Listen before saying so: a port in use is one line and exit 2, not "serving
+    # on ..." followed by uvicorn's log of the failure and exit 3.
+    sock = _listen(args.host, args.port)
     if not _is_loopback(args.host):
         logging.getLogger("lumos.server").warning(
             "listening on %s: anyone who can reach this address can use the server", args.host
         )
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"lumos: serving on http://{shown}:{args.port}/  (API docs at /docs; Ctrl+C stops)")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", server_header=False)
+    config = uvicorn.Config(app, log_level="info", server_header=False)
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``, or an :class:`OptionError` saying why not."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        # Python adds "(while attempting to bind on address (...))": the line says it already.
+        reason = (exc.strerror or str(exc)).split(" (while attempting")[0]
+        raise OptionError(f"--port {port}: cannot listen on {host}: {reason}") from None
