@@ -292,6 +292,25 @@ def test_apply_the_tuned_settings_to_more_photos(browser, server_url, tmp_path):
         context.close()
 
 
+def test_done_after_several_photos_returns_to_the_photo_on_screen(browser, server_url, tmp_path):
+    # Several photos chosen while one was on screen hide it for their list; "Done" left a
+    # page with neither (only the slim drop bar).
+    first = dark_scene(tmp_path / "first.jpg", 480, 320)
+    several = [dark_scene(tmp_path / f"s{i}.jpg", 320, 240) for i in range(2)]
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        _upload(page, first)
+        page.set_input_files("#file", [str(p) for p in several])
+        page.wait_for_selector("#batch-zip", state="visible", timeout=60_000)
+        assert page.locator("#work").is_hidden()
+        page.click("#batch-close")
+        assert page.locator("#batch").is_hidden()
+        assert page.locator("#work").is_visible() and _after_src(page).startswith("blob:")
+        assert errors == []
+    finally:
+        context.close()
+
+
 def _hold_first(held: list):  # type: ignore[no-untyped-def]
     """A route handler that keeps the first matching request waiting in ``held``."""
 

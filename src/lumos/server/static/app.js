@@ -512,7 +512,10 @@
   el.batchClose.addEventListener("click", () => {
     clearTimeout(state.batchTimer);
     el.batch.hidden = true;
-    if (!state.file) document.body.classList.remove("has-photo");
+    // Back to the photo that was on screen before the list (several photos chosen hid
+    // it), or to the start page: never to a page with neither.
+    if (state.file) el.work.hidden = false;
+    else document.body.classList.remove("has-photo");
   });
 
   setSplit(50);
