@@ -128,3 +128,9 @@ class OptionError(LumosError, ValueError):
 
 class ModelError(LumosError):
     """A model or its weights are missing, corrupt or incompatible."""
+
+
+def megapixels_text(mp: float) -> str:
+    """``2500.0`` or ``0.0315``: megapixels in a message, with enough digits that a small
+    photo above a small limit does not read "0.0 MP is above the limit of 0.01 MP"."""
+    return f"{mp:.1f}" if mp >= 1 else f"{mp:.3g}"

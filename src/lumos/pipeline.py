@@ -20,7 +20,7 @@ from ._types import FloatImage, FloatMap, ProgressFn
 from .analysis import Analysis, analyse
 from .config import EnhanceOptions
 from .enhancer import Plan, TileOutput
-from .errors import ImageTooLargeError
+from .errors import ImageTooLargeError, megapixels_text
 from .models import get_enhancer
 from .tiling import run_tiled
 
@@ -127,8 +127,9 @@ def check_output_size(height: int, width: int, options: EnhanceOptions) -> None:
     if mp is not None:
         s = options.scale
         raise ImageTooLargeError(
-            f"--scale {s} would make {width * s}x{height * s} = {mp:.1f} MP, above the limit "
-            f"of {options.max_megapixels:g} MP; use a smaller --scale or raise --max-megapixels"
+            f"--scale {s} would make {width * s}x{height * s} = {megapixels_text(mp)} MP, above "
+            f"the limit of {options.max_megapixels:g} MP; use a smaller --scale or raise "
+            "--max-megapixels (scale=, max_megapixels= in Python)"
         )
 
 

@@ -28,7 +28,13 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .._types import PathLike
-from ..errors import ImageTooLargeError, InputError, OptionError, UnsupportedFormatError
+from ..errors import (
+    ImageTooLargeError,
+    InputError,
+    OptionError,
+    UnsupportedFormatError,
+    megapixels_text,
+)
 from ._arrays import to_float
 from ._containers import XMP_TIFF_TAG
 from ._extras import open_heif, raw_pixels, raw_size
@@ -71,8 +77,9 @@ def _check_limit(width: int, height: int, max_megapixels: float, path: Path) -> 
     mp = width * height / 1e6
     if mp > max_megapixels:
         raise ImageTooLargeError(
-            f"{width}x{height} = {mp:.1f} MP is above the limit of {max_megapixels:g} MP; "
-            "raise --max-megapixels to allow it",
+            f"{width}x{height} = {megapixels_text(mp)} MP is above the limit of "
+            f"{max_megapixels:g} MP; raise --max-megapixels (max_megapixels= in Python) "
+            "to allow it",
             path=path,
         )
 

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 _ALPHA_FORMATS = ("PNG", "TIFF", "WEBP")
 _SIXTEEN_BIT_FORMATS = ("PNG", "TIFF")
+_EXISTS = "exists; use --overwrite (overwrite=True in Python)"
 _JPEG_MAX_EXIF = 65533  # one APP1 segment
 _JPEG_MAX_XMP = 65502  # one APP1 segment, less the XMP namespace header
 _PNG_COMPRESS_LEVEL = 4  # zlib level: most of level 9's size at a fraction of its time
@@ -79,7 +80,7 @@ def _check_target(path: Path, overwrite: bool) -> None:
     if not folder.is_dir():
         raise OutputError("output folder does not exist", path=folder)
     if path.exists() and not overwrite:
-        raise OutputError("exists; use --overwrite", path=path)
+        raise OutputError(_EXISTS, path=path)
     if not os.access(folder, os.W_OK):
         raise OutputError("output folder is not writable", path=folder)
 
@@ -225,10 +226,10 @@ def _publish(tmp: str, path: Path, overwrite: bool) -> None:
     try:
         os.link(tmp, path)  # atomic and refuses to replace a file that appeared meanwhile
     except FileExistsError:
-        raise OutputError("exists; use --overwrite", path=path) from None
+        raise OutputError(_EXISTS, path=path) from None
     except OSError:  # no hard links on this file system
         if path.exists():
-            raise OutputError("exists; use --overwrite", path=path) from None
+            raise OutputError(_EXISTS, path=path) from None
         os.replace(tmp, path)
         return
     os.unlink(tmp)

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from ..config import EnhanceOptions
-from ..errors import ImageTooLargeError, OptionError
+from ..errors import ImageTooLargeError, OptionError, megapixels_text
 from ..io import DecodedImage, probe_image, read_image, write_image
 from ..io._formats import WRITABLE_FORMATS
 from ..pipeline import enlarged_megapixels, run_pipeline
@@ -116,15 +116,10 @@ def probe(path: Path, max_megapixels: float) -> str:
     mp = meta.width * meta.height / 1e6
     if mp > max_megapixels:
         raise ImageTooLargeError(
-            f"file: {meta.width}x{meta.height} = {_megapixels(mp)} MP is above this server's "
+            f"file: {meta.width}x{meta.height} = {megapixels_text(mp)} MP is above this server's "
             f"limit of {max_megapixels:g} MP"
         )
     return meta.format
-
-
-def _megapixels(mp: float) -> str:
-    """``2500.0`` or ``0.0315``: enough digits to differ from a small limit."""
-    return f"{mp:.1f}" if mp >= 1 else f"{mp:.3g}"
 
 
 def check_scale(width: int, height: int, options: EnhanceOptions) -> None:
@@ -136,8 +131,8 @@ def check_scale(width: int, height: int, options: EnhanceOptions) -> None:
     if mp is not None:
         s = options.scale
         raise ImageTooLargeError(
-            f"scale: {s} would make {width * s}x{height * s} = {_megapixels(mp)} MP, above this "
-            f"server's limit of {options.max_megapixels:g} MP; choose a smaller scale"
+            f"scale: {s} would make {width * s}x{height * s} = {megapixels_text(mp)} MP, "
+            f"above this server's limit of {options.max_megapixels:g} MP; choose a smaller scale"
         )
 
 
