@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -252,3 +256,56 @@ def test_shipped_learned_model_runs(photo: Path, tmp_path: Path) -> None:
     assert main(["enhance", str(photo), "-o", str(out), "--model", "lumosnet", "-q"]) == 0
     with Image.open(out / "photo.jpg") as im:
         assert np.asarray(im).mean() > np.asarray(Image.open(photo)).mean() + 20
+
+
+_SLOW_FAKE = """
+import time
+from lumos.batch import FileReport
+
+
+def enhance_file(job, options, **kw):
+    (job.source.parent / "started").mkdir(exist_ok=True)
+    (job.source.parent / "started" / job.source.name).touch()
+    time.sleep(0.4)
+    job.output.parent.mkdir(parents=True, exist_ok=True)
+    job.output.write_bytes(b"done")
+    return FileReport(job.source, job.output, None, 0.4)
+"""
+
+_RUN_PATCHED = """
+import sys
+import lumos.cli.enhance
+import slowfake
+lumos.cli.enhance.enhance_file = slowfake.enhance_file
+sys.exit(lumos.cli.main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_stops_a_jobs_run_without_a_traceback(tmp_path: Path) -> None:
+    # A terminal's Ctrl-C reaches the whole process group. The run must stop: the
+    # photos not started are dropped (they were all enhanced before the exit), and
+    # no worker prints a KeyboardInterrupt traceback.
+    (tmp_path / "slowfake.py").write_text(_SLOW_FAKE)
+    (tmp_path / "run.py").write_text(_RUN_PATCHED)
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    for i in range(12):
+        Image.fromarray(dark_photo(h=8, w=8, seed=i)).save(shoot / f"p{i:02d}.png")
+    argv = [str(shoot), "-o", str(tmp_path / "out"), "--jobs", "2", "-q"]
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    proc = subprocess.Popen(
+        [sys.executable, str(tmp_path / "run.py"), "enhance", *argv],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    started = shoot / "started"
+    deadline = time.monotonic() + 60
+    while not (started.is_dir() and any(started.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and err.strip() == "lumos: interrupted"
+    assert len(list(started.iterdir())) <= 4  # the two running, at most two queued

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import suppress
@@ -286,6 +287,16 @@ def _remove_empty(folders: list[Path]) -> None:
             folder.rmdir()  # refuses a folder that is not empty
 
 
+def _ignore_sigint() -> None:
+    """Run in each ``--jobs`` worker process: Ctrl-C is the parent's to handle.
+
+    A terminal sends it to the whole process group; an idle worker would die
+    printing a KeyboardInterrupt traceback, a busy one would drop its photo and
+    take the next.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _run_jobs(
     jobs: list[Job], options: EnhanceOptions, args: argparse.Namespace
 ) -> list[FileReport]:
@@ -315,11 +326,18 @@ def _run_jobs(
         # Files in parallel processes (each one a whole pipeline); the tiles of one
         # file then share the remaining cores.
         per_file = max(1, default_workers() // args.jobs)
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        with ProcessPoolExecutor(max_workers=args.jobs, initializer=_ignore_sigint) as pool:
             futures = [
                 pool.submit(enhance_file, job, options, workers=per_file, **kw) for job in jobs
             ]
-            for fut in as_completed(futures):
-                done(fut.result())
+            try:
+                for fut in as_completed(futures):
+                    done(fut.result())
+            except BaseException:
+                # Ctrl-C: drop the photos not started (leaving the `with` alone would
+                # wait for the workers to enhance every one of them); those running
+                # are finished, whole, as `lumos batch` does.
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     bar.clear()
     return reports
