@@ -279,6 +279,9 @@ def _read_header(fp: IO[bytes], path: Path, header: bytes, fmt: str, limit: floa
     icc = image.info.get("icc_profile") or None
     if image.mode == "CMYK":
         icc = None  # converted to sRGB on decode; a CMYK profile would be wrong
+    dpi = image.info.get("dpi")
+    if fmt == "TIFF" and not (282 in image.tag_v2 and 283 in image.tag_v2):
+        dpi = None  # Pillow says (1, 1) for a TIFF with no resolution: unknown, not 1 dpi
     if orientation in (5, 6, 7, 8):
         w, h = h, w
     meta = ImageMeta(
@@ -290,7 +293,7 @@ def _read_header(fp: IO[bytes], path: Path, header: bytes, fmt: str, limit: floa
         orientation=orientation,
         exif=reset_orientation(exif),
         icc_profile=icc,
-        dpi=clean_dpi(image.info.get("dpi")),
+        dpi=clean_dpi(dpi),
         xmp=clean_xmp(image.info.get("xmp")),
     )
     pages = 1
