@@ -236,6 +236,24 @@ def test_enhance_with_report(photo: Path, tmp_path: Path) -> None:
     assert "data:image/" in html
 
 
+def test_two_photos_that_would_share_a_report_are_refused_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    # a.jpg and a.png (RAW + JPEG, say) have outputs of their own but one
+    # a_explain.html: the second photo was written, then failed on its report, and
+    # the next run skipped it (its output exists) and never made that report.
+    pytest.importorskip("matplotlib", reason="the report needs the 'report' extra")
+    shoot, out = tmp_path / "shoot", tmp_path / "o"
+    shoot.mkdir()
+    Image.fromarray(dark_photo(48, 64)).save(shoot / "a.jpg")
+    Image.fromarray(dark_photo(48, 64, seed=1)).save(shoot / "a.png")
+    argv = ["enhance", str(shoot), "-o", str(out), "--report", "--model", "classical", "-q"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a.png: report" in err and "already the report of" in err
+    assert sorted(p.name for p in out.iterdir()) == ["a.jpg", "a_explain.html"]
+
+
 def test_report_without_its_extra_is_a_usage_error_before_any_work(
     photo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:

@@ -18,7 +18,7 @@ from ..io import DecodedImage, read_image, write_image
 from ..pipeline import run_pipeline
 from ._plan import Job
 
-__all__ = ["FileReport", "TileProgress", "enhance_file"]
+__all__ = ["FileReport", "TileProgress", "enhance_file", "report_path"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,11 @@ class TileProgress(Protocol):
     def update(self, done: int, total: int | None = None) -> None: ...
 
     def clear(self) -> None: ...
+
+
+def report_path(output: Path) -> Path:
+    """Where ``enhance_file(..., report=True)`` writes the explain report of ``output``."""
+    return output.with_name(f"{output.stem}_explain.html")
 
 
 def enhance_file(
@@ -84,7 +89,7 @@ def enhance_file(
         if report:
             from ..report import build_report, write_report
 
-            html = job.output.with_name(f"{job.output.stem}_explain.html")
+            html = report_path(job.output)
             write_report(build_report(job.source, options=options), html, overwrite=overwrite)
         return FileReport(job.source, job.output, None, time.perf_counter() - t0, result.stats)
     except LumosError as exc:

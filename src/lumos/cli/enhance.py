@@ -9,7 +9,16 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import suppress
 from pathlib import Path
 
-from ..batch import SUFFIX_FOR_FORMAT, FileReport, Job, collect_inputs, enhance_file, plan_outputs
+from ..batch import (
+    SUFFIX_FOR_FORMAT,
+    Failure,
+    FileReport,
+    Job,
+    collect_inputs,
+    enhance_file,
+    plan_outputs,
+    report_path,
+)
 from ..config import LIGHT_CHOICES, UPSCALER_CHOICES, EnhanceOptions, TilingOptions
 from ..errors import LumosError, OptionError
 from ..models import available_models, default_model
@@ -230,6 +239,9 @@ def run(args: argparse.Namespace) -> int:
         found, outdir=outdir, fmt=args.format, overwrite=args.overwrite
     )
     failures += more
+    if args.report:
+        jobs, shared = _one_report_each(jobs, skipped)
+        failures += shared
     for f in failures:
         print_failure(f.source, f.reason)
     if not args.quiet:
@@ -268,6 +280,28 @@ def _require_report_extra() -> None:
         raise OptionError(
             "--report needs the 'report' extra (matplotlib): pip install 'lumos[report]'"
         ) from None
+
+
+def _one_report_each(jobs: list[Job], skipped: list[Job]) -> tuple[list[Job], list[Failure]]:
+    """Refuse, before any work, a photo whose explain report another photo writes.
+
+    ``a.jpg`` and ``a.png`` have outputs of their own but one ``a_explain.html``:
+    found only when writing it, the second photo would fail after its output was
+    written (the next run would skip it and never make its report), or with
+    ``--overwrite`` replace the first photo's report.
+    """
+    claimed = {report_path(j.output).resolve(): j.source for j in skipped}
+    kept: list[Job] = []
+    refused: list[Failure] = []
+    for job in jobs:
+        html = report_path(job.output)
+        if (key := html.resolve()) in claimed:
+            reason = f"report {html} is already the report of {claimed[key]}"
+            refused.append(Failure(str(job.source), reason))
+        else:
+            claimed[key] = job.source
+            kept.append(job)
+    return kept, refused
 
 
 def _missing_folders(folders: list[Path]) -> list[Path]:
