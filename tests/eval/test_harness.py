@@ -170,6 +170,27 @@ def test_eval_outputs_are_checked_before_scoring(tmp_path: Path, capsys, monkeyp
     assert photo.read_bytes() == before and existing.read_text() == "keep"
 
 
+def test_eval_never_silently_drops_a_photo_that_shares_a_stem(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    # a.jpg beside a.png: pairing by stem kept one and scored the other nowhere, and
+    # --save wrote both to a.png, the second over the first.
+    low, high, save = tmp_path / "low", tmp_path / "high", tmp_path / "save"
+    low.mkdir()
+    high.mkdir()
+    for folder in (low, high):
+        _small(folder / "a.png")
+    Image.open(low / "a.png").save(low / "a.jpg")
+    monkeypatch.setattr(lumos.cli.evaluate, "evaluate", lambda *a, **k: pytest.fail("scored"))
+    assert main(["eval", "--pairs", str(low), str(high), "--baseline", "identity"]) == 1
+    err = capsys.readouterr().err
+    assert "same stem cannot be paired: a.jpg, a.png" in err and err.count("\n") == 1
+    assert main(["eval", "--unpaired", str(low), "--save", str(save), "--baseline", "gamma"]) == 1
+    err = capsys.readouterr().err
+    assert "would write both a.jpg and a.png to" in err and err.count("\n") == 1
+    assert not save.exists()
+
+
 def test_eval_empty_path_is_a_usage_error(capsys) -> None:
     for argv in (["--unpaired", ""], ["--pairs", "", ""]):
         with pytest.raises(SystemExit) as exc:
