@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -168,6 +169,18 @@ def test_eval_outputs_are_checked_before_scoring(tmp_path: Path, capsys, monkeyp
     err = capsys.readouterr().err
     assert "exists and is not a folder" in err and len(err.strip().splitlines()) == 1
     assert photo.read_bytes() == before and existing.read_text() == "keep"
+    # A --save folder that cannot be made or written to: refused now, not once per photo
+    # after each was scored.
+    assert main([*base, "--save", str(existing / "sub")]) == 1
+    assert f"{existing} is not a writable folder" in capsys.readouterr().err
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != locked and real_access(p, mode))
+    for save in (locked, locked / "new"):  # root may write anywhere: as if it were read-only
+        assert main([*base, "--save", str(save)]) == 1
+        err = capsys.readouterr().err
+        assert err == f"lumos: --save {save}: {locked} is not a writable folder\n"
 
 
 def test_eval_never_silently_drops_a_photo_that_shares_a_stem(

@@ -113,6 +113,10 @@ def _check_outputs(args: argparse.Namespace, items: list[tuple[Path, Path | None
     if args.save is not None:
         if args.save.exists() and not args.save.is_dir():
             raise OptionError(f"--save {args.save}: exists and is not a folder")
+        # Made when the first photo is saved: the folder that will hold it must let us.
+        folder = next(p for p in (args.save, *args.save.parents) if p.exists())
+        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            raise OutputError(f"--save {args.save}: {folder} is not a writable folder")
         saved: dict[Path, Path] = {}
         for src, _ in items:
             target = args.save / f"{src.stem}.png"
