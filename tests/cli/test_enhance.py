@@ -132,6 +132,21 @@ def test_folder_recursive_mirrors_subfolders(tmp_path: Path) -> None:
     assert (out / "day2" / "b.png").is_file()
 
 
+def test_a_subfolder_that_cannot_be_made_is_named(tmp_path: Path, capsys) -> None:
+    # out/day2 is a file: the photo's line said only "File exists", as if of the photo.
+    src, out = tmp_path / "album", tmp_path / "out"
+    (src / "day2").mkdir(parents=True)
+    Image.fromarray(dark_photo(48, 64)).save(src / "day2" / "b.png")
+    out.mkdir()
+    (out / "day2").write_text("a file where the subfolder goes")
+    assert main(["enhance", str(src), "-o", str(out), "-r", "--model", "classical", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"lumos: {src / 'day2' / 'b.png'}: {out / 'day2'}: cannot create output folder: "
+        "File exists\n"
+    )
+
+
 def test_folder_skips_own_outputs(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     Image.fromarray(dark_photo()).save(tmp_path / "x.png")
     assert main(["enhance", str(tmp_path), "-q"]) == 0

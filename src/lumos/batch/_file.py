@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..config import EnhanceOptions
-from ..errors import LumosError
+from ..errors import LumosError, OutputError
 from ..io import DecodedImage, read_image, write_image
 from ..pipeline import run_pipeline
 from ._plan import Job
@@ -84,7 +84,11 @@ def enhance_file(
             progress=None if bar is None else bar.update,
         )
         out = DecodedImage(rgb=result.rgb, alpha=result.alpha, meta=decoded.meta)
-        job.output.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            job.output.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # named: the bare reason ("File exists") reads as the photo's
+            reason = f"cannot create output folder: {exc.strerror or exc}"
+            raise OutputError(reason, path=job.output.parent) from None
         write_image(out, job.output, format=fmt, quality=quality, overwrite=overwrite)
         if report:
             from ..report import build_report, write_report
