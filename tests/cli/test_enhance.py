@@ -342,3 +342,23 @@ def test_ctrl_c_stops_a_jobs_run_without_a_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 130
     assert "Traceback" not in err and err.strip() == "lumos: interrupted"
     assert len(list(started.iterdir())) <= 4  # the two running, at most two queued
+
+
+def test_a_reader_that_goes_away_stops_the_run_quietly(tmp_path: Path) -> None:
+    # `lumos enhance photos/ | head -1`: the next line printed hit a closed pipe, and
+    # that read "lumos: internal error: BrokenPipeError ... (set LUMOS_DEBUG=1 ...)".
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    for i in range(4):
+        Image.fromarray(dark_photo(24, 32, seed=i)).save(shoot / f"p{i}.png")
+    argv = [str(shoot), "-o", str(tmp_path / "out"), "--model", "classical"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lumos", "enhance", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None and b" -> " in proc.stdout.readline()
+    proc.stdout.close()  # as head does once it has its line
+    _, err = proc.communicate(timeout=60)
+    assert err == b"" and proc.returncode == 141  # as if killed by SIGPIPE
