@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import lumos.cli.enhance
+from lumos.batch import enhance_file
 from lumos.cli import main
 
 from .conftest import dark_photo
@@ -362,3 +364,32 @@ def test_a_reader_that_goes_away_stops_the_run_quietly(tmp_path: Path) -> None:
     proc.stdout.close()  # as head does once it has its line
     _, err = proc.communicate(timeout=60)
     assert err == b"" and proc.returncode == 141  # as if killed by SIGPIPE
+
+
+def _dies_on_boom(job, options, **kw):  # type: ignore[no-untyped-def]
+    """enhance_file, but the process dies (as the OOM killer kills it) on boom.png."""
+    if job.source.name == "boom.png":
+        os._exit(1)
+    time.sleep(0.5)  # boom.png goes first: the others are still running or queued
+    return enhance_file(job, options, **kw)
+
+
+def test_a_jobs_worker_that_dies_fails_photos_not_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It was "lumos: internal error: BrokenProcessPool: ..." naming no photo.
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    for name in ("boom.png", "p1.png", "p2.png"):
+        Image.fromarray(dark_photo(24, 32)).save(shoot / name)
+    monkeypatch.setattr(lumos.cli.enhance, "enhance_file", _dies_on_boom)
+    argv = ["enhance", str(shoot), "-o", str(tmp_path / "o"), "--jobs", "2", "--model", "classical"]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert "internal error" not in captured.err and len(err) == 3
+    assert all(
+        line.endswith("worker process died (out of memory?); run again to resume") for line in err
+    )
+    assert any(line.startswith(f"lumos: {shoot / 'boom.png'}: ") for line in err)
+    assert "0 of 3 enhanced, 3 failed" in captured.out

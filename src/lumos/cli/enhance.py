@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from pathlib import Path
 
@@ -331,6 +332,21 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+_WORKER_DIED = "a --jobs worker process died (out of memory?); run again to resume"
+
+
+def _result(fut: Future[FileReport], job: Job) -> FileReport:
+    """The report of a ``--jobs`` task; a failure when its worker process was killed.
+
+    The pool is then broken: this photo and every one not finished yet fail with
+    this line, where the run stopped with an "internal error" naming none of them.
+    """
+    try:
+        return fut.result()
+    except BrokenProcessPool:
+        return FileReport(job.source, None, _WORKER_DIED, 0.0)
+
+
 def _run_jobs(
     jobs: list[Job], options: EnhanceOptions, args: argparse.Namespace
 ) -> list[FileReport]:
@@ -361,12 +377,12 @@ def _run_jobs(
         # file then share the remaining cores.
         per_file = max(1, default_workers() // args.jobs)
         with ProcessPoolExecutor(max_workers=args.jobs, initializer=_ignore_sigint) as pool:
-            futures = [
-                pool.submit(enhance_file, job, options, workers=per_file, **kw) for job in jobs
-            ]
+            futures = {
+                pool.submit(enhance_file, job, options, workers=per_file, **kw): job for job in jobs
+            }
             try:
                 for fut in as_completed(futures):
-                    done(fut.result())
+                    done(_result(fut, futures[fut]))
             except BaseException:
                 # Ctrl-C: drop the photos not started (leaving the `with` alone would
                 # wait for the workers to enhance every one of them); those running
