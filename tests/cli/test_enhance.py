@@ -149,6 +149,19 @@ def test_a_subfolder_that_cannot_be_made_is_named(tmp_path: Path, capsys) -> Non
     )
 
 
+def test_an_output_name_too_long_fails_that_photo_only(tmp_path: Path, capsys) -> None:
+    # <stem>_lumos.png past the file system's 255 bytes stopped the whole folder with
+    # "internal error: OSError: [Errno 36] File name too long", before any photo.
+    src = tmp_path / "album"
+    src.mkdir()
+    Image.fromarray(dark_photo(24, 32)).save(src / f"{'a' * 248}.png")
+    Image.fromarray(dark_photo(24, 32)).save(src / "b.png")
+    assert main(["enhance", str(src), "--model", "classical", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith("_lumos.png: File name too long\n") and err.count("\n") == 1
+    assert (src / "b_lumos.png").is_file()
+
+
 def test_folder_skips_own_outputs(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     Image.fromarray(dark_photo()).save(tmp_path / "x.png")
     assert main(["enhance", str(tmp_path), "-q"]) == 0
