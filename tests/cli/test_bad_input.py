@@ -201,3 +201,15 @@ def test_multi_page_tiff_warns_in_one_line(capsys, tmp_path: Path) -> None:
     assert err.strip() == (
         f"lumos: warning: {src}: multi-page TIFF: only the first of its 3 pages is read"
     )
+
+
+def test_animated_png_warns_as_animated_webp_does(capsys, tmp_path: Path) -> None:
+    # Its other frames were dropped without a word.
+    src = tmp_path / "anim.png"
+    frames = [Image.fromarray(dark_photo(24, 32, seed=i)) for i in range(3)]
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=100)
+    code, err = _run(capsys, "enhance", str(src), "-o", str(tmp_path / "o"), "-q")
+    assert code == 0 and (tmp_path / "o" / "anim.png").is_file()
+    assert err.strip() == (
+        f"lumos: warning: {src}: animated PNG: only the first of its 3 frames is read"
+    )

@@ -396,3 +396,29 @@ def test_a_record_from_before_an_option_resumes_with_its_default(
     assert "2 already done" in capsys.readouterr().out
     assert main([*argv, "--shadows", "0.5", "-q"]) == 2
     assert "other settings (shadows auto -> 0.5)" in capsys.readouterr().err
+
+
+def test_an_output_folder_it_cannot_write_to_is_one_clear_line(
+    shoot: Path, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a folder that is not writable (root, who runs the tests, may write anywhere):
+    # the record cannot be opened. That was an "internal error" line.
+    out = tmp_path / "out"
+    out.mkdir()
+    real_open = Path.open
+
+    def refuse_record(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.name == "lumos_batch.jsonl" and "a" in (
+            args[0] if args else kwargs.get("mode", "r")
+        ):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse_record)
+    assert main(["batch", str(shoot), "-o", str(out), "-r", "--workers", "1"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"lumos: {out / 'lumos_batch.jsonl'}: cannot write the batch record: Permission denied\n"
+    )
+    assert list(out.iterdir()) == []  # no photo was enhanced

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+import lumos.cli.enhance
+from lumos.batch import enhance_file
 from lumos.cli import main
 
 from .conftest import dark_photo
@@ -128,6 +134,34 @@ def test_folder_recursive_mirrors_subfolders(tmp_path: Path) -> None:
     assert (out / "day2" / "b.png").is_file()
 
 
+def test_a_subfolder_that_cannot_be_made_is_named(tmp_path: Path, capsys) -> None:
+    # out/day2 is a file: the photo's line said only "File exists", as if of the photo.
+    src, out = tmp_path / "album", tmp_path / "out"
+    (src / "day2").mkdir(parents=True)
+    Image.fromarray(dark_photo(48, 64)).save(src / "day2" / "b.png")
+    out.mkdir()
+    (out / "day2").write_text("a file where the subfolder goes")
+    assert main(["enhance", str(src), "-o", str(out), "-r", "--model", "classical", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"lumos: {src / 'day2' / 'b.png'}: {out / 'day2'}: cannot create output folder: "
+        "File exists\n"
+    )
+
+
+def test_an_output_name_too_long_fails_that_photo_only(tmp_path: Path, capsys) -> None:
+    # <stem>_lumos.png past the file system's 255 bytes stopped the whole folder with
+    # "internal error: OSError: [Errno 36] File name too long", before any photo.
+    src = tmp_path / "album"
+    src.mkdir()
+    Image.fromarray(dark_photo(24, 32)).save(src / f"{'a' * 248}.png")
+    Image.fromarray(dark_photo(24, 32)).save(src / "b.png")
+    assert main(["enhance", str(src), "--model", "classical", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith("_lumos.png: File name too long\n") and err.count("\n") == 1
+    assert (src / "b_lumos.png").is_file()
+
+
 def test_folder_skips_own_outputs(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     Image.fromarray(dark_photo()).save(tmp_path / "x.png")
     assert main(["enhance", str(tmp_path), "-q"]) == 0
@@ -232,6 +266,24 @@ def test_enhance_with_report(photo: Path, tmp_path: Path) -> None:
     assert "data:image/" in html
 
 
+def test_two_photos_that_would_share_a_report_are_refused_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    # a.jpg and a.png (RAW + JPEG, say) have outputs of their own but one
+    # a_explain.html: the second photo was written, then failed on its report, and
+    # the next run skipped it (its output exists) and never made that report.
+    pytest.importorskip("matplotlib", reason="the report needs the 'report' extra")
+    shoot, out = tmp_path / "shoot", tmp_path / "o"
+    shoot.mkdir()
+    Image.fromarray(dark_photo(48, 64)).save(shoot / "a.jpg")
+    Image.fromarray(dark_photo(48, 64, seed=1)).save(shoot / "a.png")
+    argv = ["enhance", str(shoot), "-o", str(out), "--report", "--model", "classical", "-q"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a.png: report" in err and "already the report of" in err
+    assert sorted(p.name for p in out.iterdir()) == ["a.jpg", "a_explain.html"]
+
+
 def test_report_without_its_extra_is_a_usage_error_before_any_work(
     photo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
@@ -252,3 +304,108 @@ def test_shipped_learned_model_runs(photo: Path, tmp_path: Path) -> None:
     assert main(["enhance", str(photo), "-o", str(out), "--model", "lumosnet", "-q"]) == 0
     with Image.open(out / "photo.jpg") as im:
         assert np.asarray(im).mean() > np.asarray(Image.open(photo)).mean() + 20
+
+
+_SLOW_FAKE = """
+import time
+from lumos.batch import FileReport
+
+
+def enhance_file(job, options, **kw):
+    (job.source.parent / "started").mkdir(exist_ok=True)
+    (job.source.parent / "started" / job.source.name).touch()
+    time.sleep(0.7)  # long enough that none finishes before Ctrl-C is handled
+    job.output.parent.mkdir(parents=True, exist_ok=True)
+    job.output.write_bytes(b"done")
+    return FileReport(job.source, job.output, None, 0.7)
+"""
+
+_RUN_PATCHED = """
+import sys
+import lumos.cli.enhance
+import slowfake
+lumos.cli.enhance.enhance_file = slowfake.enhance_file
+sys.exit(lumos.cli.main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_stops_a_jobs_run_without_a_traceback(tmp_path: Path) -> None:
+    # A terminal's Ctrl-C reaches the whole process group. The run must stop: the
+    # photos not started are dropped (they were all enhanced before the exit), and
+    # no worker prints a KeyboardInterrupt traceback.
+    (tmp_path / "slowfake.py").write_text(_SLOW_FAKE)
+    (tmp_path / "run.py").write_text(_RUN_PATCHED)
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    for i in range(12):
+        Image.fromarray(dark_photo(h=8, w=8, seed=i)).save(shoot / f"p{i:02d}.png")
+    argv = [str(shoot), "-o", str(tmp_path / "out"), "--jobs", "2", "-q"]
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    proc = subprocess.Popen(
+        [sys.executable, str(tmp_path / "run.py"), "enhance", *argv],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    started = shoot / "started"
+    deadline = time.monotonic() + 60
+    while not (started.is_dir() and any(started.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and err.strip() == "lumos: interrupted"
+    # The two running, and at most the three the pool had already handed to its workers.
+    assert len(list(started.iterdir())) <= 5
+
+
+def test_a_reader_that_goes_away_stops_the_run_quietly(tmp_path: Path) -> None:
+    # `lumos enhance photos/ | head -1`: the next line printed hit a closed pipe, and
+    # that read "lumos: internal error: BrokenPipeError ... (set LUMOS_DEBUG=1 ...)".
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    for i in range(2):
+        Image.fromarray(dark_photo(24, 32, seed=i)).save(shoot / f"p{i}.png")
+    argv = [str(shoot), "-o", str(tmp_path / "out"), "--model", "classical"]
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lumos", "enhance", *argv],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    os.close(write_end)
+    os.close(read_end)  # gone before lumos has even started: its first line hits a closed pipe
+    _, err = proc.communicate(timeout=60)
+    assert err == b"" and proc.returncode == 141  # as if killed by SIGPIPE
+
+
+def _dies_on_boom(job, options, **kw):  # type: ignore[no-untyped-def]
+    """enhance_file, but the process dies (as the OOM killer kills it) on boom.png."""
+    if job.source.name == "boom.png":
+        os._exit(1)
+    time.sleep(0.5)  # boom.png goes first: the others are still running or queued
+    return enhance_file(job, options, **kw)
+
+
+def test_a_jobs_worker_that_dies_fails_photos_not_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It was "lumos: internal error: BrokenProcessPool: ..." naming no photo.
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    for name in ("boom.png", "p1.png", "p2.png"):
+        Image.fromarray(dark_photo(24, 32)).save(shoot / name)
+    monkeypatch.setattr(lumos.cli.enhance, "enhance_file", _dies_on_boom)
+    argv = ["enhance", str(shoot), "-o", str(tmp_path / "o"), "--jobs", "2", "--model", "classical"]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert "internal error" not in captured.err and err
+    assert all(
+        line.endswith("worker process died (out of memory?); run again to resume") for line in err
+    )
+    assert any(line.startswith(f"lumos: {shoot / 'boom.png'}: ") for line in err)
+    # Those not finished when the pool broke (here, all three) fail, each named.
+    assert f"of 3 enhanced, {len(err)} failed" in captured.out

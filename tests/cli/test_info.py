@@ -103,3 +103,22 @@ def test_says_whether_jpeg_blocks_show(tmp_path: Path, capsys: pytest.CaptureFix
     assert "compression   JPEG blocks show" in capsys.readouterr().out
     assert main(["info", str(tmp_path / "p.png")]) == 0
     assert "compression   no JPEG blocks seen" in capsys.readouterr().out
+
+
+def test_an_unknown_exif_value_keeps_the_json_valid(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    # Cameras write 0/0 for an exposure or aperture they do not know: it came out as
+    # NaN, which is not JSON (jq refuses it, and so does the server's /v1/analyse).
+    from PIL import TiffImagePlugin
+
+    exif = Image.Exif()
+    exif[0x010F] = "Cam"
+    sub = exif.get_ifd(0x8769)
+    sub[0x829A] = TiffImagePlugin.IFDRational(0, 0)  # exposure time
+    sub[0x829D] = TiffImagePlugin.IFDRational(28, 10)  # f/2.8
+    path = tmp_path / "p.jpg"
+    Image.fromarray(dark_photo(32, 48)).save(path, exif=exif.tobytes())
+    assert main(["info", "--json", str(path)]) == 0
+    data = json.loads(capsys.readouterr().out, parse_constant=pytest.fail)
+    assert data["exif"] == {"make": "Cam", "f_number": 2.8}

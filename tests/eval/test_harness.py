@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -188,6 +189,39 @@ def test_eval_outputs_are_checked_before_scoring(tmp_path: Path, capsys, monkeyp
     err = capsys.readouterr().err
     assert "exists and is not a folder" in err and len(err.strip().splitlines()) == 1
     assert photo.read_bytes() == before and existing.read_text() == "keep"
+    # A --save folder that cannot be made or written to: refused now, not once per photo
+    # after each was scored.
+    assert main([*base, "--save", str(existing / "sub")]) == 1
+    assert f"{existing} is not a writable folder" in capsys.readouterr().err
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != locked and real_access(p, mode))
+    for save in (locked, locked / "new"):  # root may write anywhere: as if it were read-only
+        assert main([*base, "--save", str(save)]) == 1
+        err = capsys.readouterr().err
+        assert err == f"lumos: --save {save}: {locked} is not a writable folder\n"
+
+
+def test_eval_never_silently_drops_a_photo_that_shares_a_stem(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    # a.jpg beside a.png: pairing by stem kept one and scored the other nowhere, and
+    # --save wrote both to a.png, the second over the first.
+    low, high, save = tmp_path / "low", tmp_path / "high", tmp_path / "save"
+    low.mkdir()
+    high.mkdir()
+    for folder in (low, high):
+        _small(folder / "a.png")
+    Image.open(low / "a.png").save(low / "a.jpg")
+    monkeypatch.setattr(lumos.cli.evaluate, "evaluate", lambda *a, **k: pytest.fail("scored"))
+    assert main(["eval", "--pairs", str(low), str(high), "--baseline", "identity"]) == 1
+    err = capsys.readouterr().err
+    assert "same stem cannot be paired: a.jpg, a.png" in err and err.count("\n") == 1
+    assert main(["eval", "--unpaired", str(low), "--save", str(save), "--baseline", "gamma"]) == 1
+    err = capsys.readouterr().err
+    assert "would write both a.jpg and a.png to" in err and err.count("\n") == 1
+    assert not save.exists()
 
 
 def test_eval_empty_path_is_a_usage_error(capsys) -> None:

@@ -306,6 +306,22 @@ def test_metadata_into_other_formats(tmp_path: Path, gradient, srgb_icc, make_ex
             assert again.meta.dpi == (300.0, 300.0), suffix
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_tiff_without_resolution_has_no_dpi(tmp_path: Path, rng, dtype) -> None:
+    # Pillow reports (1, 1) for a TIFF with no resolution tags (OpenCV writes none);
+    # taken as 1 dpi, every output of it would claim to print 1 inch per pixel.
+    src = tmp_path / "scan.tif"
+    cv2.imwrite(str(src), rng.integers(0, 200, (16, 24, 3)).astype(dtype))
+    decoded = read_image(src)
+    assert decoded.meta.dpi is None
+    with Image.open(write_image(decoded, tmp_path / "out.jpg")) as im:
+        assert "dpi" not in im.info or im.info["dpi"] != (1, 1)
+    with_dpi = tmp_path / "dpi.tif"
+    with Image.open(src) as im:
+        im.save(with_dpi, dpi=(300, 300))
+    assert read_image(with_dpi).meta.dpi == (300.0, 300.0)
+
+
 def test_jpeg_subsampling_follows_quality(tmp_path: Path, gradient) -> None:
     from PIL import JpegImagePlugin
 

@@ -41,6 +41,15 @@ def test_existing_output_needs_overwrite(tmp_path: Path) -> None:
     assert _leftovers(tmp_path) == ["a.jpg"]
 
 
+@pytest.mark.parametrize(("suffix", "side"), [(".jpg", 65501), (".webp", 16384)])
+def test_too_wide_for_the_format_says_so(tmp_path: Path, capfd, suffix: str, side: int) -> None:
+    # libjpeg printed its own stderr line and Pillow said "broken data stream".
+    with pytest.raises(OutputError, match=rf"{side}x1 is too large for \w+ \(at most"):
+        write_image(_image(1, side), tmp_path / f"a{suffix}")
+    assert _leftovers(tmp_path) == [] and capfd.readouterr().err == ""
+    write_image(_image(1, side), tmp_path / "a.png")  # PNG has no such limit
+
+
 def test_missing_output_folder(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="output folder does not exist"):
         write_image(_image(), tmp_path / "no" / "such" / "a.png")

@@ -75,6 +75,15 @@ def test_missing_output_folder(dark_png: Path, tmp_path: Path, capsys) -> None:
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_a_report_name_too_long_is_one_line(dark_png: Path, tmp_path: Path, capsys) -> None:
+    # <stem>_explain.html past the file system's 255 bytes was an "internal error".
+    photo = tmp_path / f"{'a' * 248}.png"
+    photo.write_bytes(dark_png.read_bytes())
+    assert main(["explain", str(photo)]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith("_explain.html: File name too long\n") and "internal error" not in err
+
+
 def test_bad_option_is_usage_error(dark_png: Path, capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["explain", str(dark_png), "--denoise", "3"])

@@ -22,7 +22,7 @@ the ``__main__`` guard is needed; without it Dask says "Nanny failed to start"):
 """
 
 from ._dask import BatchSummary, Cluster, require_dask, run_batch
-from ._file import FileReport, TileProgress, enhance_file
+from ._file import FileReport, TileProgress, enhance_file, report_path
 from ._manifest import MANIFEST_NAME, Manifest, Resume, resume, settings_of
 from ._plan import (
     SUFFIX_FOR_FORMAT,
@@ -50,6 +50,7 @@ __all__ = [
     "enhance_file",
     "plan_batch",
     "plan_outputs",
+    "report_path",
     "require_dask",
     "resume",
     "run_batch",

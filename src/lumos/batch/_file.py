@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..config import EnhanceOptions
-from ..errors import LumosError
+from ..errors import LumosError, OutputError
 from ..io import DecodedImage, read_image, write_image
 from ..pipeline import run_pipeline
 from ._plan import Job
 
-__all__ = ["FileReport", "TileProgress", "enhance_file"]
+__all__ = ["FileReport", "TileProgress", "enhance_file", "report_path"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,11 @@ class TileProgress(Protocol):
     def update(self, done: int, total: int | None = None) -> None: ...
 
     def clear(self) -> None: ...
+
+
+def report_path(output: Path) -> Path:
+    """Where ``enhance_file(..., report=True)`` writes the explain report of ``output``."""
+    return output.with_name(f"{output.stem}_explain.html")
 
 
 def enhance_file(
@@ -79,12 +84,16 @@ def enhance_file(
             progress=None if bar is None else bar.update,
         )
         out = DecodedImage(rgb=result.rgb, alpha=result.alpha, meta=decoded.meta)
-        job.output.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            job.output.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # named: the bare reason ("File exists") reads as the photo's
+            reason = f"cannot create output folder: {exc.strerror or exc}"
+            raise OutputError(reason, path=job.output.parent) from None
         write_image(out, job.output, format=fmt, quality=quality, overwrite=overwrite)
         if report:
             from ..report import build_report, write_report
 
-            html = job.output.with_name(f"{job.output.stem}_explain.html")
+            html = report_path(job.output)
             write_report(build_report(job.source, options=options), html, overwrite=overwrite)
         return FileReport(job.source, job.output, None, time.perf_counter() - t0, result.stats)
     except LumosError as exc:

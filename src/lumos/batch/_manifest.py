@@ -205,7 +205,12 @@ class Manifest:
         """Open the record for appending and write this run's header line."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         torn = self.path.is_file() and not _ends_with_newline(self.path)
-        self._fh = self.path.open("a", encoding="utf-8")
+        try:
+            self._fh = self.path.open("a", encoding="utf-8")
+        except OSError as exc:  # an output folder that is not writable: before any photo
+            raise LumosError(
+                f"cannot write the batch record: {exc.strerror or exc}", path=self.path
+            ) from None
         if torn:  # the last run was killed mid-line: never glue this run's header to it
             self._fh.write("\n")
         self._write(

@@ -181,9 +181,13 @@ def plan_outputs(
                 Failure(str(src), f"output {out} is already the output of {claimed[key]}")
             )
         else:
+            try:
+                exists = not overwrite and out.exists()  # one look at the disk per output
+            except OSError as exc:  # "File name too long": this photo's failure, not the run's
+                failures.append(Failure(str(src), f"output {out}: {exc.strerror or exc}"))
+                continue
             claimed[key] = src
-            # One look at the disk per output.
-            (existing if not overwrite and out.exists() else jobs).append(Job(src, out))
+            (existing if exists else jobs).append(Job(src, out))
     return jobs, failures, existing
 
 

@@ -9,6 +9,7 @@ line too, and the traceback only with ``LUMOS_DEBUG=1``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -119,6 +120,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("lumos: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of stdout went away (`lumos enhance photos/ | head`): stop quietly,
+        # as a process killed by SIGPIPE would (128 + 13), not as an internal error, and
+        # keep Python from failing again when it flushes stdout at exit.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:  # the last line of defence: one line, not a traceback
         if os.environ.get("LUMOS_DEBUG"):
             traceback.print_exc()

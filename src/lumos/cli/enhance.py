@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from pathlib import Path
 
-from ..batch import SUFFIX_FOR_FORMAT, FileReport, Job, collect_inputs, enhance_file, plan_outputs
+from ..batch import (
+    SUFFIX_FOR_FORMAT,
+    Failure,
+    FileReport,
+    Job,
+    collect_inputs,
+    enhance_file,
+    plan_outputs,
+    report_path,
+)
 from ..config import LIGHT_CHOICES, UPSCALER_CHOICES, EnhanceOptions, TilingOptions
 from ..errors import LumosError, OptionError
 from ..models import available_models, default_model
@@ -229,6 +240,9 @@ def run(args: argparse.Namespace) -> int:
         found, outdir=outdir, fmt=args.format, overwrite=args.overwrite
     )
     failures += more
+    if args.report:
+        jobs, shared = _one_report_each(jobs, skipped)
+        failures += shared
     for f in failures:
         print_failure(f.source, f.reason)
     if not args.quiet:
@@ -269,6 +283,28 @@ def _require_report_extra() -> None:
         ) from None
 
 
+def _one_report_each(jobs: list[Job], skipped: list[Job]) -> tuple[list[Job], list[Failure]]:
+    """Refuse, before any work, a photo whose explain report another photo writes.
+
+    ``a.jpg`` and ``a.png`` have outputs of their own but one ``a_explain.html``:
+    found only when writing it, the second photo would fail after its output was
+    written (the next run would skip it and never make its report), or with
+    ``--overwrite`` replace the first photo's report.
+    """
+    claimed = {report_path(j.output).resolve(): j.source for j in skipped}
+    kept: list[Job] = []
+    refused: list[Failure] = []
+    for job in jobs:
+        html = report_path(job.output)
+        if (key := html.resolve()) in claimed:
+            reason = f"report {html} is already the report of {claimed[key]}"
+            refused.append(Failure(str(job.source), reason))
+        else:
+            claimed[key] = job.source
+            kept.append(job)
+    return kept, refused
+
+
 def _missing_folders(folders: list[Path]) -> list[Path]:
     """The folders (and parents) that do not exist yet, deepest first."""
     missing: set[Path] = set()
@@ -284,6 +320,31 @@ def _remove_empty(folders: list[Path]) -> None:
     for folder in folders:
         with suppress(OSError):
             folder.rmdir()  # refuses a folder that is not empty
+
+
+def _ignore_sigint() -> None:
+    """Run in each ``--jobs`` worker process: Ctrl-C is the parent's to handle.
+
+    A terminal sends it to the whole process group; an idle worker would die
+    printing a KeyboardInterrupt traceback, a busy one would drop its photo and
+    take the next.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+_WORKER_DIED = "a --jobs worker process died (out of memory?); run again to resume"
+
+
+def _result(fut: Future[FileReport], job: Job) -> FileReport:
+    """The report of a ``--jobs`` task; a failure when its worker process was killed.
+
+    The pool is then broken: this photo and every one not finished yet fail with
+    this line, where the run stopped with an "internal error" naming none of them.
+    """
+    try:
+        return fut.result()
+    except BrokenProcessPool:
+        return FileReport(job.source, None, _WORKER_DIED, 0.0)
 
 
 def _run_jobs(
@@ -315,11 +376,18 @@ def _run_jobs(
         # Files in parallel processes (each one a whole pipeline); the tiles of one
         # file then share the remaining cores.
         per_file = max(1, default_workers() // args.jobs)
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            futures = [
-                pool.submit(enhance_file, job, options, workers=per_file, **kw) for job in jobs
-            ]
-            for fut in as_completed(futures):
-                done(fut.result())
+        with ProcessPoolExecutor(max_workers=args.jobs, initializer=_ignore_sigint) as pool:
+            futures = {
+                pool.submit(enhance_file, job, options, workers=per_file, **kw): job for job in jobs
+            }
+            try:
+                for fut in as_completed(futures):
+                    done(_result(fut, futures[fut]))
+            except BaseException:
+                # Ctrl-C: drop the photos not started (leaving the `with` alone would
+                # wait for the workers to enhance every one of them); those running
+                # are finished, whole, as `lumos batch` does.
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     bar.clear()
     return reports

@@ -115,12 +115,22 @@ def _check_outputs(args: argparse.Namespace, items: list[tuple[Path, Path | None
     if args.save is not None:
         if args.save.exists() and not args.save.is_dir():
             raise OptionError(f"--save {args.save}: exists and is not a folder")
+        # Made when the first photo is saved: the folder that will hold it must let us.
+        folder = next(p for p in (args.save, *args.save.parents) if p.exists())
+        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            raise OutputError(f"--save {args.save}: {folder} is not a writable folder")
+        saved: dict[Path, Path] = {}
         for src, _ in items:
             target = args.save / f"{src.stem}.png"
             if _inode(target) in inputs:
                 raise OutputError(
                     f"--save would overwrite the input {target}; choose another folder"
                 )
+            if target in saved:  # a.jpg and a.png: the second would replace the first
+                raise OutputError(
+                    f"--save would write both {saved[target].name} and {src.name} to {target}"
+                )
+            saved[target] = src
     if args.json is not None:
         target, folder = args.json, args.json.parent
         problem = None

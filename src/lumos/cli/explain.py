@@ -89,7 +89,11 @@ def run(args: argparse.Namespace) -> int:
     # Fail before minutes of work, not after; write_report checks again atomically.
     if same_file(target, image):  # whatever the flags: the photo is the user's, not ours
         raise OutputError("would overwrite the input photo; choose another -o", path=target)
-    if target.exists() and not args.overwrite:
+    try:
+        exists = target.exists()
+    except OSError as exc:  # "File name too long", say
+        raise OutputError(exc.strerror or str(exc), path=target) from None
+    if exists and not args.overwrite:
         raise OutputError("exists; use --overwrite", path=target)
     into_folder = args.output is not None and _names_folder(args.output)
     if into_folder and target.parent.exists() and not target.parent.is_dir():

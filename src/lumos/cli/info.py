@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,12 @@ def _exif_summary(raw: bytes | None) -> dict[str, Any]:
     for tag, label in _EXIF_SUB.items():
         if tag in ifd:
             value = ifd[tag]
-            out[label] = float(value) if hasattr(value, "numerator") else str(value)
+            if not hasattr(value, "numerator"):
+                out[label] = str(value)
+            elif math.isfinite(number := float(value)):
+                out[label] = number
+            # else 0/0, what a camera writes for a value it does not know: not shown (as
+            # NaN it made --json invalid, and the server's JSON refuses it)
     return out
 
 

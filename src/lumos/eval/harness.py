@@ -105,10 +105,23 @@ def find_images(folder: Path) -> list[Path]:
     return files
 
 
+def _by_stem(folder: Path) -> dict[str, Path]:
+    """The images of ``folder`` by stem; two with one stem (``a.jpg``, ``a.png``) are an
+    error naming them: pairing would keep one and silently leave the other unscored."""
+    by_stem: dict[str, Path] = {}
+    for p in find_images(folder):
+        if p.stem in by_stem:
+            names = f"{by_stem[p.stem].name}, {p.name}"
+            raise InputError(f"files with the same stem cannot be paired: {names}", path=folder)
+        by_stem[p.stem] = p
+    return by_stem
+
+
 def find_pairs(low_dir: Path, high_dir: Path) -> list[tuple[Path, Path]]:
-    """(low, high) files paired by stem; unpaired files are an error naming them."""
-    lows = {p.stem: p for p in find_images(low_dir)}
-    highs = {p.stem: p for p in find_images(high_dir)}
+    """(low, high) files paired by stem; unpaired files, or two with one stem in a
+    folder, are an error naming them."""
+    lows = _by_stem(low_dir)
+    highs = _by_stem(high_dir)
     missing = sorted(set(lows) ^ set(highs))
     if missing:
         raise InputError(f"files without a partner: {', '.join(missing[:5])}", path=low_dir)

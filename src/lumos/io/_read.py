@@ -58,6 +58,12 @@ log = logging.getLogger(__name__)
 Image.MAX_IMAGE_PIXELS = None  # see the module docstring
 
 _PNG_MODES = {0: "L", 2: "RGB", 3: "RGB", 4: "LA", 6: "RGBA"}
+# Containers that may hold more than one picture: only the first is read, with a warning.
+_MANY_FRAMES = {
+    "TIFF": ("multi-page TIFF", "pages"),
+    "WEBP": ("animated WEBP", "frames"),
+    "PNG": ("animated PNG", "frames"),
+}
 # IFD0 tags that belong in EXIF; the rest of a TIFF's IFD0 describes its pixel layout.
 _EXIF_IFD0_TAGS = (270, 271, 272, 274, 305, 306, 315, 318, 319, 33432, 0x8769, 0x8825)
 
@@ -70,7 +76,7 @@ class _Header:
     image: Any | None  # the lazy PIL image, if any
     turn: int  # orientation still to apply to decoded pixels
     floats: bool = False  # a floating-point TIFF, decoded by OpenCV
-    pages: int = 1  # pages of a TIFF, frames of a WEBP: only the first is read
+    pages: int = 1  # pages of a TIFF, frames of a WEBP or PNG: only the first is read
 
 
 def _check_limit(width: int, height: int, max_megapixels: float, path: Path) -> None:
@@ -290,6 +296,9 @@ def _read_header(fp: IO[bytes], path: Path, header: bytes, fmt: str, limit: floa
     icc = image.info.get("icc_profile") or None
     if image.mode == "CMYK":
         icc = None  # converted to sRGB on decode; a CMYK profile would be wrong
+    dpi = image.info.get("dpi")
+    if fmt == "TIFF" and not (282 in image.tag_v2 and 283 in image.tag_v2):
+        dpi = None  # Pillow says (1, 1) for a TIFF with no resolution: unknown, not 1 dpi
     if orientation in (5, 6, 7, 8):
         w, h = h, w
     meta = ImageMeta(
@@ -301,11 +310,11 @@ def _read_header(fp: IO[bytes], path: Path, header: bytes, fmt: str, limit: floa
         orientation=orientation,
         exif=reset_orientation(exif),
         icc_profile=icc,
-        dpi=clean_dpi(image.info.get("dpi")),
+        dpi=clean_dpi(dpi),
         xmp=clean_xmp(image.info.get("xmp")),
     )
     pages = 1
-    if fmt in ("TIFF", "WEBP"):
+    if fmt in _MANY_FRAMES:
         try:
             pages = int(getattr(image, "n_frames", 1))
         except Exception:  # a damaged later page: the first may still be fine
@@ -464,9 +473,8 @@ def read_image(path: PathLike, *, max_megapixels: float = 200.0) -> DecodedImage
         pixels, bgr, upright = _decode(path, fp, head)
     meta = head.meta
     if head.pages > 1:
-        what = "animated WEBP" if meta.format == "WEBP" else "multi-page TIFF"
-        count = f"{head.pages} " if meta.format == "WEBP" or not head.floats else ""
-        unit = "frames" if meta.format == "WEBP" else "pages"
+        what, unit = _MANY_FRAMES[meta.format]
+        count = "" if head.floats else f"{head.pages} "  # a float TIFF's are not counted
         log.warning("%s: %s: only the first of its %s%s is read", path, what, count, unit)
     if not upright:
         pixels = apply_orientation(pixels, head.turn)

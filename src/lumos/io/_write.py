@@ -36,6 +36,9 @@ _EXISTS = "exists; use --overwrite (overwrite=True in Python)"
 _JPEG_MAX_EXIF = 65533  # one APP1 segment
 _JPEG_MAX_XMP = 65502  # one APP1 segment, less the XMP namespace header
 _PNG_COMPRESS_LEVEL = 4  # zlib level: most of level 9's size at a fraction of its time
+# Longest side the encoders take (libjpeg's limit, WebP's format). Past it libjpeg printed
+# its own line to stderr and Pillow said only "broken data stream when writing image file".
+_MAX_SIDE = {"JPEG": 65500, "WEBP": 16383}
 
 
 def _output_format(format: str | None, path: Path) -> str:
@@ -70,6 +73,16 @@ def _check_image(image: DecodedImage) -> None:
     if alpha is not None and getattr(alpha, "shape", None) != rgb.shape[:2]:
         raise InputError(
             f"alpha of shape {getattr(alpha, 'shape', None)} does not match rgb {rgb.shape}"
+        )
+
+
+def _check_size(image: DecodedImage, fmt: str) -> None:
+    h, w = image.rgb.shape[:2]
+    limit = _MAX_SIDE.get(fmt)
+    if limit is not None and max(h, w) > limit:
+        raise OutputError(
+            f"{w}x{h} is too large for {fmt} (at most {limit} pixels a side); "
+            "write PNG or TIFF instead"
         )
 
 
@@ -330,6 +343,7 @@ def write_image(
     fmt = _output_format(format, path)
     _check_quality(quality)
     _check_image(image)
+    _check_size(image, fmt)
     _check_target(path, overwrite)
     atomic_write(path, lambda fp: _encode(image, fmt, int(quality), fp), overwrite)
     return path
