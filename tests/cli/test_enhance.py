@@ -43,6 +43,32 @@ def test_outdir_keeps_stem_and_format(photo: Path, tmp_path: Path) -> None:
     assert (outdir / "photo.jpg").is_file()
 
 
+def test_output_file_name_for_one_photo(photo: Path, tmp_path: Path, capsys) -> None:
+    # "-o bright.png" made a folder called bright.png/ holding photo.jpg.
+    target = tmp_path / "new" / "bright.png"
+    assert main(["enhance", str(photo), "-o", str(target), "-q"]) == 0
+    assert target.is_file() and not (target / "photo.jpg").exists()
+    with Image.open(target) as im:
+        assert im.format == "PNG"  # the name's suffix says the format
+    before = _sha(target)
+    assert main(["enhance", str(photo), "-o", str(target)]) == 0  # exists: kept, skipped
+    assert "skipped" in capsys.readouterr().out and _sha(target) == before
+    second = photo.with_name("second.jpg")
+    second.write_bytes(photo.read_bytes())
+    refused = {
+        (str(photo), str(second)): "a file name takes one photo",
+        (str(photo.parent),): "a file name takes one photo",
+        (str(photo), "--format", "jpg"): "is a .png file but --format says jpg",
+    }
+    for argv, reason in refused.items():
+        assert main(["enhance", *argv, "-o", str(target)]) == 2
+        assert reason in capsys.readouterr().err
+    assert main(["enhance", str(photo), "-o", str(tmp_path / "x.heic")]) == 2
+    assert "cannot write .heic files" in capsys.readouterr().err
+    assert main(["enhance", str(photo), "-o", str(photo), "--overwrite"]) == 1  # never the input
+    assert "would overwrite an input" in capsys.readouterr().err
+
+
 def test_format_option_changes_container(photo: Path, tmp_path: Path) -> None:
     assert main(["enhance", str(photo), "-o", str(tmp_path / "o"), "--format", "png", "-q"]) == 0
     with Image.open(tmp_path / "o" / "photo.png") as im:

@@ -26,6 +26,7 @@ from ._file import FileReport, TileProgress, enhance_file, report_path
 from ._manifest import MANIFEST_NAME, Manifest, Resume, resume, settings_of
 from ._plan import (
     SUFFIX_FOR_FORMAT,
+    WRITABLE_SUFFIXES,
     BatchPlan,
     Failure,
     Job,
@@ -37,6 +38,7 @@ from ._plan import (
 __all__ = [
     "MANIFEST_NAME",
     "SUFFIX_FOR_FORMAT",
+    "WRITABLE_SUFFIXES",
     "BatchPlan",
     "BatchSummary",
     "Cluster",

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SUFFIX_FOR_FORMAT",
+    "WRITABLE_SUFFIXES",
     "BatchPlan",
     "Failure",
     "Job",
@@ -43,7 +44,7 @@ SUFFIX_FOR_FORMAT = {"png": ".png", "jpg": ".jpg", "jpeg": ".jpg", "tiff": ".tif
 
 # Inputs whose format lumos can read but not write get a writable default.
 _FALLBACK_SUFFIX = {".heic": ".jpg", ".heif": ".jpg"}
-_WRITABLE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+WRITABLE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 
 
 @dataclass(frozen=True)
@@ -148,19 +149,28 @@ def _output_suffix(source: Path, fmt: str | None) -> str:
     lower = suffix.lower()
     if lower in _FALLBACK_SUFFIX:
         return _FALLBACK_SUFFIX[lower]
-    if lower in SUPPORTED_SUFFIXES and lower not in _WRITABLE_SUFFIXES:
+    if lower in SUPPORTED_SUFFIXES and lower not in WRITABLE_SUFFIXES:
         return ".tif"  # camera RAW: keep its 16 bits
     return suffix or ".png"
 
 
 def plan_outputs(
-    found: list[_Found], *, outdir: Path | None, fmt: str | None, overwrite: bool
+    found: list[_Found],
+    *,
+    outdir: Path | None,
+    fmt: str | None,
+    overwrite: bool,
+    output_file: Path | None = None,
 ) -> tuple[list[Job], list[Failure], list[Job]]:
     """Decide each output path and refuse the unsafe ones.
 
+    ``output_file`` names the output of a single photo (``-o night_bright.jpg``)
+    instead of deriving it from ``outdir`` or the input's name.
     Returns the jobs to run, the inputs refused (with why), and the jobs whose
     output already exists (without ``overwrite``: kept, and the photo skipped).
     """
+    if output_file is not None and len(found) > 1:
+        raise ValueError("an output file name is for one photo")
     inputs = {f.path.resolve() for f in found}
     claimed: dict[Path, Path] = {}
     jobs: list[Job] = []
@@ -169,7 +179,9 @@ def plan_outputs(
     for item in found:
         src = item.path
         suffix = _output_suffix(src, fmt)
-        if outdir is None:
+        if output_file is not None:
+            out = output_file
+        elif outdir is None:
             out = src.with_name(f"{src.stem}{OUTPUT_TAG}{suffix}")
         else:
             out = outdir / item.relative_dir / f"{src.stem}{suffix}"

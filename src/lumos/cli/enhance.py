@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..batch import (
     SUFFIX_FOR_FORMAT,
+    WRITABLE_SUFFIXES,
     Failure,
     FileReport,
     Job,
@@ -22,6 +23,7 @@ from ..batch import (
 )
 from ..config import LIGHT_CHOICES, UPSCALER_CHOICES, EnhanceOptions, TilingOptions
 from ..errors import LumosError, OptionError
+from ..io import SUPPORTED_SUFFIXES, format_for_suffix
 from ..models import available_models, default_model
 from ..pipeline import default_workers
 from . import _options
@@ -164,7 +166,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "inputs", nargs="+", type=_options.nonempty, metavar="INPUT", help="image files or folders"
     )
     p.add_argument(
-        "-o", "--output", metavar="OUTDIR", type=_options.path, help="write results here"
+        "-o",
+        "--output",
+        metavar="OUTDIR",
+        type=_options.path,
+        help="write results in this folder (for one photo, a file name such as out.jpg: that file)",
     )
     add_output_options(p)
     p.add_argument(
@@ -208,6 +214,29 @@ def _tile_bar(source: Path, megapixels: float) -> ProgressBar | None:
     return ProgressBar(1, f"{source.name} ({megapixels:.0f} MP)")
 
 
+def output_file(args: argparse.Namespace) -> Path | None:
+    """``-o`` as the output file of one photo (``-o night_bright.jpg``), else ``None``.
+
+    An ``-o`` with an image suffix that is not an existing folder names a file: a
+    folder called ``result.png/`` is never what was meant. It takes one photo, in a
+    format lumos writes, and agrees with ``--format``.
+    """
+    out: Path | None = args.output
+    if out is None or out.is_dir() or out.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return None
+    if out.suffix.lower() not in WRITABLE_SUFFIXES:
+        raise OptionError(
+            f"-o {out}: lumos cannot write {out.suffix} files; use .jpg, .png or .tif"
+        )
+    if len(args.inputs) != 1 or Path(args.inputs[0]).is_dir():
+        raise OptionError(
+            f"-o {out}: a file name takes one photo; for several, or a folder, -o names a folder"
+        )
+    if args.format and format_for_suffix(args.format) != format_for_suffix(out.suffix):
+        raise OptionError(f"-o {out} is a {out.suffix} file but --format says {args.format}")
+    return out
+
+
 def check_outdir(outdir: Path) -> None:
     """Refuse an ``-o`` that exists and is not a folder (a usage error)."""
     if outdir.exists() and not outdir.is_dir():
@@ -232,12 +261,13 @@ def run(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     if args.report:
         _require_report_extra()
-    outdir: Path | None = args.output
+    target = output_file(args)
+    outdir: Path | None = None if target is not None else args.output
     if outdir is not None:
         check_outdir(outdir)
     found, failures = collect_inputs(args.inputs, recursive=args.recursive, outdir=outdir)
     jobs, more, skipped = plan_outputs(
-        found, outdir=outdir, fmt=args.format, overwrite=args.overwrite
+        found, outdir=outdir, fmt=args.format, overwrite=args.overwrite, output_file=target
     )
     failures += more
     if args.report:
