@@ -211,9 +211,10 @@ def run_batch(
     ``on_report`` is called in this process, in completion order, as each
     photo finishes (the CLI records and prints from it). Raises
     :class:`~lumos.errors.LumosError` only when the cluster cannot be had.
-    On ``KeyboardInterrupt`` queued photos are dropped; those running are
-    finished by their workers as the cluster shuts down, and ``on_report`` is
-    called for each of them found written before the interrupt is raised again.
+    On ``KeyboardInterrupt`` queued photos are dropped; those running have until
+    the cluster has shut down (a few seconds: a photo that needs longer is cut off,
+    unwritten), and ``on_report`` is called for each of them found written before
+    the interrupt is raised again.
 
     This is the engine only: it writes no ``lumos_batch.jsonl`` and checks no
     settings (``lumos batch`` does both, with :class:`Manifest` and
