@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
 import pytest
 
-from lumos.server.limits import Cancelled, Limiter, QueueFullError
+from lumos.server.limits import Cancelled, ClientGoneError, Limiter, QueueFullError
 from lumos.server.processing import enhance_file
 
 from .conftest import state_of
@@ -93,6 +94,97 @@ def test_timeout_is_504_and_the_work_is_stopped(make_client, jpeg, monkeypatch):
         _wait_for(lambda: state_of(client).limiter.admitted == 0)
         # The folder is removed once the worker has really stopped.
         _wait_for(state_of(client).workspace.is_empty)
+
+
+def test_a_client_that_leaves_stops_its_work_and_frees_the_queue():
+    # The page drops a preview when a slider moves again; the server went on with it,
+    # and the next preview waited behind every dropped one.
+    limiter = Limiter(concurrency=1, queue=2)
+    stopped = threading.Event()
+
+    def running(tok):  # type: ignore[no-untyped-def]
+        for _ in range(500):
+            time.sleep(0.01)
+            if tok.cancelled:
+                stopped.set()
+                raise Cancelled()
+        raise AssertionError("never told to stop")
+
+    async def left() -> bool:
+        return True
+
+    async def there() -> bool:
+        return False
+
+    async def scenario() -> float:
+        first = asyncio.ensure_future(limiter.run(running, timeout=30, gone=left))
+        queued = asyncio.ensure_future(limiter.run(lambda tok: "stale", timeout=30, gone=left))
+        for task in (first, queued):
+            with pytest.raises(ClientGoneError):
+                await task
+        t0 = time.perf_counter()
+        assert await limiter.run(lambda tok: "fresh", timeout=30, gone=there) == "fresh"
+        return time.perf_counter() - t0
+
+    try:
+        assert asyncio.run(scenario()) < 3  # not behind 5 s of dropped work
+        assert stopped.wait(5)
+        _wait_for(lambda: limiter.admitted == 0)
+    finally:
+        limiter.shutdown()
+
+
+def test_a_request_whose_client_left_is_stopped(jpeg, monkeypatch):
+    # Through the whole app: its middleware must let the route see the client leave
+    # (Starlette's BaseHTTPMiddleware hid it, and the work ran to its end).
+    import httpx
+
+    from lumos.server import ServerSettings, create_app
+
+    stopped = threading.Event()
+
+    def stuck(src, out_dir, params, token):  # type: ignore[no-untyped-def]
+        for _ in range(500):
+            time.sleep(0.01)
+            if token.cancelled:
+                stopped.set()
+                raise Cancelled()
+        raise AssertionError("never told to stop")
+
+    monkeypatch.setattr("lumos.server.routes_enhance.enhance_file", stuck)
+    built = httpx.Request("POST", "http://t/v1/enhance", files={"file": ("a.jpg", jpeg)})
+    body = built.read()
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/v1/enhance", "raw_path": b"/v1/enhance",
+        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 1),
+        "server": ("t", 80), "headers": [(k.lower(), v) for k, v in built.headers.raw],
+    }  # fmt: skip
+    sent: list[dict] = []
+
+    async def scenario() -> None:
+        app = create_app(ServerSettings(concurrency=1))
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        leaves_at = asyncio.get_running_loop().time() + 0.3  # the upload is in, then it goes
+
+        async def receive() -> dict:
+            if messages:
+                return messages.pop()
+            left = leaves_at - asyncio.get_running_loop().time()
+            if left > 0:  # as a server's receive: waits, or says at once that it has gone
+                await asyncio.sleep(left)
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        async with app.router.lifespan_context(app):
+            await asyncio.wait_for(app(scope, receive, send), timeout=4)
+
+    asyncio.run(scenario())
+    assert stopped.wait(5)
+    assert sent[0]["status"] == 499
 
 
 def test_limiter_admits_concurrency_plus_queue():

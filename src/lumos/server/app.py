@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from .body_limit import BodyLimitMiddleware
@@ -35,7 +37,38 @@ _CSP = (
     "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": _CSP,
+    "Referrer-Policy": "no-referrer",
+}
 _SWEEP_EVERY_S = 60.0
+
+
+class _SecurityHeadersMiddleware:
+    """Adds :data:`_SECURITY_HEADERS` to every response that does not set its own.
+
+    Plain ASGI rather than ``@app.middleware("http")``: Starlette's
+    ``BaseHTTPMiddleware`` wraps ``receive`` so that ``request.is_disconnected()``
+    never sees the client leave, and a dropped preview then ran to its end.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in _SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 @dataclass
@@ -130,13 +163,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             expose_headers=["Content-Disposition", "Location", "Retry-After", "X-Lumos-Stats"],
         )
 
-    @app.middleware("http")
-    async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Content-Security-Policy", _CSP)
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
+    app.add_middleware(_SecurityHeadersMiddleware)
 
     app.include_router(page_router)
     app.include_router(health_router)

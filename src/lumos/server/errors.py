@@ -24,7 +24,7 @@ from ..errors import (
     OptionError,
     UnsupportedFormatError,
 )
-from .limits import QueueFullError, TimeoutExceededError
+from .limits import ClientGoneError, QueueFullError, TimeoutExceededError
 from .report_bridge import ReportUnavailableError
 
 __all__ = ["UploadTooLargeError", "install_handlers", "status_for"]
@@ -94,6 +94,11 @@ def install_handlers(app: FastAPI, *, retry_after_s: int) -> None:
             {"detail": "the image took too long to process; try a smaller one"},
             status_code=504,
         )
+
+    @app.exception_handler(ClientGoneError)
+    async def _gone(_: Request, __: ClientGoneError) -> JSONResponse:
+        # Nobody reads it: 499 is the usual log code for "client closed the request".
+        return JSONResponse({"detail": "the client closed the request"}, status_code=499)
 
     @app.exception_handler(ReportUnavailableError)
     async def _no_report(_: Request, exc: ReportUnavailableError) -> JSONResponse:

@@ -11,19 +11,30 @@ straight away while the work is told to stop at the next tile (through the
 pipeline's progress callback) and keeps its worker until it does. The admitted
 count therefore drops only when the work has really finished: a timed-out
 request can never make the server run more than ``concurrency`` jobs at once.
+A request whose client has gone (the web page drops a preview when a slider
+moves again) is told to stop the same way, and dropped at once if it is still
+waiting for a worker, so stale previews do not keep the next one waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
-__all__ = ["Cancelled", "Limiter", "QueueFullError", "TimeoutExceededError"]
+__all__ = [
+    "Cancelled",
+    "ClientGoneError",
+    "Limiter",
+    "QueueFullError",
+    "TimeoutExceededError",
+]
 
 T = TypeVar("T")
+GONE_POLL_S = 0.2
+"""How often a waiting request asks whether its client is still there."""
 
 
 class QueueFullError(Exception):
@@ -39,6 +50,10 @@ class TimeoutExceededError(Exception):
     def __init__(self, future: Future | None = None) -> None:
         super().__init__("timed out")
         self.future = future
+
+
+class ClientGoneError(Exception):
+    """The client disconnected before its result was ready; the work was told to stop."""
 
 
 class Cancelled(Exception):
@@ -124,8 +139,17 @@ class Limiter:
         future.add_done_callback(self._release)
         return future, token
 
-    async def run(self, fn: Callable[[CancelToken], T], *, timeout: float) -> T:
+    async def run(
+        self,
+        fn: Callable[[CancelToken], T],
+        *,
+        timeout: float,
+        gone: Callable[[], Awaitable[bool]] | None = None,
+    ) -> T:
         """Run ``fn(token)`` in a worker and await its result for at most ``timeout`` s.
+
+        ``gone`` (e.g. Starlette's ``request.is_disconnected``) is asked every
+        :data:`GONE_POLL_S` whether the client is still there.
 
         Raises
         ------
@@ -133,22 +157,43 @@ class Limiter:
             Refused at admission.
         TimeoutExceededError
             Not done in time (waiting in the queue counts); the work is told to stop.
+        ClientGoneError
+            The client left first; the work is told to stop.
         """
         future, token = self.submit(fn)
         waiter = asyncio.wrap_future(future)
         try:
             # shield: a timeout must not cancel the concurrent future from under the
             # done-callback bookkeeping; we cancel it ourselves below.
-            return await asyncio.wait_for(asyncio.shield(waiter), timeout)
-        except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
+            if gone is None:
+                return await asyncio.wait_for(asyncio.shield(waiter), timeout)
+            return await self._await_while_there(waiter, timeout, gone)
+        except (asyncio.TimeoutError, asyncio.CancelledError, ClientGoneError) as exc:
             # Nobody awaits the result any more: fetch it when it comes so asyncio
             # does not log "exception was never retrieved".
             waiter.add_done_callback(_consume)
             token.cancel()
             future.cancel()  # succeeds only if it is still waiting for a worker
-            if isinstance(exc, asyncio.CancelledError):
+            if isinstance(exc, (asyncio.CancelledError, ClientGoneError)):
                 raise
             raise TimeoutExceededError(future) from None
+
+    @staticmethod
+    async def _await_while_there(
+        waiter: asyncio.Future, timeout: float, gone: Callable[[], Awaitable[bool]]
+    ) -> T:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise asyncio.TimeoutError
+            # asyncio.wait leaves the future alone when it times out (no shield needed).
+            done, _ = await asyncio.wait({waiter}, timeout=min(GONE_POLL_S, left))
+            if done:
+                return waiter.result()
+            if await gone():
+                raise ClientGoneError
 
     def shutdown(self) -> None:
         """Stop accepting work; drop queued items; running ones finish in the background."""

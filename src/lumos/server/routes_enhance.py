@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -69,6 +69,7 @@ _ANALYSE_FILE = [Depends(upload_field("file", single=True, fields={"preview_max_
     },
 )
 async def enhance(
+    request: Request,
     state: State,
     file: Upload,
     params: EnhanceForm,
@@ -94,10 +95,13 @@ async def enhance(
             html = await state.limiter.run(
                 lambda _tok: render_report(src, params, display_name(file.filename)),
                 timeout=settings.timeout_s,
+                gone=request.is_disconnected,
             )
             return HTMLResponse(html, headers={"Content-Security-Policy": _REPORT_CSP})
         result = await state.limiter.run(
-            lambda tok: enhance_file(src, folder, params, tok), timeout=settings.timeout_s
+            lambda tok: enhance_file(src, folder, params, tok),
+            timeout=settings.timeout_s,
+            gone=request.is_disconnected,  # a preview the page has dropped stops here
         )
         data = await run_in_threadpool(result.path.read_bytes)
     name = download_name(file.filename, result.suffix)
@@ -111,6 +115,7 @@ async def enhance(
 
 @router.post("/analyse", dependencies=_ANALYSE_FILE, responses=_ERRORS)
 async def analyse(
+    request: Request,
     state: State,
     file: Upload,
     preview_max_side: Annotated[
@@ -134,6 +139,7 @@ async def analyse(
         info = await state.limiter.run(
             lambda _tok: analyse_file(src, settings.max_megapixels, side, http_models()),
             timeout=settings.timeout_s,
+            gone=request.is_disconnected,
         )
     info["name"] = download_name(file.filename, "", tag="")
     return JSONResponse(info, headers={"Cache-Control": "no-store"})
