@@ -122,3 +122,23 @@ def test_an_unknown_exif_value_keeps_the_json_valid(
     assert main(["info", "--json", str(path)]) == 0
     data = json.loads(capsys.readouterr().out, parse_constant=pytest.fail)
     assert data["exif"] == {"make": "Cam", "f_number": 2.8}
+
+
+def test_several_photos_each_described_and_a_bad_one_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    # `lumos info *.jpg` was "unrecognized arguments".
+    for name in ("a.png", "b.png"):
+        Image.fromarray(dark_photo(64, 96)).save(tmp_path / name)
+    (tmp_path / "notes.jpg").write_text("not a photo")
+    paths = [str(tmp_path / n) for n in ("a.png", "notes.jpg", "b.png")]
+    assert main(["info", *paths]) == 1  # one failed, the others were described
+    out, err = capsys.readouterr()
+    assert out.count("file          ") == 2 and "b.png" in out
+    assert err.strip().endswith("notes.jpg: not an image (lumos reads JPEG, PNG, TIFF, "
+                                "WEBP, BMP, HEIC and camera RAW)")  # fmt: skip
+    assert main(["info", "--json", paths[0], paths[2]]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [Path(d["file"]).name for d in listed] == ["a.png", "b.png"]
+    assert main(["info", "--json", paths[0]]) == 0  # one photo: an object, as before
+    assert json.loads(capsys.readouterr().out)["file"] == paths[0]

@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import numpy as np
 
 from ..analysis import Analysis, analyse, compression_note
 from ..config import DEFAULT_MAX_MEGAPIXELS
+from ..errors import LumosError
 from ..io import DecodedImage, ImageMeta, read_image
 from ..models import default_model, get_enhancer
 from . import _options
@@ -31,8 +33,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Measure a photo (brightness, noise, uniform or uneven light) and show "
         "its metadata and the settings 'lumos enhance' would choose.",
     )
-    p.add_argument("image", type=Path, metavar="IMAGE")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="one or more photos")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON instead of text (an object for one photo, a list for several)",
+    )
     _options.add_max_megapixels(p)
     p.set_defaults(run=run)
 
@@ -173,6 +179,23 @@ def _format_text(d: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    info = describe(args.image, max_megapixels=args.max_megapixels)
-    print(json.dumps(info, indent=2) if args.json else _format_text(info))
-    return 0
+    """Describe each photo; one that cannot be read is named on stderr and the others
+    are still described (exit 1 if any failed)."""
+    if len(args.images) == 1:  # errors go to main(), as for any one-photo command
+        info = describe(args.images[0], max_megapixels=args.max_megapixels)
+        print(json.dumps(info, indent=2) if args.json else _format_text(info))
+        return 0
+    described, failed = [], False
+    for path in args.images:
+        try:
+            info = describe(path, max_megapixels=args.max_megapixels)
+        except LumosError as exc:
+            print(f"lumos: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        described.append(info)
+        if not args.json:
+            print(("\n" if len(described) > 1 else "") + _format_text(info), flush=True)
+    if args.json:
+        print(json.dumps(described, indent=2))
+    return 1 if failed else 0
