@@ -126,7 +126,13 @@ def test_no_empty_output_folders_when_every_file_fails(tmp_path: Path, capsys) -
 
 @pytest.mark.parametrize(
     "argv",
-    [["enhance", ""], ["enhance", "PHOTO", "-o", ""], ["batch", "", "-o", "out"]],
+    [
+        ["enhance", ""],
+        ["enhance", "PHOTO", "-o", ""],
+        ["batch", "", "-o", "out"],
+        ["info", ""],  # was ".: is a folder, not an image file", exit 1
+        ["explain", ""],
+    ],
 )
 def test_empty_path_is_a_usage_error(photo: Path, capsys, argv: list[str]) -> None:
     # Path("") is ".": an empty argument would enhance the whole working folder.

@@ -33,7 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Measure a photo (brightness, noise, uniform or uneven light) and show "
         "its metadata and the settings 'lumos enhance' would choose.",
     )
-    p.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="one or more photos")
+    p.add_argument(
+        "images", nargs="+", type=_options.path, metavar="IMAGE", help="one or more photos"
+    )
     p.add_argument(
         "--json",
         action="store_true",
