@@ -34,7 +34,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "explain",
         help="write an HTML report of how a photo was enhanced",
-        description="Enhance one photo and write a self-contained HTML report that shows, "
+        # Wrapped by hand: the raw formatter keeps the epilog's example columns as written.
+        description="Enhance one photo and write a self-contained HTML report that shows,\n"
         "with numbers measured on your photo, how lumos brightened, denoised and sharpened it.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
