@@ -73,17 +73,23 @@ def test_concurrent_requests_within_capacity_all_succeed(make_client, jpeg):
         assert sorted(codes) == [200] * 6
 
 
+def _run_until_stopped(token, stopped: threading.Event) -> None:  # type: ignore[no-untyped-def]
+    """Work that looks at ``token`` every 10 ms for up to 5 s, as the pipeline does
+    between tiles: told to stop, it sets ``stopped`` and raises :class:`Cancelled`."""
+    for _ in range(500):
+        time.sleep(0.01)
+        if token.cancelled:
+            stopped.set()
+            raise Cancelled()
+    raise AssertionError("never told to stop")
+
+
 def test_timeout_is_504_and_the_work_is_stopped(make_client, jpeg, monkeypatch):
     stopped = threading.Event()
 
     def stuck(src, out_dir, params, token):  # type: ignore[no-untyped-def]
         (out_dir / "partial").write_bytes(b"x")
-        for _ in range(500):
-            time.sleep(0.01)
-            if token.cancelled:
-                stopped.set()
-                raise Cancelled()
-        raise AssertionError("never cancelled")
+        _run_until_stopped(token, stopped)
 
     monkeypatch.setattr("lumos.server.routes_enhance.enhance_file", stuck)
     with make_client(timeout_s=0.3) as client:
@@ -103,12 +109,7 @@ def test_a_client_that_leaves_stops_its_work_and_frees_the_queue():
     stopped = threading.Event()
 
     def running(tok):  # type: ignore[no-untyped-def]
-        for _ in range(500):
-            time.sleep(0.01)
-            if tok.cancelled:
-                stopped.set()
-                raise Cancelled()
-        raise AssertionError("never told to stop")
+        _run_until_stopped(tok, stopped)
 
     async def left() -> bool:
         return True
@@ -144,12 +145,7 @@ def test_a_request_whose_client_left_is_stopped(jpeg, monkeypatch):
     stopped = threading.Event()
 
     def stuck(src, out_dir, params, token):  # type: ignore[no-untyped-def]
-        for _ in range(500):
-            time.sleep(0.01)
-            if token.cancelled:
-                stopped.set()
-                raise Cancelled()
-        raise AssertionError("never told to stop")
+        _run_until_stopped(token, stopped)
 
     monkeypatch.setattr("lumos.server.routes_enhance.enhance_file", stuck)
     built = httpx.Request("POST", "http://t/v1/enhance", files={"file": ("a.jpg", jpeg)})
