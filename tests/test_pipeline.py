@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from lumos.config import EnhanceOptions, TilingOptions
 from lumos.data import DarkenParams, darken
@@ -69,3 +70,32 @@ def test_highlights_roll_off_instead_of_clipping() -> None:
     # A well-exposed photo's own highlights are never darkened.
     same = _protect_highlights(np.full((1, 1, 3), 0.98, np.float32), np.full((1, 1, 3), 0.98))
     assert np.allclose(same, 0.98)
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_cancel_is_asked_between_the_tiles_of_every_pass() -> None:
+    # The server stops requests that timed out or were abandoned through this hook; the
+    # enlargement pass never asked it, so an x2 or x4 request ran on to its end.
+    dark = darken(_scene(160, 192).astype(np.float32), DarkenParams(exposure=1 / 12), seed=1)
+    opts = EnhanceOptions(model="classical", scale=2, tiling=TilingOptions(tile=64))
+    enhance_tiles: list[int] = []
+    checks: list[int] = []
+    run_pipeline(
+        dark,
+        opts,
+        progress=lambda done, _: enhance_tiles.append(done),
+        cancel=lambda: checks.append(1),
+    )
+    assert len(checks) > len(enhance_tiles) + 1  # asked in the enlargement too
+    last = len(checks)
+
+    def stop_at_the_last_check() -> None:
+        checks.append(1)
+        if len(checks) == 2 * last:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        run_pipeline(dark, opts, cancel=stop_at_the_last_check)

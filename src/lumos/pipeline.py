@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -140,6 +141,7 @@ def _upscale(
     plan: Plan,
     options: EnhanceOptions,
     workers: int | None,
+    cancel: Callable[[], None] | None = None,
 ) -> tuple[FloatImage, FloatMap | None]:
     """Enlarge the enhanced image in a second tiled pass (see :mod:`lumos.stages.upscale`).
 
@@ -171,7 +173,9 @@ def _upscale(
         tile=tile,
         halo=uplan.halo,
         workers=workers or default_workers(),
-        scale=options.scale,  # no progress: its contract is one fixed total per run
+        scale=options.scale,
+        # Not the caller's progress (one fixed total per run); only the cancel check.
+        progress=None if cancel is None else (lambda _done, _total: cancel()),
     )
     if alpha is not None:
         h, w = alpha.shape
@@ -189,6 +193,7 @@ def run_pipeline(
     keep_intermediates: bool = False,
     workers: int | None = None,
     progress: ProgressFn | None = None,
+    cancel: Callable[[], None] | None = None,
 ) -> PipelineResult:
     """Enhance an RGB float32 image.
 
@@ -210,7 +215,11 @@ def run_pipeline(
         Tiles in flight at once; default: the enhancer's ``tile_workers``, else
         :func:`default_workers`.
     progress : callable, optional
-        ``progress(done, total)`` per tile.
+        ``progress(done, total)`` per tile of the enhancement.
+    cancel : callable, optional
+        Called between the tiles of every pass, the enlargement's too; what it
+        raises stops the run (the server's requests that timed out or whose client
+        has gone).
 
     Returns
     -------
@@ -223,6 +232,8 @@ def run_pipeline(
     t0 = time.perf_counter()
     analysis: Analysis = analyse(rgb, lossy=lossy)
     timings["analyse"] = time.perf_counter() - t0
+    if cancel is not None:
+        cancel()
 
     enhancer = get_enhancer(options.model, options.weights)
     # --light uniform|uneven overrides the classifier's verdict for the enhancer
@@ -242,6 +253,12 @@ def run_pipeline(
     def process(tile: FloatImage, region: tuple[int, int, int, int]):
         return enhancer.process_region(tile, plan, region, keep_intermediates=keep_intermediates)
 
+    def tick(done: int, total: int) -> None:
+        if cancel is not None:
+            cancel()
+        if progress is not None:
+            progress(done, total)
+
     t0 = time.perf_counter()
     out = run_tiled(
         process,
@@ -251,13 +268,13 @@ def run_pipeline(
         align=plan.align,
         keep_intermediates=keep_intermediates,
         workers=workers or enhancer.tile_workers or default_workers(),
-        progress=progress,
+        progress=tick if (progress or cancel) else None,
     )
     timings["enhance"] = time.perf_counter() - t0
     final = np.clip(out.image, 0.0, 1.0, out=out.image)
     if options.scale > 1:
         t0 = time.perf_counter()
-        final, alpha = _upscale(rgb, final, alpha, plan, options, workers)
+        final, alpha = _upscale(rgb, final, alpha, plan, options, workers, cancel)
         timings["upscale"] = time.perf_counter() - t0
     return PipelineResult(
         rgb=final,

@@ -110,6 +110,25 @@ def test_scale_is_left_out_of_the_report() -> None:
     assert r.stage("output").image.shape[:2] == dark.shape[:2]
 
 
+def test_cancel_stops_the_report() -> None:
+    # The server's timed-out or abandoned report requests stop through it.
+    class Stop(Exception):
+        pass
+
+    checks: list[int] = []
+
+    def stop_on_the_second_check() -> None:
+        checks.append(1)
+        if len(checks) == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        build_report(
+            dark_scene()[:96, :128], options={"model": "classical"}, cancel=stop_on_the_second_check
+        )
+    assert len(checks) == 2
+
+
 def test_bad_input_and_options(tmp_path: Path) -> None:
     bad = tmp_path / "not_an_image.jpg"
     bad.write_bytes(b"hello")

@@ -9,7 +9,7 @@ on a downscaled copy.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -227,6 +227,7 @@ def build_report(
     options: EnhanceOptions | Mapping[str, Any] | None = None,
     max_display: int = DISPLAY_SIDE,
     with_sweep: bool = True,
+    cancel: Callable[[], None] | None = None,
 ) -> ExplainReport:
     """Enhance a photo and measure how each stage changed it.
 
@@ -244,6 +245,9 @@ def build_report(
         always use the full-resolution pixels.
     with_sweep : bool
         Compute the denoise x detail strip (about 16 ``prepare`` calls).
+    cancel : callable, optional
+        Called between the pipeline's tiles and before the strip; what it raises
+        stops the report (the server's timed-out or abandoned requests).
 
     Returns
     -------
@@ -261,7 +265,7 @@ def build_report(
     opts = replace(_options(options), scale=1)
     decoded, _ = load(image, max_megapixels=opts.max_megapixels)
     rgb = decoded.rgb
-    res = run_pipeline(rgb, opts, lossy=decoded.meta.lossy, keep_intermediates=True)
+    res = run_pipeline(rgb, opts, lossy=decoded.meta.lossy, keep_intermediates=True, cancel=cancel)
     inter = res.intermediates
     out = res.rgb
     h, w = rgb.shape[:2]
@@ -316,6 +320,8 @@ def build_report(
 
     t0 = time.perf_counter()
     cells = []
+    if cancel is not None:
+        cancel()
     if with_sweep:
         cells = sweep(
             rgb,

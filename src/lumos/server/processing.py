@@ -157,7 +157,8 @@ def enhance_file(
 ) -> EnhancedFile:
     """Enhance ``src`` into a new file in ``out_dir``; returns it with the run's stats.
 
-    ``token`` stops the work between tiles once the request has timed out.
+    ``token`` stops the work between tiles (of the enlargement too) once the request
+    has timed out or its client has gone.
     """
     decoded = read_image(src, max_megapixels=params.options.max_megapixels)
     source_size = decoded.rgb.shape[1], decoded.rgb.shape[0]
@@ -173,7 +174,7 @@ def enhance_file(
         params.options,
         alpha=decoded.alpha,
         lossy=decoded.meta.lossy,
-        progress=None if token is None else token.check,
+        cancel=None if token is None else token.check,
     )
     fmt = output_format(decoded.meta.format, params.format)
     out = DecodedImage(rgb=result.rgb, alpha=result.alpha, meta=decoded.meta)

@@ -56,16 +56,23 @@ def report_function() -> Callable[..., Any]:
     raise ReportUnavailableError("lumos.report has no HTML renderer (render_html) yet")
 
 
-def render_report(src: Path, params: EnhanceParams, source_name: str | None = None) -> str:
+def render_report(
+    src: Path,
+    params: EnhanceParams,
+    source_name: str | None = None,
+    cancel: Callable[[], None] | None = None,
+) -> str:
     """Render the explain report of ``src`` as HTML (runs in a worker thread).
 
     ``source_name`` is the upload's name: the report shows it, not the server's
-    generated file name (``input``).
+    generated file name (``input``). ``cancel`` stops the work between tiles
+    (a request that timed out or whose client has gone).
     """
     render = report_function()
     build = getattr(_module(), "build_report", None)
     if callable(build):
-        report = build(src, options=params.options)
+        extra = {"cancel": cancel} if "cancel" in inspect.signature(build).parameters else {}
+        report = build(src, options=params.options, **extra)
         if source_name and hasattr(report, "source"):
             report.source = source_name
         html = render(report)

@@ -93,7 +93,7 @@ async def enhance(
         await run_in_threadpool(probe, src, settings.max_megapixels)
         if report:
             html = await state.limiter.run(
-                lambda _tok: render_report(src, params, display_name(file.filename)),
+                lambda tok: render_report(src, params, display_name(file.filename), tok.check),
                 timeout=settings.timeout_s,
                 gone=request.is_disconnected,
             )
