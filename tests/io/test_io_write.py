@@ -257,3 +257,42 @@ def test_alpha_is_flattened_over_white_for_jpeg(tmp_path: Path) -> None:
         px = np.asarray(im).astype(int)
     assert (px[:, :4] >= 250).all()  # transparent: white, as editors flatten
     assert (px[:, 6:] <= 5).all()  # opaque: the colour itself
+
+
+@pytest.mark.parametrize("order", ["<", ">"])  # Intel and Motorola byte order
+def test_exif_pixel_size_follows_the_pixels_written(tmp_path: Path, order: str) -> None:
+    # A portrait phone photo (stored 60x40, orientation 6) enlarged 2x by lumos: its EXIF
+    # still said 60x40; it must say what the file holds, 80x120.
+    import lumos
+    from lumos.io._meta import set_exif_pixel_size
+
+    raw = _camera_exif(order, 60, 40)
+    src = tmp_path / "phone.jpg"
+    Image.new("RGB", (60, 40), (20, 20, 20)).save(src, exif=raw)
+    out = tmp_path / "big.jpg"
+    lumos.enhance(src, model="classical", scale=2).save(out)
+    with Image.open(out) as im:
+        assert im.size == (80, 120)
+        sub = im.getexif().get_ifd(0x8769)
+        assert (sub[0xA002], sub[0xA003]) == (80, 120)
+        assert im.getexif()[0x0112] == 1
+    # Too large for a SHORT: it becomes a LONG in the same field.
+    patched = Image.Exif()
+    patched.load(set_exif_pixel_size(raw, 70000, 5)[6:])
+    assert (patched.get_ifd(0x8769)[0xA002], patched.get_ifd(0x8769)[0xA003]) == (70000, 5)
+
+
+def _camera_exif(order: str, width: int, height: int) -> bytes:
+    """A minimal EXIF block as a camera lays it out: orientation 6 in IFD0 and an Exif
+    IFD with the pixel size as SHORTs, in the byte ``order`` given ("<" or ">")."""
+    import struct
+
+    def short(tag: int, value: int) -> bytes:
+        return struct.pack(order + "HHIH", tag, 3, 1, value) + b"\0\0"
+
+    ifd0, sub = 8, 8 + 2 + 2 * 12 + 4
+    head = (b"II*\0" if order == "<" else b"MM\0*") + struct.pack(order + "I", ifd0)
+    block0 = struct.pack(order + "H", 2) + short(0x0112, 6)
+    block0 += struct.pack(order + "HHII", 0x8769, 4, 1, sub) + struct.pack(order + "I", 0)
+    block1 = struct.pack(order + "H", 2) + short(0xA002, width) + short(0xA003, height)
+    return b"Exif\0\0" + head + block0 + block1 + struct.pack(order + "I", 0)

@@ -177,6 +177,55 @@ def reset_tiff_orientation(tiff: bytes) -> bytes:
     return bytes(patched)
 
 
+_EXIF_IFD_TAG = 0x8769
+_PIXEL_SIZE_TAGS = (0xA002, 0xA003)  # PixelXDimension, PixelYDimension
+
+
+def _ifd_entry(tiff: bytes | bytearray, order: str, ifd: int, tag: int) -> int | None:
+    """Offset of ``tag``'s 12-byte entry in the IFD at ``ifd``, or ``None``."""
+    count = struct.unpack(order + "H", tiff[ifd : ifd + 2])[0]
+    for i in range(count):
+        at = ifd + 2 + 12 * i
+        if struct.unpack(order + "H", tiff[at : at + 2])[0] == tag:
+            return at if at + 12 <= len(tiff) else None
+    return None
+
+
+def set_exif_pixel_size(exif: bytes | None, width: int, height: int) -> bytes | None:
+    """An EXIF block whose PixelXDimension / PixelYDimension say ``width`` x ``height``.
+
+    They described the camera's file; after ``--scale``, a preview's downscaling or
+    turning a portrait photo upright they were wrong. Patched in place, as the
+    orientation is (see :func:`reset_orientation`); a SHORT too small for the new
+    size becomes a LONG, which fits the same 4-byte field. Left as it is if absent.
+    """
+    if not exif:
+        return exif
+    tiff = bytearray(exif[len(EXIF_PREFIX) :])
+    try:
+        order = {b"II": "<", b"MM": ">"}[bytes(tiff[:2])]
+        ifd0 = struct.unpack(order + "I", tiff[4:8])[0]
+        pointer = _ifd_entry(tiff, order, ifd0, _EXIF_IFD_TAG)
+        if pointer is None:
+            return exif
+        sub = struct.unpack(order + "I", tiff[pointer + 8 : pointer + 12])[0]
+        for tag, value in zip(_PIXEL_SIZE_TAGS, (width, height), strict=True):
+            at = _ifd_entry(tiff, order, sub, tag)
+            if at is None:
+                continue
+            typ, count = struct.unpack(order + "HI", tiff[at + 2 : at + 8])
+            if count != 1 or typ not in (3, 4):  # SHORT or LONG, one value
+                continue
+            if typ == 3 and value <= 0xFFFF:
+                tiff[at + 8 : at + 10] = struct.pack(order + "H", value)
+            else:
+                tiff[at + 2 : at + 4] = struct.pack(order + "H", 4)
+                tiff[at + 8 : at + 12] = struct.pack(order + "I", value)
+    except (KeyError, struct.error):
+        return exif
+    return exif[: len(EXIF_PREFIX)] + bytes(tiff)
+
+
 def apply_orientation(array: np.ndarray, orientation: int) -> np.ndarray:
     """Turn stored pixels upright for an EXIF orientation (a view, never a copy).
 

@@ -7,6 +7,7 @@ encoder error never leaves a half-written image behind.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import os
@@ -24,7 +25,7 @@ from ..errors import InputError, LumosError, OptionError, OutputError
 from ._arrays import quantize
 from ._containers import XMP_PNG_KEY, XMP_TIFF_TAG, png_add_metadata, tiff_add_metadata
 from ._formats import WRITABLE_FORMATS, format_for_suffix
-from ._meta import DecodedImage, clean_dpi, icc_fits
+from ._meta import DecodedImage, clean_dpi, icc_fits, set_exif_pixel_size
 
 __all__ = ["atomic_write", "same_file", "write_image"]
 
@@ -331,7 +332,8 @@ def write_image(
     Greyscale originals (``meta.mode`` ``"L"``/``"LA"``) are written as greyscale
     (luma of the RGB), except WEBP which is always RGB. Alpha is written to
     PNG, TIFF and WEBP; for JPEG and BMP the image is flattened over white.
-    EXIF (and XMP) keep orientation 1, since the pixels are upright. XMP is
+    EXIF (and XMP) keep orientation 1, since the pixels are upright, and the EXIF
+    pixel size is that of the pixels written. XMP is
     written to JPEG, PNG, WEBP and TIFF. When the pixels are larger than
     ``meta`` says (an enlarged result) the DPI grows with them, so the print
     size stays. An ICC profile whose colour space does not
@@ -345,5 +347,9 @@ def write_image(
     _check_image(image)
     _check_size(image, fmt)
     _check_target(path, overwrite)
+    if image.meta.exif:  # the EXIF pixel size follows the pixels written
+        h, w = image.rgb.shape[:2]
+        exif = set_exif_pixel_size(image.meta.exif, w, h)
+        image = DecodedImage(image.rgb, image.alpha, dataclasses.replace(image.meta, exif=exif))
     atomic_write(path, lambda fp: _encode(image, fmt, int(quality), fp), overwrite)
     return path
