@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import threading
 import time
@@ -211,6 +212,50 @@ def test_a_timeout_longer_than_a_thread_can_wait(make_client, jpeg):
         job = client.post("/v1/jobs", files=[("files", ("a.jpg", jpeg))]).json()
         (item,) = _poll(client, job["id"])["files"]
         assert (item["status"], item["error"]) == ("done", None)
+
+
+def test_a_job_deleted_during_its_download_or_zip(client, monkeypatch):
+    # DELETE (or expiry) while a zip was being built wrote into a folder half gone (a 500,
+    # or an all.zip left behind); a download the deletion overtook was a 500.
+    from lumos.server.jobs import Job, JobItem
+    from lumos.server.routes_jobs import _open_response
+
+    store = state_of(client).jobs
+    folder = store.workspace.new_dir()
+    out = folder / "out0.jpg"
+    out.write_bytes(b"photo" * 1000)
+    item = JobItem(0, "p_lumos.jpg", folder / "in", "done", output=out)
+    job = Job(id="y", folder=folder, params=None, items=[item], finished=True)  # type: ignore[arg-type]
+    store._jobs[job.id] = job
+    download = _open_response(out, "image/jpeg", {})  # the request has opened the file
+    building = threading.Event()
+    release = threading.Event()
+    real_write = zipfile.ZipFile.write
+
+    def slow_write(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        building.set()
+        release.wait(5)
+        return real_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "write", slow_write)
+    zipped: list[object] = []
+    builder = threading.Thread(target=lambda: zipped.append(store.zip(job)))
+    builder.start()
+    assert building.wait(5)
+    deleter = threading.Thread(target=store.delete, args=(job.id,))
+    deleter.start()
+    time.sleep(0.2)
+    assert deleter.is_alive()  # it waits for the zip being built ...
+    release.set()
+    builder.join(5)
+    deleter.join(5)
+    assert zipped == [folder / "all.zip"] and not folder.exists()  # ... then removes it all
+    assert store.zip(job) is None  # a later request finds nothing to build
+
+    async def read_all() -> bytes:
+        return b"".join([chunk async for chunk in download.body_iterator])  # type: ignore[misc]
+
+    assert asyncio.run(read_all()) == b"photo" * 1000  # the open file outlived the deletion
 
 
 def test_zip_requested_twice_at_once(client):

@@ -188,9 +188,12 @@ class JobStore:
             item.source.unlink(missing_ok=True)  # inputs are no longer needed
         item.output, item.stats, item.status = result.path, result.stats, "done"
 
-    def zip(self, job: Job) -> Path:
-        """All finished files of ``job`` in one (cached) zip, under their (unique) names."""
+    def zip(self, job: Job) -> Path | None:
+        """All finished files of ``job`` in one (cached) zip, under their (unique) names;
+        ``None`` if the job was deleted or expired meanwhile."""
         with job.zip_lock:
+            if job.discarded:  # its folder is gone, or going: nothing to build it in
+                return None
             if job.zip_path is not None:
                 return job.zip_path
             path = job.folder / "all.zip"
@@ -218,7 +221,10 @@ class JobStore:
         if job.token is not None:
             job.token.cancel()  # the file being enhanced stops at its next tile
         if job.finished:
-            shutil.rmtree(job.folder, ignore_errors=True)
+            # After a zip being built (it would be written into a folder half gone, and
+            # fail or be left behind); zip() refuses a discarded job from now on.
+            with job.zip_lock:
+                shutil.rmtree(job.folder, ignore_errors=True)
         # else: the runner deletes the folder when it stops (see _run)
 
     def sweep(self) -> int:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import mimetypes
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, HTTPException, UploadFile
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import LumosError, OptionError
@@ -33,6 +36,7 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 State = Annotated[ServerState, Depends(get_state)]
 _NOT_FOUND = {404: {"model": ErrorReply, "description": "no such job (or it expired)"}}
+_CHUNK = 1 << 20  # bytes per read of a download
 
 
 def _job_or_404(state: ServerState, job_id: str) -> Job:
@@ -187,7 +191,8 @@ async def job_file(state: State, job_id: str, index: int) -> FileResponse:
     if item.status != "done" or item.output is None:
         raise HTTPException(409, f"file {index} is not done yet; poll /v1/jobs/{job_id}")
     headers = {"Content-Disposition": content_disposition(item.name), "Cache-Control": "no-store"}
-    return FileResponse(item.output, headers=headers)
+    media = mimetypes.guess_type(item.name)[0] or "application/octet-stream"
+    return await run_in_threadpool(_open_response, item.output, media, headers)
 
 
 @router.get(
@@ -203,10 +208,27 @@ async def job_zip(state: State, job_id: str) -> FileResponse:
     if job.failed == len(job.items):
         raise HTTPException(409, "every file of this job failed; nothing to download")
     path = await run_in_threadpool(state.jobs.zip, job)
+    if path is None:
+        raise HTTPException(404, "no such job; it may have expired")
     # no-store as for each file: the zip holds the same private photos.
-    return FileResponse(
-        path,
-        filename="lumos.zip",
-        media_type="application/zip",
-        headers={"Cache-Control": "no-store"},
-    )
+    headers = {"Content-Disposition": content_disposition("lumos.zip"), "Cache-Control": "no-store"}
+    return await run_in_threadpool(_open_response, path, "application/zip", headers)
+
+
+def _open_response(path: Path, media_type: str, headers: dict[str, str]) -> StreamingResponse:
+    """``path`` sent from a file opened now, so that a DELETE or the job's expiry in the
+    meantime cannot cut the download (the open file outlives its name; a FileResponse
+    opened it only when sending, and a job deleted in between was a 500)."""
+    try:
+        fh = path.open("rb")
+    except FileNotFoundError:
+        raise HTTPException(404, "no such job; it may have expired") from None
+    size = os.fstat(fh.fileno()).st_size
+
+    def chunks() -> Iterator[bytes]:
+        with fh:
+            while data := fh.read(_CHUNK):
+                yield data
+
+    headers = {**headers, "Content-Length": str(size)}
+    return StreamingResponse(chunks(), media_type=media_type, headers=headers)
