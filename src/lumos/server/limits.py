@@ -163,11 +163,7 @@ class Limiter:
         future, token = self.submit(fn)
         waiter = asyncio.wrap_future(future)
         try:
-            # shield: a timeout must not cancel the concurrent future from under the
-            # done-callback bookkeeping; we cancel it ourselves below.
-            if gone is None:
-                return await asyncio.wait_for(asyncio.shield(waiter), timeout)
-            return await self._await_while_there(waiter, timeout, gone)
+            return await self._await(waiter, timeout, gone)
         except (asyncio.TimeoutError, asyncio.CancelledError, ClientGoneError) as exc:
             # Nobody awaits the result any more: fetch it when it comes so asyncio
             # does not log "exception was never retrieved".
@@ -179,20 +175,26 @@ class Limiter:
             raise TimeoutExceededError(future) from None
 
     @staticmethod
-    async def _await_while_there(
-        waiter: asyncio.Future, timeout: float, gone: Callable[[], Awaitable[bool]]
+    async def _await(
+        waiter: asyncio.Future, timeout: float, gone: Callable[[], Awaitable[bool]] | None
     ) -> T:
+        """``waiter``'s result, asking ``gone`` every :data:`GONE_POLL_S` if given.
+
+        ``asyncio.wait`` leaves the future alone when it times out or this task is
+        cancelled: the concurrent future's done-callback bookkeeping stays intact,
+        and :meth:`run` cancels the work itself.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
             left = deadline - loop.time()
             if left <= 0:
                 raise asyncio.TimeoutError
-            # asyncio.wait leaves the future alone when it times out (no shield needed).
-            done, _ = await asyncio.wait({waiter}, timeout=min(GONE_POLL_S, left))
+            step = left if gone is None else min(GONE_POLL_S, left)
+            done, _ = await asyncio.wait({waiter}, timeout=step)
             if done:
                 return waiter.result()
-            if await gone():
+            if gone is not None and await gone():
                 raise ClientGoneError
 
     def shutdown(self) -> None:
