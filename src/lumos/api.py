@@ -7,7 +7,6 @@ gives back the same kind of thing, so ``lumos.enhance(arr).image`` can replace
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import numpy as np
 
 from ._types import PathLike, ProgressFn
 from .analysis import Analysis, analyse
-from .config import EnhanceOptions, TilingOptions, brightness_from_8bit
+from .config import EnhanceOptions, TilingOptions, brightness_from_8bit, plain_number
 from .errors import OptionError, OutputError
 from .io import (
     ArrayKind,
@@ -127,9 +126,9 @@ def _check_workers(workers: Any) -> int | None:
     """``workers`` as an int (NumPy integers too), or an :class:`OptionError` naming it."""
     if workers is None:
         return None
-    whole = isinstance(workers, numbers.Integral) and not isinstance(workers, (bool, np.bool_))
-    if whole and workers >= 1:
-        return int(workers)
+    count = plain_number(workers)
+    if isinstance(count, int) and not isinstance(count, bool) and count >= 1:
+        return count
     raise OptionError(f"workers must be a whole number of at least 1, got {workers!r}")
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "EnhanceOptions",
     "TilingOptions",
     "brightness_from_8bit",
+    "plain_number",
 ]
 
 DEFAULT_MAX_MEGAPIXELS = 200.0
@@ -42,6 +43,18 @@ def brightness_from_8bit(value: object) -> object:
     return value
 
 
+def plain_number(value: object) -> object:
+    """A NumPy number (``np.float32(0.5)``, ``np.int64(2)``) as the Python ``float`` or
+    ``int`` it is to a user; anything else, bools included, as it is (to be checked)."""
+    if isinstance(value, bool) or type(value) in (int, float):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return value
+
+
 def _check_strength(name: str, value: float | None, top: float = 1.0) -> None:
     if value is None:
         return
@@ -63,8 +76,8 @@ class TilingOptions:
 
     def __post_init__(self) -> None:
         # A NumPy integer (np.int64(256)) is an integer to a user, as EnhanceOptions takes it.
-        if isinstance(self.tile, numbers.Integral) and not isinstance(self.tile, (bool, int)):
-            object.__setattr__(self, "tile", int(self.tile))
+        if isinstance(tile := plain_number(self.tile), int):
+            object.__setattr__(self, "tile", tile)
         if isinstance(self.tile, bool) or not isinstance(self.tile, int):
             raise OptionError(f"must be an integer, got {self.tile!r}", option="tile")
         if self.tile != 0 and self.tile < 64:
@@ -157,13 +170,7 @@ class EnhanceOptions:
         # NumPy scalars (np.float32(0.5), np.int64(2)) are numbers to a user: take them
         # as Python numbers before checking.
         for name in ("denoise", "detail", "shadows", "brightness", "max_megapixels", "scale"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or type(value) in (int, float):
-                continue
-            if isinstance(value, numbers.Integral):
-                object.__setattr__(self, name, int(value))
-            elif isinstance(value, numbers.Real):
-                object.__setattr__(self, name, float(value))
+            object.__setattr__(self, name, plain_number(getattr(self, name)))
         _check_strength("denoise", self.denoise, DENOISE_MAX)
         _check_strength("detail", self.detail)
         _check_strength("shadows", self.shadows)
