@@ -112,22 +112,29 @@ class DecodedImage:
     meta: ImageMeta
 
 
+def _ifd_entry(tiff: bytes | bytearray, order: str, ifd: int, tag: int) -> int | None:
+    """Offset of ``tag``'s 12-byte entry in the IFD at ``ifd``, or ``None``; the caller
+    checks that the bytes it reads there exist (``struct.error`` on a cut header)."""
+    count = struct.unpack(order + "H", tiff[ifd : ifd + 2])[0]
+    for i in range(count):
+        at = ifd + 2 + 12 * i
+        if struct.unpack(order + "H", tiff[at : at + 2])[0] == tag:
+            return at
+    return None
+
+
 def orientation_entry(tiff: bytes) -> tuple[str, int] | None:
     """Byte order and offset of the IFD0 orientation value in a TIFF-structured blob."""
     try:
         order = {b"II": "<", b"MM": ">"}[tiff[:2]]
-        ifd = struct.unpack(order + "I", tiff[4:8])[0]
-        count = struct.unpack(order + "H", tiff[ifd : ifd + 2])[0]
-        for i in range(count):
-            at = ifd + 2 + 12 * i
-            tag, typ = struct.unpack(order + "HH", tiff[at : at + 4])
-            if tag == _ORIENTATION_TAG and typ == 3:  # SHORT, stored inline
-                if at + 10 > len(tiff):
-                    return None
-                return order, at + 8
+        at = _ifd_entry(tiff, order, struct.unpack(order + "I", tiff[4:8])[0], _ORIENTATION_TAG)
+        if at is None or at + 10 > len(tiff):
+            return None
+        if struct.unpack(order + "H", tiff[at + 2 : at + 4])[0] != 3:  # SHORT, stored inline
+            return None
+        return order, at + 8
     except (KeyError, struct.error):
         return None
-    return None
 
 
 def normalize_exif(raw: Any) -> bytes | None:
@@ -181,16 +188,6 @@ _EXIF_IFD_TAG = 0x8769
 _PIXEL_SIZE_TAGS = (0xA002, 0xA003)  # PixelXDimension, PixelYDimension
 
 
-def _ifd_entry(tiff: bytes | bytearray, order: str, ifd: int, tag: int) -> int | None:
-    """Offset of ``tag``'s 12-byte entry in the IFD at ``ifd``, or ``None``."""
-    count = struct.unpack(order + "H", tiff[ifd : ifd + 2])[0]
-    for i in range(count):
-        at = ifd + 2 + 12 * i
-        if struct.unpack(order + "H", tiff[at : at + 2])[0] == tag:
-            return at if at + 12 <= len(tiff) else None
-    return None
-
-
 def set_exif_pixel_size(exif: bytes | None, width: int, height: int) -> bytes | None:
     """An EXIF block whose PixelXDimension / PixelYDimension say ``width`` x ``height``.
 
@@ -211,7 +208,7 @@ def set_exif_pixel_size(exif: bytes | None, width: int, height: int) -> bytes | 
         sub = struct.unpack(order + "I", tiff[pointer + 8 : pointer + 12])[0]
         for tag, value in zip(_PIXEL_SIZE_TAGS, (width, height), strict=True):
             at = _ifd_entry(tiff, order, sub, tag)
-            if at is None:
+            if at is None or at + 12 > len(tiff):
                 continue
             typ, count = struct.unpack(order + "HI", tiff[at + 2 : at + 8])
             if count != 1 or typ not in (3, 4):  # SHORT or LONG, one value
