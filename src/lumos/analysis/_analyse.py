@@ -45,6 +45,8 @@ __all__ = ["Analysis", "analyse", "make_proxy"]
 PROXY_SIDE = 512
 LOW_LIGHT_MEAN = 0.25
 """Mean luma below which a photo counts as low-light."""
+BRIGHT_LEVEL = 0.5
+"""Brightest-channel value from which a pixel counts toward ``Analysis.bright_fraction``."""
 
 
 def make_proxy(rgb: FloatImage, side: int = PROXY_SIDE) -> FloatImage:
@@ -92,6 +94,11 @@ class Analysis:
     lossy : bool
         The photo came from a lossily compressed file (JPEG, HEIC; ``analyse(lossy=...)``):
         step 7 applies whether or not its blocks show.
+    bright_fraction : float
+        Share of the (proxy's) pixels whose brightest channel reaches
+        :data:`BRIGHT_LEVEL`: how much of the frame the exposure put in the upper half
+        of the range. A dark scene exposed for its highlights has a good share there;
+        an under-exposed one has almost none (see :mod:`lumos.stages.exposure`).
     """
 
     width: int
@@ -111,6 +118,7 @@ class Analysis:
     light_forced: bool = False
     jpeg_blockiness: float = 1.0
     lossy: bool = False
+    bright_fraction: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (floats rounded to 5 decimals, tuple as list)."""
@@ -182,6 +190,7 @@ def analyse(rgb: FloatImage, *, lossy: bool = False) -> Analysis:
     luma = proxy @ _LUMA
     p01, med, p99 = (float(v) for v in np.percentile(luma, [1.0, 50.0, 99.0]))
     mean = float(luma.mean())
+    bright = float(np.mean(proxy.max(axis=2) >= BRIGHT_LEVEL))
     # Clipped and dark shares are per-pixel properties that area-averaging hides;
     # use a strided full-resolution sample instead (exact enough, cheap).
     step = max(1, int(math.sqrt(h * w / 1e6)))
@@ -211,4 +220,5 @@ def analyse(rgb: FloatImage, *, lossy: bool = False) -> Analysis:
         is_low_light=mean < LOW_LIGHT_MEAN,
         jpeg_blockiness=blockiness,
         lossy=lossy,
+        bright_fraction=bright,
     )

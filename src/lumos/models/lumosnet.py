@@ -43,6 +43,7 @@ from ..stages.classical import (
 )
 from ..stages.denoise import CHROMA_SCALE, LUMA_RADIUS
 from ..stages.detail import footprint as detail_footprint
+from ..stages.exposure import exposure_verdict
 from ..stages.shadows import shadow_illumination, shadow_log_gain, shadow_strength
 from ._onnx import onnx_session
 from .denoiser import DN_ALIGN, DN_HALO, DN_WEIGHTS, denoise_rgb, denoiser_available
@@ -99,12 +100,16 @@ instead narrowed the ring by one more pixel but cost 0.12 dB on the held-out sce
 GUIDE_SIGMA = 0.4
 """Blur of the guide luminance, in pixels of a 1/4-size proxy (long side <= GUIDE_REF_SIDE;
 measured on the held-out LOL scenes: SSIM 0.756 with the raw pixel as guide, 0.773 at 0.4)."""
-EXPOSED_FADE = (0.20, 0.30)
-"""Mean luma over which auto mode fades the network out (gain 1 above 0.30).
-Later than the classical fade because real LOL lows reach 0.21. Measured on
-the v1 weights (PSNR): LOL held-out 22.24 / cc15 real noise 30.08 / Kodak24
-vs itself 34.98, against 21.33 / 31.41 / 35.04 for (0.13, 0.25) and
-22.26 / 25.77 / 27.86 with no fade."""
+EXPOSED_FADE = (0.16, 0.23)
+"""Mean luma over which auto mode fades the network out (gain 1 above), for a frame
+with nothing bright; :func:`lumos.stages.exposure.exposure_verdict` moves it down for a
+dark scene exposed for its highlights. It was (0.20, 0.30) by the mean alone, which
+brightened cc15's correctly exposed dark photos 1.5-3x (13.6, 21.4 and 28.2 dB against
+32.9, 35.7 and 34.9 untouched); see docs/design/exposure.md for what each choice measured."""
+SHADOWS_STEP_BACK = (0.20, 0.30)
+"""Mean luma over which the shadows stage ramps in (it steps back where brightening
+works; see :func:`lumos.stages.shadows.shadow_strength`): the old exposure fade, kept,
+so the verdict above changes what is brightened, not which photos are backlit."""
 DARKEST_BELOW_AUTO = 0.12
 """How far below the classical auto target the network may leave a photo's mean.
 On the 32 dark photos of DICM/LIME/SCI (mean luma < 0.13) the network alone
@@ -193,7 +198,8 @@ class LumosNetEnhancer:
         # good photo. A chosen brightness then only changes its exposure, and
         # choosing the auto value reproduces auto exactly (the web page's sliders
         # always send one).
-        need = np.float32(exposure_need(analysis.mean_luminance, EXPOSED_FADE))
+        verdict = exposure_verdict(analysis, EXPOSED_FADE)
+        need = np.float32(verdict.need)
         coeffs *= need
         offsets *= need
         # The maps' locality is the network's own call (it learned uneven light
@@ -232,7 +238,13 @@ class LumosNetEnhancer:
         # the exposure, which the brightness target is about (as in classical):
         # the page sends the auto target back with every preview, and a shadows
         # slider must then move the shadows, not the sky.
-        shadow = _lift_shadows(proxy, grid, shadows, float(need))
+        shadow = _lift_shadows(
+            proxy, grid, shadows, exposure_need(analysis.mean_luminance, SHADOWS_STEP_BACK)
+        )
+        # Nothing to brighten (a well-exposed photo, a dark scene exposed for its
+        # highlights): the tiles keep their tones exactly, not only to within the
+        # grey-near-black fade and the highlight roll-off.
+        keep_tones = need == 0 and shadow == 0 and brightness is None
 
         # Quarter-resolution copy, brightened exactly as the tiles will be: the
         # chroma denoiser's low-res model and the auto strengths come from it.
@@ -252,7 +264,9 @@ class LumosNetEnhancer:
         if learned:
             auto_dn = learned_auto_denoise(noise_after)
         dn = auto_dn if denoise is None else float(denoise)
-        dt = auto_dt if detail is None else float(detail)
+        # Sharpening is for what brightening softened and amplified; a photo whose
+        # tones are kept gets none by default (it cost cc15 real photos ~1.3 dB).
+        dt = auto_dt * float(need) if detail is None else float(detail)
         guide_sigma = GUIDE_SIGMA * guide_scale
         return Plan(
             halo=(_LEARNED_HALO if learned else _FINISH_HALO) + int(np.ceil(3 * guide_sigma)),
@@ -268,6 +282,8 @@ class LumosNetEnhancer:
                 "light": light,
                 "locality": 0.0 if light == "uniform" else 1.0,
                 "shadows": shadow,
+                "exposure": verdict,
+                "keep_tones": keep_tones,
                 "chroma_ab": None
                 if learned
                 else chroma_model(bright_low, gain_low, sigma, strength=dn),
@@ -284,7 +300,10 @@ class LumosNetEnhancer:
         keep_intermediates: bool = False,
     ) -> TileOutput:
         p = plan.params
-        bright, gain = _apply_gain(tile, p["grid"], region, p["shape"], p["guide_sigma"])
+        if p.get("keep_tones"):
+            bright, gain = tile, np.ones_like(tile)
+        else:
+            bright, gain = _apply_gain(tile, p["grid"], region, p["shape"], p["guide_sigma"])
         if p["denoiser"] is None:
             out, denoised = finish_region(tile, bright, gain, plan, region)
         else:
@@ -342,7 +361,10 @@ def brighten_whole(
     plan = enhancer.prepare(image, analysis, denoise=None, detail=None, brightness=None)
     p = plan.params
     h, w = image.shape[:2]
-    bright, gain = _apply_gain(image, p["grid"], (0, h, 0, w), (h, w), p["guide_sigma"])
+    if p["keep_tones"]:
+        bright, gain = image, np.ones_like(image)
+    else:
+        bright, gain = _apply_gain(image, p["grid"], (0, h, 0, w), (h, w), p["guide_sigma"])
     return bright, gain, (gain @ _LUMA) * np.float32(p["sigma"])
 
 

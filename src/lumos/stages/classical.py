@@ -57,6 +57,7 @@ from .denoise import (
     to_rgb,
 )
 from .detail import sharpen_luma
+from .exposure import exposure_verdict
 from .shadows import shadow_illumination, shadow_log_gain, shadow_strength
 
 __all__ = [
@@ -131,15 +132,21 @@ def exposure_need(mean_luminance: float, fade: tuple[float, float] = (0.13, 0.25
     return float(np.clip((hi - mean_luminance) / (hi - lo), 0.0, 1.0))
 
 
+CLASSICAL_FADE = (0.13, 0.23)
+"""Mean luma over which the classical brightening fades out, for a frame with nothing
+bright (:func:`lumos.stages.exposure.exposure_verdict` moves it down for one exposed for
+its highlights). It ended at 0.25 before the verdict; cc15's correctly exposed 0.23."""
+
+
 def auto_target(analysis: Analysis) -> float:
     """Target mean luma: :data:`AUTO_TARGET` for dark photos, the photo's own for bright ones.
 
-    Between mean luma 0.13 and 0.25 the push fades out, so a well-exposed photo
-    (even a dim-looking one: scenes with large dark areas average ~0.3) is not
-    brightened.
+    The push fades out as :func:`lumos.stages.exposure.exposure_verdict` says, so a
+    well-exposed photo (even a dim-looking one: scenes with large dark areas average
+    ~0.3) or a dark scene exposed for its highlights is not brightened.
     """
     m = analysis.mean_luminance
-    w = exposure_need(m)
+    w = exposure_verdict(analysis, CLASSICAL_FADE).need
     # Scenes lit by local sources (a lamp at night) should stay night scenes:
     # aim lower the more uneven the light, down to 0.3 at a score of 6.
     t = AUTO_TARGET - UNEVEN_TARGET_DROP * uneven_weight(analysis)
@@ -370,7 +377,10 @@ class ClassicalEnhancer:
         noise_after = sigma * float(np.median(gain_low))
         auto_dn, auto_dt = auto_strengths(noise_after)
         dn = auto_dn if denoise is None else float(denoise)
-        dt = auto_dt if detail is None else float(detail)
+        # Sharpening is for what brightening softened and amplified; a photo whose
+        # tones are kept gets none by default (it cost cc15 real photos ~1.3 dB).
+        verdict = exposure_verdict(analysis, CLASSICAL_FADE)
+        dt = auto_dt * verdict.need if detail is None else float(detail)
         chroma_ab = chroma_model(bright_low, gain_low, sigma, strength=dn)
 
         halo = 2 * (2 * LUMA_RADIUS + _detail.footprint()) + 2
@@ -386,6 +396,7 @@ class ClassicalEnhancer:
             "light": analysis.light,
             "locality": float(loc),
             "shadows": shadow,
+            "exposure": verdict,
             # Softer contrast suits dim, evenly lit rooms, not night scenes with
             # black skies (it would turn them into fog).
             "contrast": 1.0 - (1.0 - CONTRAST) * push * (1.0 - uw),

@@ -15,6 +15,10 @@ Three kinds of photos:
   held-out ones are the validation set, as for LumosNet);
 * synthetic dark photos from clean images (:func:`lumos.data.darken`: exposure,
   Poisson-Gaussian sensor noise in linear light, uneven light, casts, JPEG);
+* photos through a real camera's noise (:func:`lumos.data.camera.camera_noise`:
+  noise added on the Bayer mosaic, then demosaiced, white-balanced, colour-mixed,
+  tone-mapped and saved as a JPEG), a share at the photo's own exposure (nothing to
+  brighten: the noise of a well-exposed high-ISO photo) and the rest darkened;
 * clean photos as their own target, so that a good photo keeps its detail.
 
 The target is the reference *at the brightness LumosNet chose*: the
@@ -34,13 +38,16 @@ import numpy as np
 
 from ..analysis import analyse
 from ..data import darken, jpeg_roundtrip, sample_params
+from ..data.camera import camera_noise, sample_camera
 from ..models.lumosnet import LumosNetEnhancer, brighten_whole
 from .dataset import Sources, load_sources
 
 __all__ = [
+    "CAMERA_VAL_SET",
     "DN_CLEAN_SETS",
     "DnExample",
     "DnSampler",
+    "camera_validation_examples",
     "load_dn_sources",
     "make_example",
     "match_brightness",
@@ -107,9 +114,13 @@ class DnSampler:
         enhancer: LumosNetEnhancer | None = None,
         correlated_noise: float = 0.0,
         real_jpeg: float = 0.0,
+        camera_fraction: float = 0.0,
+        camera_exposed: float = 0.5,
     ) -> None:
         self.sources = sources
         self.correlated_noise = correlated_noise
+        self.camera_fraction = camera_fraction
+        self.camera_exposed = camera_exposed
         self.patch = patch
         self.rng = np.random.default_rng(seed)
         self.enhancer = enhancer or LumosNetEnhancer()
@@ -133,9 +144,23 @@ class DnSampler:
 
     def _synthetic(self) -> DnExample:
         clean = _f32(self.sources.clean[int(self.rng.integers(len(self.sources.clean)))])
+        if self.camera_fraction > 0 and self.rng.random() < self.camera_fraction:
+            return self._camera(clean)
         params = sample_params(self.rng, correlated_probability=self.correlated_noise)
         dark = darken(clean, params, seed=int(self.rng.integers(2**31)))
         return make_example(dark, clean, self.enhancer)
+
+    def _camera(self, clean: np.ndarray) -> DnExample:
+        """``clean`` through a random real camera: at its own exposure (0.6-1.2x, so
+        mostly nothing to brighten) with probability ``camera_exposed``, else darkened
+        (1/100-1/8, as :func:`lumos.data.sample_params`) and brightened as at run time."""
+        exposed = self.rng.random() < self.camera_exposed
+        cam = sample_camera(self.rng, exposure=(0.6, 1.2) if exposed else (1 / 100, 1 / 8))
+        noisy, rendered = camera_noise(clean, cam, seed=int(self.rng.integers(2**31)))
+        h, w = noisy.shape[:2]
+        # A darkened shot's target is the photo at its own exposure, matched to the
+        # brightness LumosNet chooses, as for the other dark photos.
+        return make_example(noisy, rendered if exposed else clean[:h, :w], self.enhancer)
 
     def _identity(self) -> DnExample:
         clean = _f32(self.sources.clean[int(self.rng.integers(len(self.sources.clean)))])
@@ -193,6 +218,32 @@ def validation_examples(
         (name, make_example(_f32(low), _f32(high), enhancer))
         for name, low, high in sources.real_val
     ]
+
+
+CAMERA_VAL_SET = "set14"
+"""Clean photos for the camera-noise validation: never in the denoiser's training data."""
+
+
+def camera_validation_examples(
+    data_root: Path, enhancer: LumosNetEnhancer, *, limit: int | None = None, seed: int = 7
+) -> list[tuple[str, DnExample]]:
+    """Set14 through random real cameras at their own exposure (fixed seeds): how well
+    the net removes a well-exposed photo's real-camera noise, on photos it never saw."""
+    from .dataset import _read_rgb
+
+    folder = data_root / CAMERA_VAL_SET
+    if not folder.is_dir():
+        return []
+    rng = np.random.default_rng(seed)
+    out = []
+    for p in sorted(folder.iterdir())[:limit]:
+        if p.suffix.lower() not in (".png", ".bmp", ".jpg", ".tif"):
+            continue
+        clean = _f32(_read_rgb(p))
+        cam = sample_camera(rng, exposure=(0.6, 1.2))
+        noisy, rendered = camera_noise(clean, cam, seed=int(rng.integers(2**31)))
+        out.append((p.stem, make_example(noisy, rendered, enhancer)))
+    return out
 
 
 def _f32(u8: np.ndarray) -> np.ndarray:
