@@ -82,6 +82,7 @@ class PipelineResult:
         routed = params.get("light", params.get("branch"))
         locality = params.get("locality")
         shadows = params.get("shadows")
+        verdict = params.get("exposure")
         return {
             "model": self.model,
             "width": int(self.rgb.shape[1]),
@@ -93,6 +94,9 @@ class PipelineResult:
             "detail": round(float(self.plan.detail), 4),
             "target_brightness": round(float(self.plan.target_brightness), 4),
             "shadows": None if shadows is None else round(float(shadows), 4),
+            # The exposure verdict (lumos.stages.exposure): how much brightening the
+            # photo needed and why; None for models that do not make one.
+            "exposure": None if verdict is None else verdict.to_dict(),
             "output_mean_luminance": round(luma, 4),
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
         }
@@ -157,7 +161,10 @@ def _upscale(
         enhanced,
         scale=options.scale,
         denoise=plan.denoise,
-        detail=plan.detail,
+        # The enhancer's auto sharpening steps back on a photo whose tones it kept,
+        # but enlarging still needs the upscaler's detail (LumosSR's own residual at
+        # 0.5): an enhancer may say how much in ``upscale_detail``.
+        detail=plan.params.get("upscale_detail", plan.detail),
         method=options.upscaler,
     )
 

@@ -97,6 +97,7 @@ def would_use(rgb: np.ndarray, analysis: Analysis, model: str) -> dict[str, Any]
         rgb, analysis, denoise=None, detail=None, brightness=None, shadows=None
     )
     shadows = plan.params.get("shadows")
+    verdict = plan.params.get("exposure")
     # Four decimals, as the stats of a run and the explain report: the 8-bit target
     # then reads the same everywhere (0.48828 is 125/255; rounded to 0.488 it read 124).
     return {
@@ -105,6 +106,7 @@ def would_use(rgb: np.ndarray, analysis: Analysis, model: str) -> dict[str, Any]
         "detail": round(plan.detail, 4),
         "target_brightness": round(plan.target_brightness, 4),
         "shadows": None if shadows is None else round(float(shadows), 4),
+        "exposure": None if verdict is None else {**verdict.to_dict(), "text": verdict.text()},
     }
 
 
@@ -172,6 +174,7 @@ def _format_text(d: dict[str, Any]) -> str:
         f"noise         sigma {a['noise_sigma'] * 255:.2f}/255 (luma)",
         f"compression   {d['compression']}",
         f"light         {a['light']} (confidence {a['light_confidence']:.0%})",
+        *([f"exposure      {w['exposure']['text']}"] if w.get("exposure") else []),
         "",
         f"lumos would   use {w['model']}: denoise {w['denoise']:.2f}, detail {w['detail']:.2f}, "
         f"target brightness {w['target_brightness'] * 255:.0f}/255"

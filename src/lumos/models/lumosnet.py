@@ -284,6 +284,7 @@ class LumosNetEnhancer:
                 "shadows": shadow,
                 "exposure": verdict,
                 "keep_tones": keep_tones,
+                "upscale_detail": auto_dt if detail is None else float(detail),
                 "chroma_ab": None
                 if learned
                 else chroma_model(bright_low, gain_low, sigma, strength=dn),

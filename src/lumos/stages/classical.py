@@ -397,6 +397,7 @@ class ClassicalEnhancer:
             "locality": float(loc),
             "shadows": shadow,
             "exposure": verdict,
+            "upscale_detail": auto_dt if detail is None else float(detail),
             # Softer contrast suits dim, evenly lit rooms, not night scenes with
             # black skies (it would turn them into fog).
             "contrast": 1.0 - (1.0 - CONTRAST) * push * (1.0 - uw),
