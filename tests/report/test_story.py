@@ -172,3 +172,25 @@ def test_plot_labels_do_not_overlap() -> None:
     for a, b in combinations(placed, 2):
         ba, bb = a[4], b[4]
         assert ba[2] <= bb[0] or ba[0] >= bb[2] or ba[3] <= bb[1] or ba[1] >= bb[3]
+
+
+def test_the_report_gives_the_exposure_verdict(
+    very_dark: ExplainReport, well_exposed: ExplainReport
+) -> None:
+    assert "Exposure verdict — under-exposed" in _texts(very_dark)
+    text = _texts(well_exposed)
+    assert "Exposure verdict — " in text and "brightening 0%" in text
+    # A dark scene exposed for its highlights is told as such, not as "bright enough".
+    from lumos.report._story import Facts, stage_text
+
+    facts = Facts(
+        model="lumosnet",
+        learned_denoiser=True,
+        input_mean=0.2,
+        output_mean=0.2,
+        gain=(1.0, 1.0, 1.0),
+        noise_after=0.005,
+        detail=0.0,
+        exposure_label="dark scene exposed for its highlights",
+    )
+    assert "deliberate" in stage_text("brightened", facts)[1]

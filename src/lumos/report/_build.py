@@ -186,6 +186,8 @@ def _facts(
         saturation=float(p.get("saturation", 1.0)),
         shadows=_shadows_used(res),
         shadows_auto=opts.shadows is None,
+        exposure=None if p.get("exposure") is None else p["exposure"].text(),
+        exposure_label=None if p.get("exposure") is None else p["exposure"].label,
     )
 
 

@@ -64,6 +64,11 @@ class Facts:
         all, ``None``: the model has no such stage).
     shadows_auto : bool
         The shadow strength was lumos' own choice (the option was ``auto``).
+    exposure : str or None
+        The exposure verdict's line (:mod:`lumos.stages.exposure`), ``None`` for a
+        model that makes none.
+    exposure_label : str or None
+        Its label (``under-exposed``, ``dark scene exposed for its highlights``, ...).
     """
 
     model: str
@@ -78,6 +83,8 @@ class Facts:
     saturation: float = 1.0
     shadows: float | None = None
     shadows_auto: bool = True
+    exposure: str | None = None
+    exposure_label: str | None = None
 
     @property
     def shadows_opened(self) -> bool:
@@ -105,6 +112,12 @@ class Facts:
 
 
 def _no_gain(f: Facts) -> str:
+    if f.exposure_label == "dark scene exposed for its highlights":
+        return (
+            f"No brightening was needed: your photo is dark (mean {_l(f.input_mean)}) but "
+            "exposed for its highlights, so its dark tones are taken as deliberate and the "
+            "gain is 1 everywhere"
+        )
     return (
         f"No brightening was needed: your photo is already bright enough (mean "
         f"{_l(f.input_mean)}), so the gain is 1 everywhere"
@@ -120,6 +133,8 @@ def stage_text(key: str, f: Facts) -> tuple[str, str]:
             what = f"As decoded: on the dim side (mean {_l(f.input_mean)})."
         else:
             what = f"As decoded: already well exposed (mean {_l(f.input_mean)})."
+        if f.exposure:
+            what += f" Exposure verdict — {f.exposure}."
         return "Your photo", what
     if key == "naive":
         ratio = f.output_mean / max(f.input_mean, 1e-4)
