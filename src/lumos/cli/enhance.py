@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -352,14 +353,40 @@ def _remove_empty(folders: list[Path]) -> None:
             folder.rmdir()  # refuses a folder that is not empty
 
 
-def _ignore_sigint() -> None:
-    """Run in each ``--jobs`` worker process: Ctrl-C is the parent's to handle.
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
-    A terminal sends it to the whole process group; an idle worker would die
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel send SIGTERM to this process when its parent dies (Linux).
+
+    A ``--jobs`` worker whose parent was killed (SIGKILL, or SIGTERM, which the
+    parent does not catch) went on enhancing the photos already handed to it and
+    then waited for ever on a queue nobody reads, holding its memory. Elsewhere
+    nothing is done: the pool's own checks are all there is.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl to be found: behave as elsewhere
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _init_worker(parent: int) -> None:
+    """Run in each ``--jobs`` worker process: Ctrl-C is the parent's to handle, and the
+    worker dies with its parent.
+
+    A terminal sends Ctrl-C to the whole process group; an idle worker would die
     printing a KeyboardInterrupt traceback, a busy one would drop its photo and
     take the next.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
 
 
 _WORKER_DIED = "a --jobs worker process died (out of memory?); run again to resume"
@@ -406,7 +433,9 @@ def _run_jobs(
         # Files in parallel processes (each one a whole pipeline); the tiles of one
         # file then share the remaining cores.
         per_file = max(1, default_workers() // args.jobs)
-        with ProcessPoolExecutor(max_workers=args.jobs, initializer=_ignore_sigint) as pool:
+        with ProcessPoolExecutor(
+            max_workers=args.jobs, initializer=_init_worker, initargs=(os.getpid(),)
+        ) as pool:
             futures = {
                 pool.submit(enhance_file, job, options, workers=per_file, **kw): job for job in jobs
             }
