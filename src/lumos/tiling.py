@@ -91,7 +91,7 @@ def plan_tiles(height: int, width: int, *, tile: int, halo: int, align: int = 1)
     halo = -(-halo // align) * align  # round up so padded starts stay aligned
     blend = halo // 2
     tile_h = tile_w = tile
-    if 0 < tile and min(height, width) < tile:
+    if tile > 0 and min(height, width) < tile:
         # A strip thinner than a tile: tiles of a tile's area, not of its side. Each
         # tile costs a fixed overhead (several network calls), and a 1 x 1,600,000 px
         # strip in 1 x 512 tiles spent its time on 3125 of them.
