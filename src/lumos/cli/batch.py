@@ -27,6 +27,7 @@ from .enhance import (
     add_output_options,
     add_pipeline_options,
     check_outdir,
+    clean_stale_temp_files,
     make_outdir,
     options_from_args,
     print_failure,
@@ -128,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
     if todo.todo:
         require_dask()  # before anything is written
     make_outdir(outdir)
+    clean_stale_temp_files((j.output.parent for j in todo.todo), quiet=args.quiet)
     bar = ProgressBar(len(todo.todo), "enhancing", enabled=not args.quiet)
 
     def on_report(report: FileReport) -> None:

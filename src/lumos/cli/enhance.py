@@ -6,6 +6,7 @@ import argparse
 import os
 import signal
 import sys
+from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
@@ -24,7 +25,7 @@ from ..batch import (
 )
 from ..config import LIGHT_CHOICES, UPSCALER_CHOICES, EnhanceOptions, TilingOptions
 from ..errors import LumosError, OptionError
-from ..io import SUPPORTED_SUFFIXES, format_for_suffix
+from ..io import SUPPORTED_SUFFIXES, format_for_suffix, remove_stale_temp_files
 from ..models import available_models, default_model
 from ..pipeline import default_workers
 from . import _options
@@ -35,6 +36,7 @@ __all__ = [
     "add_parser",
     "add_pipeline_options",
     "check_outdir",
+    "clean_stale_temp_files",
     "make_outdir",
     "options_from_args",
     "print_failure",
@@ -253,6 +255,17 @@ def make_outdir(outdir: Path) -> None:
         raise LumosError(reason, path=outdir) from None
 
 
+def clean_stale_temp_files(folders: Iterable[Path], *, quiet: bool) -> None:
+    """Remove the partial files a killed run left in the folders this run writes to, and
+    say so (:func:`lumos.io.remove_stale_temp_files`); a folder not there yet has none."""
+    for folder in sorted(set(folders)):
+        removed = remove_stale_temp_files(folder)
+        if removed and not quiet:
+            n = len(removed)
+            what = "partial file" if n == 1 else "partial files"
+            print(f"{folder}: removed {n} {what} (.lumos-*) that an interrupted run left")
+
+
 def print_failure(source: str | Path, reason: str) -> None:
     print(f"lumos: {source}: {reason}", file=sys.stderr)
 
@@ -282,6 +295,7 @@ def run(args: argparse.Namespace) -> int:
     new_folders = _missing_folders([j.output.parent for j in jobs])
     if outdir is not None and jobs:
         make_outdir(outdir)
+    clean_stale_temp_files((j.output.parent for j in jobs), quiet=args.quiet)
 
     try:
         reports = _run_jobs(jobs, options, args)
