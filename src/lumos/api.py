@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import PIL.Image
 
 from ._types import PathLike, ProgressFn
 from .analysis import Analysis, analyse
 from .config import EnhanceOptions, TilingOptions, brightness_from_8bit, plain_number
-from .errors import OptionError, OutputError
+from .errors import ImageTooLargeError, OptionError, OutputError, megapixels_text
 from .io import (
     ArrayKind,
     DecodedImage,
@@ -119,7 +120,31 @@ def load(image: Any, *, max_megapixels: float | None = None) -> tuple[DecodedIma
         kw = {} if max_megapixels is None else {"max_megapixels": max_megapixels}
         decoded = read_image(image, **kw)
         return decoded, None
+    _check_in_memory_size(image, _DEFAULT_MAX_MP if max_megapixels is None else max_megapixels)
     return image_from_array(image)
+
+
+_DEFAULT_MAX_MP = EnhanceOptions().max_megapixels
+
+
+def _check_in_memory_size(image: Any, max_megapixels: float) -> None:
+    """Refuse an array or PIL image above ``max_megapixels``, as a file is refused.
+
+    Before any conversion: a 400 MP array started and died with a raw
+    ``MemoryError`` once its float copies were made.
+    """
+    if isinstance(image, np.ndarray) and image.ndim >= 2:
+        height, width = image.shape[:2]
+    elif isinstance(image, PIL.Image.Image):
+        width, height = image.size
+    else:
+        return  # not an image: image_from_array says what it is
+    mp = width * height / 1e6
+    if mp > max_megapixels:
+        raise ImageTooLargeError(
+            f"{width}x{height} = {megapixels_text(mp)} MP is above the limit of "
+            f"{max_megapixels:g} MP; raise max_megapixels to allow it"
+        )
 
 
 def _check_workers(workers: Any) -> int | None:
