@@ -260,3 +260,22 @@ def test_a_thin_strip_keeps_a_small_guide_blur() -> None:
     )
     assert plan.params["guide_sigma"] == pytest.approx(1.6)  # as a 2048 px photo's
     assert plan.halo < 100
+
+
+def test_onnxruntime_telemetry_is_off_before_any_session(monkeypatch) -> None:
+    """ONNX Runtime records usage events unless told not to; lumos promises privacy."""
+    import onnxruntime as ort
+
+    from lumos.models import _onnx
+    from lumos.models.lumosnet import WEIGHTS_DIR
+
+    calls: list[str] = []
+    real_session = ort.InferenceSession
+    monkeypatch.setattr(ort, "disable_telemetry_events", lambda: calls.append("off"))
+    monkeypatch.setattr(
+        ort, "InferenceSession", lambda *a, **k: calls.append("session") or real_session(*a, **k)
+    )
+    monkeypatch.setattr(_onnx, "_cache", {})
+    member = sorted(WEIGHTS_DIR.glob("global*.onnx"))[0]
+    _onnx.onnx_session(member, "the LumosNet weights")
+    assert calls == ["off", "session"]

@@ -8,10 +8,25 @@ from typing import Any
 
 from ..errors import ModelError
 
-__all__ = ["onnx_session"]
+__all__ = ["import_onnxruntime", "onnx_session"]
 
 _lock = threading.Lock()
 _cache: dict[Path, Any] = {}
+
+
+def import_onnxruntime() -> Any:
+    """``onnxruntime``, with its telemetry turned off before any session is made.
+
+    ONNX Runtime records usage events (OS, interpreter path, network type) unless
+    told not to, and lumos promises that nothing about its users leaves their
+    machine. Every InferenceSession lumos creates goes through here.
+    """
+    import onnxruntime as ort
+
+    disable = getattr(ort, "disable_telemetry_events", None)
+    if disable is not None:  # absent from some builds, which then record nothing
+        disable()
+    return ort
 
 
 def onnx_session(path: Path, what: str) -> Any:
@@ -25,7 +40,7 @@ def onnx_session(path: Path, what: str) -> Any:
     with _lock:
         if path not in _cache:
             try:
-                import onnxruntime as ort
+                ort = import_onnxruntime()
             except ImportError as exc:  # pragma: no cover - a core dependency
                 raise ModelError(f"onnxruntime is not installed: {exc}") from None
             opts = ort.SessionOptions()
