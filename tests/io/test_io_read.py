@@ -417,3 +417,51 @@ def test_raw_is_developed_to_16bit_srgb(tmp_path: Path, monkeypatch, rng) -> Non
     np.testing.assert_array_equal(_as_u16(decoded.rgb), developed)
     out = write_image(decoded, tmp_path / "shot.tif")
     assert cv2.imread(str(out), cv2.IMREAD_UNCHANGED).dtype == np.uint16
+
+
+def test_raw_built_on_tiff_keeps_its_exif(tmp_path: Path, monkeypatch) -> None:
+    """LibRaw does not hand out the EXIF: a DNG's Make/Model were lost (`exif none`)."""
+    import sys
+    import types
+
+    class FakeRaw:
+        sizes = types.SimpleNamespace(width=6, height=4, flip=0)
+
+        def open_file(self, path):
+            pass
+
+        def close(self):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def postprocess(self, **kwargs):
+            return np.full((4, 6, 3), 9000, np.uint16)
+
+    fake = types.ModuleType("rawpy")
+    fake.RawPy = FakeRaw
+    fake.imread = lambda path: FakeRaw()
+    fake.ColorSpace = types.SimpleNamespace(sRGB="sRGB")
+    fake.LibRawError = type("LibRawError", (Exception,), {})
+    fake.LibRawFileUnsupportedError = type("LibRawFileUnsupportedError", (fake.LibRawError,), {})
+    monkeypatch.setitem(sys.modules, "rawpy", fake)
+
+    exif = Image.Exif()
+    exif[271], exif[272] = "Lumos Cameras", "Night One"
+    exif[306] = "2026:12:07 21:00:00"
+    src = tmp_path / "shot.dng"  # a DNG is a TIFF; its IFD0 carries the camera's tags
+    Image.new("RGB", (6, 4)).save(src, format="TIFF", exif=exif)
+    meta = probe_image(src)
+    assert meta.format == "RAW" and meta.exif is not None
+    out = write_image(read_image(src), tmp_path / "shot.jpg")
+    with Image.open(out) as im:
+        kept = im.getexif()
+    assert (kept[271], kept[272], kept[306]) == (
+        "Lumos Cameras",
+        "Night One",
+        "2026:12:07 21:00:00",
+    )

@@ -157,6 +157,28 @@ def _tiff_exif(image: Any) -> bytes | None:
         return None
 
 
+def _raw_exif(fp: IO[bytes], header: bytes) -> bytes | None:
+    """The EXIF of a camera RAW built on TIFF (DNG, NEF, CR2, ARW, PEF...), else ``None``.
+
+    LibRaw (rawpy) parses these tags but does not hand them out; their IFD0 is a
+    TIFF's, read as a TIFF's EXIF is. Other RAW containers (CR3, RAF, ORF, RW2)
+    keep none, as the README says.
+    """
+    if header[:4] not in (b"II*\x00", b"MM\x00*"):
+        return None
+    exif_ifd = Image.Exif()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # odd maker tags: dropped, as for any TIFF
+            fp.seek(0)
+            exif_ifd.load_from_fp(fp)
+            return _tiff_exif(exif_ifd)
+    except Exception:
+        return None
+    finally:
+        fp.seek(0)
+
+
 def _mode_and_depth(image: Any, fmt: str, header: bytes, path: Path) -> tuple[str, int]:
     """The original channel layout and whether the pixels are 16-bit."""
     if fmt == "PNG" and header[24] == 16:
@@ -273,7 +295,8 @@ def _read_header(fp: IO[bytes], path: Path, header: bytes, fmt: str, limit: floa
     if fmt == "RAW":
         w, h, orientation = raw_size(path)
         _check_limit(w, h, limit, path)
-        meta = ImageMeta("RAW", "RGB", 16, w, h, orientation=orientation)
+        exif = reset_orientation(_raw_exif(fp, header))
+        meta = ImageMeta("RAW", "RGB", 16, w, h, orientation=orientation, exif=exif)
         return _Header(meta, None, turn=1)
     if fmt == "WEBP" and (size := webp_size(header)) is not None:
         _check_limit(*size, limit, path)  # Pillow allocates the canvas while opening
