@@ -213,3 +213,12 @@ def test_animated_png_warns_as_animated_webp_does(capsys, tmp_path: Path) -> Non
     assert err.strip() == (
         f"lumos: warning: {src}: animated PNG: only the first of its 3 frames is read"
     )
+
+
+def test_a_newline_in_a_file_name_keeps_the_error_on_one_line(capsys, tmp_path: Path) -> None:
+    bad = tmp_path / "bad\nname.jpg"
+    bad.write_text("not a photo")
+    for cmd in ("enhance", "info"):
+        code, err = _run(capsys, cmd, str(bad), "-q" if cmd == "enhance" else "--json")
+        assert code == 1
+        assert err.count("\n") == 1 and "bad\\nname.jpg: not an image" in err, err

@@ -112,10 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except OptionError as exc:
-        print(f"lumos: {exc.cli_message}", file=sys.stderr)
+        print(enhance_cmd.one_line(f"lumos: {exc.cli_message}"), file=sys.stderr)
         return EXIT_USAGE
     except LumosError as exc:
-        print(f"lumos: {exc}", file=sys.stderr)
+        print(enhance_cmd.one_line(f"lumos: {exc}"), file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("lumos: interrupted", file=sys.stderr)
@@ -130,10 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: one line, not a traceback
         if os.environ.get("LUMOS_DEBUG"):
             traceback.print_exc()
-        print(
-            f"lumos: internal error: {type(exc).__name__}: {exc} (set LUMOS_DEBUG=1 for details)",
-            file=sys.stderr,
-        )
+        line = f"lumos: internal error: {type(exc).__name__}: {exc} (set LUMOS_DEBUG=1 for details)"
+        print(enhance_cmd.one_line(line), file=sys.stderr)
         return EXIT_FAILED
 
 

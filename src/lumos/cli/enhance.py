@@ -38,6 +38,7 @@ __all__ = [
     "check_outdir",
     "clean_stale_temp_files",
     "make_outdir",
+    "one_line",
     "options_from_args",
     "print_failure",
     "run",
@@ -266,8 +267,17 @@ def clean_stale_temp_files(folders: Iterable[Path], *, quiet: bool) -> None:
             print(f"{folder}: removed {n} {what} (.lumos-*) that an interrupted run left")
 
 
+def one_line(text: str) -> str:
+    """``text`` with its control characters escaped (a newline as ``\\n``).
+
+    A file name may hold a newline; printed as it is, it split a one-line error
+    in two, and a script reading one failure per line misread both halves.
+    """
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def print_failure(source: str | Path, reason: str) -> None:
-    print(f"lumos: {source}: {reason}", file=sys.stderr)
+    print(one_line(f"lumos: {source}: {reason}"), file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
