@@ -7,6 +7,7 @@ gives back the same kind of thing, so ``lumos.enhance(arr).image`` can replace
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,8 @@ class EnhanceResult:
         the source photo itself (by path or by inode), whatever ``overwrite``.
         """
         assert self.decoded is not None
+        if not isinstance(path, (str, bytes, os.PathLike)):  # save(None): a TypeError deep down
+            raise OptionError(f"must be a file name, got {path!r}", option="path")
         if self.source is not None and same_file(path, self.source):
             raise OutputError(
                 "would overwrite the input photo; save under another name", path=Path(path)
@@ -92,6 +95,13 @@ def make_options(**options: Any) -> EnhanceOptions:
     opts = dict(options)
     if "tile" in opts:
         opts["tiling"] = TilingOptions(tile=opts.pop("tile"))
+    elif "tiling" in opts and not isinstance(opts["tiling"], TilingOptions):
+        # tiling=512 went through and failed later with an AttributeError.
+        raise OptionError(
+            f"must be a lumos.config.TilingOptions (for a tile size: tile=512), "
+            f"got {opts['tiling']!r}",
+            option="tiling",
+        )
     for name in _AUTO_OPTIONS:
         value = opts.get(name)
         if isinstance(value, str) and value.strip().lower() == "auto":
@@ -204,6 +214,11 @@ def enhance(
     """
     opts = make_options(**options)
     workers = _check_workers(workers)
+    if progress is not None and not callable(progress):  # else a TypeError at the first tile
+        raise OptionError(
+            f"must be a function progress(done, total), got {progress!r}",
+            option="progress",
+        )
     decoded, kind = load(image, max_megapixels=opts.max_megapixels)
     result: PipelineResult = run_pipeline(
         decoded.rgb,
