@@ -218,6 +218,13 @@ def _tile_bar(source: Path, megapixels: float) -> ProgressBar | None:
     return ProgressBar(1, f"{source.name} ({megapixels:.0f} MP)")
 
 
+_OTHER_IMAGE_SUFFIXES = frozenset(
+    {".gif", ".avif", ".jxl", ".jp2", ".ico", ".svg", ".psd", ".apng", ".tga", ".exr"}
+)
+"""Image files lumos neither reads nor writes: ``-o x.gif`` means a file all the same
+(it made a folder ``x.gif/``), and is refused as one lumos cannot write."""
+
+
 def output_file(args: argparse.Namespace) -> Path | None:
     """``-o`` as the output file of one photo (``-o night_bright.jpg``), else ``None``.
 
@@ -226,9 +233,12 @@ def output_file(args: argparse.Namespace) -> Path | None:
     format lumos writes, and agrees with ``--format``.
     """
     out: Path | None = args.output
-    if out is None or out.is_dir() or out.suffix.lower() not in SUPPORTED_SUFFIXES:
+    if out is None or out.is_dir():
         return None
-    if out.suffix.lower() not in WRITABLE_SUFFIXES:
+    suffix = out.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES and suffix not in _OTHER_IMAGE_SUFFIXES:
+        return None
+    if suffix not in WRITABLE_SUFFIXES:
         raise OptionError(
             f"-o {out}: lumos cannot write {out.suffix} files; use .jpg, .png or .tif"
         )
