@@ -222,3 +222,16 @@ def test_a_newline_in_a_file_name_keeps_the_error_on_one_line(capsys, tmp_path: 
         code, err = _run(capsys, cmd, str(bad), "-q" if cmd == "enhance" else "--json")
         assert code == 1
         assert err.count("\n") == 1 and "bad\\nname.jpg: not an image" in err, err
+
+
+def test_a_file_name_starting_with_a_dash_is_named(
+    capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """argparse took it for an option and said only 'the following arguments are required'."""
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(dark_photo()).save(tmp_path / "-dark.png")
+    with pytest.raises(SystemExit) as exc:
+        main(["enhance", "-dark.png"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert "-dark.png was read as an option" in err and "./-dark.png" in err

@@ -50,7 +50,30 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but usage errors print one line plus a hint, and exit 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"lumos: {message}\nTry '{self.prog} --help'.\n")
+        dashed = _dashed_file()
+        if dashed is not None:
+            # argparse took the file for an option and said only that INPUT was missing.
+            message = (
+                f"{dashed} was read as an option; to name a file that starts with '-', "
+                f"write ./{dashed} or put -- before it"
+            )
+        self.exit(
+            EXIT_USAGE, enhance_cmd.one_line(f"lumos: {message}") + f"\nTry '{self.prog} --help'.\n"
+        )
+
+
+_argv: list[str] = []
+"""The arguments being parsed, for :meth:`_Parser.error`."""
+
+
+def _dashed_file() -> str | None:
+    """The first argument that starts with '-' and names an existing file, if any."""
+    for arg in _argv:
+        if arg == "--":
+            return None
+        if arg.startswith("-") and arg not in ("-", "--") and os.path.isfile(arg):
+            return arg
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,6 +126,7 @@ def _show_warnings() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (the console script exits with it)."""
     parser = build_parser()
+    _argv[:] = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
