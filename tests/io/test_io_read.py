@@ -227,15 +227,14 @@ def test_orientation_on_the_16bit_path(tmp_path: Path, rng, make_exif, orientati
 def test_float_tiff_is_read(tmp_path: Path, rng, channels: int, dtype: type) -> None:
     # What cv2.imwrite makes of a float image: Pillow cannot open the RGB ones.
     arr = rng.random((6, 10, channels)).astype(dtype)
-    arr[0, 0] = 1.7  # HDR values above 1 are clipped, NaN becomes 0
-    arr[0, 1] = np.nan
+    arr[0, 0] = 1.7  # HDR values above 1 are clipped
     src = tmp_path / "f.tif"
     assert cv2.imwrite(str(src), arr[..., 0] if channels == 1 else arr)
     decoded = read_image(src)
     _check_internal(decoded)
     assert decoded.meta.format == "TIFF" and decoded.meta.bit_depth == 16
     assert decoded.meta.mode == {1: "L", 3: "RGB", 4: "RGBA"}[channels]
-    expected = np.nan_to_num(np.clip(arr, 0, 1))
+    expected = np.clip(arr, 0, 1)
     colour = expected[..., :1] if channels == 1 else expected[..., 2::-1]  # OpenCV: BGR
     np.testing.assert_allclose(decoded.rgb, np.broadcast_to(colour, (6, 10, 3)), atol=1e-6)
     if channels == 4:
@@ -465,3 +464,22 @@ def test_raw_built_on_tiff_keeps_its_exif(tmp_path: Path, monkeypatch) -> None:
         "Night One",
         "2026:12:07 21:00:00",
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [(np.nan, "NaN or infinite"), (np.inf, "NaN or infinite"), (None, "0..255")],
+)
+def test_float_tiff_on_another_scale_is_refused(tmp_path: Path, rng, value, reason) -> None:
+    """NaN became black and 0..255 floats came out white; arrays were refused already."""
+    arr = rng.random((6, 10, 3)).astype(np.float32)
+    if value is None:
+        arr *= 255
+    else:
+        arr[2, 3] = value
+    src = tmp_path / "f.tif"
+    assert cv2.imwrite(str(src), arr)
+    from lumos.errors import InputError
+
+    with pytest.raises(InputError, match=reason):
+        read_image(src)
