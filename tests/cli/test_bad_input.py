@@ -235,3 +235,20 @@ def test_a_file_name_starting_with_a_dash_is_named(
     err = capsys.readouterr().err
     assert exc.value.code == 2
     assert "-dark.png was read as an option" in err and "./-dark.png" in err
+
+
+def test_corrupt_exif_prints_no_pillow_warning(capsys, tmp_path: Path) -> None:
+    import warnings
+
+    exif = Image.Exif()
+    exif[271] = "Cam"
+    exif[0x8769] = {0x9003: "2020:01:01 00:00:00", 0x927C: b"x" * 300}
+    data = exif.tobytes()
+    p = tmp_path / "bad exif.jpg"
+    Image.fromarray(dark_photo()).save(p, exif=data[: len(data) - 200])  # cut: offsets past the end
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        code, err = _run(capsys, "info", str(p))
+    assert code == 0
+    assert not [w for w in seen if "PIL" in w.filename], [str(w.message) for w in seen]
+    assert "Warning" not in err

@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 
 from .. import __version__
@@ -133,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command != "serve":
         _show_warnings()
+    # Pillow warns, through `warnings`, about EXIF it cannot parse ("Tag data larger
+    # than file"): two lines of its source on stderr that name no file. lumos keeps
+    # what it can read of the EXIF and drops the rest, so there is nothing to act on.
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
     try:
         return int(args.run(args))
     except OptionError as exc:
