@@ -76,3 +76,34 @@ def test_workers_die_with_the_parent(tmp_path: Path, sig: signal.Signals) -> Non
         for pid in workers:  # without the fix they would be left behind
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_raw_photos_get_spawned_workers(tmp_path: Path) -> None:
+    """Forked workers inherited LibRaw's OpenMP state: a 3-line warning each."""
+    from lumos.batch import Job
+    from lumos.cli.enhance import pool_context
+
+    jobs = [Job(tmp_path / "a.jpg", tmp_path / "o" / "a.jpg")]
+    assert pool_context(jobs) is None
+    jobs.append(Job(tmp_path / "b.DNG", tmp_path / "o" / "b.tif"))
+    ctx = pool_context(jobs)
+    assert ctx is not None and ctx.get_start_method() == "spawn"
+
+
+def test_spawned_workers_enhance_and_die_with_the_parent(tmp_path: Path, monkeypatch) -> None:
+    """A spawned worker imports lumos afresh and runs its initializer as a forked one does."""
+    from lumos.cli import enhance, main
+
+    monkeypatch.setattr(
+        enhance, "pool_context", lambda jobs: __import__("multiprocessing").get_context("spawn")
+    )
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    for i in range(2):
+        Image.fromarray(dark_photo(seed=i)).save(shoot / f"p{i}.png")
+    out = tmp_path / "out"
+    assert (
+        main(["enhance", str(shoot), "-o", str(out), "--jobs", "2", "-q", "--model", "classical"])
+        == 0
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["p0.png", "p1.png"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import signal
 import sys
@@ -10,6 +11,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from ..batch import (
@@ -26,6 +28,7 @@ from ..batch import (
 from ..config import LIGHT_CHOICES, UPSCALER_CHOICES, EnhanceOptions, TilingOptions
 from ..errors import LumosError, OptionError
 from ..io import SUPPORTED_SUFFIXES, format_for_suffix, remove_stale_temp_files
+from ..io._formats import RAW_SUFFIXES
 from ..models import available_models, default_model
 from ..pipeline import default_workers
 from . import _options
@@ -40,6 +43,7 @@ __all__ = [
     "make_outdir",
     "one_line",
     "options_from_args",
+    "pool_context",
     "print_failure",
     "run",
 ]
@@ -438,6 +442,18 @@ def _result(fut: Future[FileReport], job: Job) -> FileReport:
         return FileReport(job.source, None, _WORKER_DIED, 0.0)
 
 
+def pool_context(jobs: list[Job]) -> BaseContext | None:
+    """How ``--jobs`` starts its workers: forked, unless a photo is camera RAW.
+
+    LibRaw (rawpy) runs on OpenMP, whose threads do not survive a fork: each forked
+    worker printed a three-line OpenMP warning. Spawned workers start clean, and
+    are still children of this process (so they die with it).
+    """
+    if any(j.source.suffix.lower() in RAW_SUFFIXES for j in jobs):
+        return multiprocessing.get_context("spawn")
+    return None
+
+
 def _run_jobs(
     jobs: list[Job], options: EnhanceOptions, args: argparse.Namespace
 ) -> list[FileReport]:
@@ -468,7 +484,10 @@ def _run_jobs(
         # file then share the remaining cores.
         per_file = max(1, default_workers() // args.jobs)
         with ProcessPoolExecutor(
-            max_workers=args.jobs, initializer=_init_worker, initargs=(os.getpid(),)
+            max_workers=args.jobs,
+            mp_context=pool_context(jobs),
+            initializer=_init_worker,
+            initargs=(os.getpid(),),
         ) as pool:
             futures = {
                 pool.submit(enhance_file, job, options, workers=per_file, **kw): job for job in jobs
