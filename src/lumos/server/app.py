@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -169,4 +170,36 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(enhance_router)
     app.include_router(jobs_router)
+    _markdown_docs(app)
     return app
+
+
+_RST_LITERAL = re.compile(r"``([^`]+)``")
+
+
+def _markdown_docs(app: FastAPI) -> None:
+    """Serve the routes' docstrings in the Markdown that /docs renders.
+
+    They are written for Sphinx, whose ``literal`` showed on /docs with its
+    double backticks; in the schema it becomes Markdown's `literal`.
+    """
+    build = app.openapi
+
+    def fix(node: object) -> object:
+        if isinstance(node, dict):
+            return {
+                k: _RST_LITERAL.sub(r"`\1`", v)
+                if k == "description" and isinstance(v, str)
+                else fix(v)
+                for k, v in node.items()
+            }
+        if isinstance(node, list):
+            return [fix(v) for v in node]
+        return node
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = fix(build())  # type: ignore[assignment]
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
