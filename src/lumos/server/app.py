@@ -22,6 +22,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
+from ..models._onnx import use_memory_arena
 from .body_limit import BodyLimitMiddleware
 from .errors import install_handlers
 from .jobs import JobStore
@@ -112,6 +113,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         Serve it with uvicorn (``lumos serve``) or test it with ``TestClient``
         (use it as a context manager so shutdown cleans up).
     """
+    # A long-lived process: ONNX Runtime's arena would keep a 12 MP photo's working
+    # memory for ever (see lumos.models._onnx.use_memory_arena).
+    use_memory_arena(False)
     from .routes_enhance import router as enhance_router
     from .routes_jobs import router as jobs_router
     from .routes_page import health_router
