@@ -481,3 +481,59 @@ def test_shadows_slider_starts_at_auto_and_is_sent(browser, server_url, tmp_path
         assert errors == []
     finally:
         context.close()
+
+
+def test_switching_photos_shows_no_stale_after_half(browser, server_url, tmp_path):
+    """The After half showed the previous photo's result until the new preview came."""
+    first = dark_scene(tmp_path / "first.jpg", 480, 320)
+    second = dark_scene(tmp_path / "second.jpg", 320, 480)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    held: list = []
+    try:
+        _upload(page, first)
+        page.route("**/v1/enhance", _hold_first(held))
+        page.set_input_files("#file", str(second))
+        _wait_held(page, held)  # the new photo's preview is on its way
+        assert page.text_content("#name") == "second"
+        assert _after_src(page) == "", "the first photo's result is still shown"
+        held[0].continue_()
+        page.wait_for_function(
+            "() => { const i = document.getElementById('after');"
+            " return i.src.startsWith('blob:') && i.complete && i.naturalWidth === 320; }",
+            timeout=30_000,
+        )
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_busy_error_goes_once_something_succeeds(browser, server_url, tmp_path):
+    """A 503 met by Download stayed on screen after later previews had succeeded."""
+    photo = dark_scene(tmp_path / "night.jpg", 480, 320)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    busy: list = []
+
+    def refuse_once(route) -> None:  # type: ignore[no-untyped-def]
+        if busy:
+            route.continue_()
+        else:
+            busy.append(route)
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                body='{"detail": "busy"}',
+            )
+
+    try:
+        _upload(page, photo)
+        page.route("**/v1/enhance", refuse_once)
+        page.click("#download")
+        page.wait_for_selector("#error", state="visible", timeout=30_000)
+        assert "busy" in page.text_content("#error")
+        with page.expect_response("**/v1/enhance") as done:
+            page.fill("#denoise", "0.3")
+        assert done.value.ok
+        page.wait_for_selector("#error", state="hidden", timeout=30_000)
+        errors.clear()  # the refused request is logged as a console error
+    finally:
+        context.close()
