@@ -537,3 +537,48 @@ def test_a_busy_error_goes_once_something_succeeds(browser, server_url, tmp_path
         errors.clear()  # the refused request is logged as a console error
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("width", "height", "phone"), [(1440, 900, False), (390, 844, True)])
+def test_status_and_errors_are_in_view_by_the_buttons(
+    browser, server_url, tmp_path, width, height, phone
+):
+    """They sat at the top while Download was below the fold: a 15 s download showed only
+    a dimmed button, and a refusal appeared off-screen."""
+    photo = dark_scene(tmp_path / "night.jpg", 960, 640)
+    context, page, errors = _open(browser, server_url, width, height, phone=phone)
+
+    def in_view(selector: str) -> bool:
+        return page.eval_on_selector(
+            selector,
+            "e => { const r = e.getBoundingClientRect();"
+            " return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; }",
+        )
+
+    held: list = []
+
+    def hold_then_refuse(route) -> None:  # type: ignore[no-untyped-def]
+        if not held:
+            held.append(route)  # the first download waits: its status line shows
+        else:
+            route.fulfill(status=413, headers={"Content-Type": "application/json"},
+                          body='{"detail": "file: too large"}')  # fmt: skip
+
+    try:
+        _upload(page, photo)
+        page.locator("#download").scroll_into_view_if_needed()
+        page.route("**/v1/enhance", hold_then_refuse)
+        page.click("#download")
+        _wait_held(page, held)
+        page.wait_for_selector("#status", state="visible")
+        assert in_view("#status") and in_view("#download")
+        held[0].continue_()
+        page.wait_for_selector("#status", state="hidden", timeout=60_000)
+        page.click("#download")
+        page.wait_for_selector("#error", state="visible", timeout=30_000)
+        assert in_view("#error") and in_view("#download")
+        if os.environ.get("LUMOS_SCREENSHOTS"):
+            page.screenshot(path=str(tmp_path.parent / f"error-in-view-{width}.png"))
+        errors.clear()
+    finally:
+        context.close()
