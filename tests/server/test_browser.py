@@ -582,3 +582,35 @@ def test_status_and_errors_are_in_view_by_the_buttons(
         errors.clear()
     finally:
         context.close()
+
+
+def test_the_same_file_can_be_chosen_again(browser, server_url, tmp_path):
+    """The file input kept its value, so re-picking the same file after a drop did nothing."""
+    first = dark_scene(tmp_path / "first.jpg", 320, 240)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        _upload(page, first)
+        assert page.eval_on_selector("#file", "i => i.value") == ""
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_batch_markers_up_to_100_are_not_clipped(browser, server_url):
+    context, page, _ = _open(browser, server_url, 1280, 800)
+    try:
+        room = page.evaluate(
+            """() => {
+              const list = document.getElementById('batch-list');
+              document.getElementById('batch').hidden = false;
+              const probe = document.createElement('span');
+              probe.textContent = '100. ';
+              list.appendChild(probe);
+              const need = probe.getBoundingClientRect().width;
+              probe.remove();
+              return parseFloat(getComputedStyle(list).paddingLeft) - need;
+            }"""
+        )
+        assert room >= 0, f"the marker '100.' needs {-room:.1f} px more"
+    finally:
+        context.close()

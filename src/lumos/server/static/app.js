@@ -477,7 +477,13 @@
 
   // ---- wiring ---------------------------------------------------------------------------
 
-  el.file.addEventListener("change", () => choose(el.file.files));
+  el.file.addEventListener("change", () => {
+    const files = [...el.file.files];
+    // Emptied, so that choosing the same file again (after a drop, or a refusal) is a
+    // change: the browser fires none for a value that stays the same.
+    el.file.value = "";
+    choose(files);
+  });
   for (const type of ["dragenter", "dragover"]) {
     el.drop.addEventListener(type, (e) => { e.preventDefault(); el.drop.classList.add("over"); });
   }
