@@ -196,3 +196,30 @@ def test_public_namespace_and_documented_options() -> None:
     doc = lumos.enhance.__doc__ or ""
     for name in ("model", "denoise", "detail", "brightness", "light", "weights", "tile", "scale"):
         assert f"``{name}``" in doc
+
+
+def test_max_megapixels_holds_for_arrays_and_pil_images() -> None:
+    """A 400 MP array started and died with a raw MemoryError; a file was refused."""
+    from PIL import Image
+
+    from lumos.errors import ImageTooLargeError
+
+    huge = np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (20_000, 20_001, 3))  # no memory
+    with pytest.raises(ImageTooLargeError, match=r"20001x20000 = 400.0 MP .* limit of 200 MP"):
+        lumos.enhance(huge)
+    with pytest.raises(ImageTooLargeError, match=r"limit of 0\.5 MP"):
+        lumos.enhance(Image.new("RGB", (1000, 1000)), max_megapixels=0.5)
+    with pytest.raises(ImageTooLargeError):
+        lumos.analyse_image(np.zeros((1000, 1000), np.uint8), max_megapixels=0.5)
+    assert lumos.enhance(np.zeros((8, 8), np.uint8), max_megapixels=0.5).image.shape == (8, 8)
+
+
+def test_wrong_types_are_option_errors_naming_the_keyword() -> None:
+    """tiling=512, progress="x" and save(None) gave raw AttributeError/TypeError."""
+    dark = np.full((8, 8), 20, np.uint8)
+    with pytest.raises(OptionError, match=r"^tiling must be a lumos.config.TilingOptions"):
+        lumos.enhance(dark, tiling=512)
+    with pytest.raises(OptionError, match=r"^progress must be a function"):
+        lumos.enhance(dark, progress="x")
+    with pytest.raises(OptionError, match=r"^path must be a file name, got None"):
+        lumos.enhance(dark).save(None)

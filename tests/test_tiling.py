@@ -16,7 +16,8 @@ def _image(h: int, w: int, seed: int = 0) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    ("h", "w", "tile"), [(1, 1, 64), (65, 130, 64), (300, 257, 100), (512, 512, 0)]
+    ("h", "w", "tile"),
+    [(1, 1, 64), (65, 130, 64), (300, 257, 100), (512, 512, 0), (3, 5000, 64), (900, 7, 64)],
 )
 def test_cores_cover_every_pixel_once(h: int, w: int, tile: int) -> None:
     count = np.zeros((h, w), np.int32)
@@ -72,3 +73,17 @@ def test_aligned_tiles_start_on_even_pixels() -> None:
     for t in tiles:
         count[t.core[0] : t.core[1], t.core[2] : t.core[3]] += 1
     assert np.all(count == 1)
+
+
+def test_a_thin_strip_gets_tiles_of_a_tiles_area() -> None:
+    """1 x 512 tiles made a 1 x 1,600,000 px strip 3125 tiles, each with its fixed cost."""
+    from lumos.tiling import STRIP_TILE_MAX
+
+    tiles = plan_tiles(1, 1_600_000, tile=512, halo=40)
+    assert len(tiles) == -(-1_600_000 // STRIP_TILE_MAX)
+    assert len(plan_tiles(1_600_000, 2, tile=512, halo=40)) == len(tiles)  # either way up
+    # A photo whose sides both reach a tile is tiled as before.
+    assert [t.core for t in plan_tiles(600, 1100, tile=512, halo=8)][:2] == [
+        (0, 300, 0, 367),
+        (0, 300, 367, 733),
+    ]

@@ -2,4 +2,5 @@
 
 from lumos.cli import _entry
 
-_entry()
+if __name__ == "__main__":  # not again in a `--jobs` worker started by spawn
+    _entry()

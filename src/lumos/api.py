@@ -7,16 +7,18 @@ gives back the same kind of thing, so ``lumos.enhance(arr).image`` can replace
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import PIL.Image
 
 from ._types import PathLike, ProgressFn
 from .analysis import Analysis, analyse
 from .config import EnhanceOptions, TilingOptions, brightness_from_8bit, plain_number
-from .errors import OptionError, OutputError
+from .errors import ImageTooLargeError, OptionError, OutputError, megapixels_text
 from .io import (
     ArrayKind,
     DecodedImage,
@@ -72,6 +74,8 @@ class EnhanceResult:
         the source photo itself (by path or by inode), whatever ``overwrite``.
         """
         assert self.decoded is not None
+        if not isinstance(path, (str, bytes, os.PathLike)):  # save(None): a TypeError deep down
+            raise OptionError(f"must be a file name, got {path!r}", option="path")
         if self.source is not None and same_file(path, self.source):
             raise OutputError(
                 "would overwrite the input photo; save under another name", path=Path(path)
@@ -91,6 +95,13 @@ def make_options(**options: Any) -> EnhanceOptions:
     opts = dict(options)
     if "tile" in opts:
         opts["tiling"] = TilingOptions(tile=opts.pop("tile"))
+    elif "tiling" in opts and not isinstance(opts["tiling"], TilingOptions):
+        # tiling=512 went through and failed later with an AttributeError.
+        raise OptionError(
+            f"must be a lumos.config.TilingOptions (for a tile size: tile=512), "
+            f"got {opts['tiling']!r}",
+            option="tiling",
+        )
     for name in _AUTO_OPTIONS:
         value = opts.get(name)
         if isinstance(value, str) and value.strip().lower() == "auto":
@@ -119,7 +130,31 @@ def load(image: Any, *, max_megapixels: float | None = None) -> tuple[DecodedIma
         kw = {} if max_megapixels is None else {"max_megapixels": max_megapixels}
         decoded = read_image(image, **kw)
         return decoded, None
+    _check_in_memory_size(image, _DEFAULT_MAX_MP if max_megapixels is None else max_megapixels)
     return image_from_array(image)
+
+
+_DEFAULT_MAX_MP = EnhanceOptions().max_megapixels
+
+
+def _check_in_memory_size(image: Any, max_megapixels: float) -> None:
+    """Refuse an array or PIL image above ``max_megapixels``, as a file is refused.
+
+    Before any conversion: a 400 MP array started and died with a raw
+    ``MemoryError`` once its float copies were made.
+    """
+    if isinstance(image, np.ndarray) and image.ndim >= 2:
+        height, width = image.shape[:2]
+    elif isinstance(image, PIL.Image.Image):
+        width, height = image.size
+    else:
+        return  # not an image: image_from_array says what it is
+    mp = width * height / 1e6
+    if mp > max_megapixels:
+        raise ImageTooLargeError(
+            f"{width}x{height} = {megapixels_text(mp)} MP is above the limit of "
+            f"{max_megapixels:g} MP; raise max_megapixels to allow it"
+        )
 
 
 def _check_workers(workers: Any) -> int | None:
@@ -179,6 +214,11 @@ def enhance(
     """
     opts = make_options(**options)
     workers = _check_workers(workers)
+    if progress is not None and not callable(progress):  # else a TypeError at the first tile
+        raise OptionError(
+            f"must be a function progress(done, total), got {progress!r}",
+            option="progress",
+        )
     decoded, kind = load(image, max_megapixels=opts.max_megapixels)
     result: PipelineResult = run_pipeline(
         decoded.rgb,

@@ -30,10 +30,15 @@ import numpy as np
 from ._types import FloatImage, ProgressFn, Region
 from .enhancer import TileOutput
 
-__all__ = ["Tile", "plan_tiles", "run_tiled"]
+__all__ = ["STRIP_TILE_MAX", "Tile", "plan_tiles", "run_tiled"]
 
 TileFn = Callable[[FloatImage, Region], TileOutput]
 """``fn(padded_tile, padded_region) -> TileOutput``; arrays the tile's size (or ``scale`` x it)."""
+
+
+STRIP_TILE_MAX = 4096
+"""Longest core of a tile of a thin strip (:func:`plan_tiles`); OpenCV's remap, which
+samples the low-resolution maps, refuses more than 32767 px, and an upscaler makes 4x."""
 
 
 @dataclass(frozen=True)
@@ -85,9 +90,19 @@ def plan_tiles(height: int, width: int, *, tile: int, halo: int, align: int = 1)
     """
     halo = -(-halo // align) * align  # round up so padded starts stay aligned
     blend = halo // 2
+    tile_h = tile_w = tile
+    if tile > 0 and min(height, width) < tile:
+        # A strip thinner than a tile: tiles of a tile's area, not of its side. Each
+        # tile costs a fixed overhead (several network calls), and a 1 x 1,600,000 px
+        # strip in 1 x 512 tiles spent its time on 3125 of them.
+        long_tile = max(tile, min(STRIP_TILE_MAX, tile * tile // max(1, min(height, width))))
+        if height < width:
+            tile_w = long_tile
+        else:
+            tile_h = long_tile
     tiles = []
-    for y0, y1 in _axis_spans(height, tile, align):
-        for x0, x1 in _axis_spans(width, tile, align):
+    for y0, y1 in _axis_spans(height, tile_h, align):
+        for x0, x1 in _axis_spans(width, tile_w, align):
             padded = (
                 max(0, y0 - halo),
                 min(height, y1 + halo),

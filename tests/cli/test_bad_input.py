@@ -213,3 +213,42 @@ def test_animated_png_warns_as_animated_webp_does(capsys, tmp_path: Path) -> Non
     assert err.strip() == (
         f"lumos: warning: {src}: animated PNG: only the first of its 3 frames is read"
     )
+
+
+def test_a_newline_in_a_file_name_keeps_the_error_on_one_line(capsys, tmp_path: Path) -> None:
+    bad = tmp_path / "bad\nname.jpg"
+    bad.write_text("not a photo")
+    for cmd in ("enhance", "info"):
+        code, err = _run(capsys, cmd, str(bad), "-q" if cmd == "enhance" else "--json")
+        assert code == 1
+        assert err.count("\n") == 1 and "bad\\nname.jpg: not an image" in err, err
+
+
+def test_a_file_name_starting_with_a_dash_is_named(
+    capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """argparse took it for an option and said only 'the following arguments are required'."""
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(dark_photo()).save(tmp_path / "-dark.png")
+    with pytest.raises(SystemExit) as exc:
+        main(["enhance", "-dark.png"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert "-dark.png was read as an option" in err and "./-dark.png" in err
+
+
+def test_corrupt_exif_prints_no_pillow_warning(capsys, tmp_path: Path) -> None:
+    import warnings
+
+    exif = Image.Exif()
+    exif[271] = "Cam"
+    exif[0x8769] = {0x9003: "2020:01:01 00:00:00", 0x927C: b"x" * 300}
+    data = exif.tobytes()
+    p = tmp_path / "bad exif.jpg"
+    Image.fromarray(dark_photo()).save(p, exif=data[: len(data) - 200])  # cut: offsets past the end
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        code, err = _run(capsys, "info", str(p))
+    assert code == 0
+    assert not [w for w in seen if "PIL" in w.filename], [str(w.message) for w in seen]
+    assert "Warning" not in err

@@ -422,3 +422,18 @@ def test_an_output_folder_it_cannot_write_to_is_one_clear_line(
         == f"lumos: {out / 'lumos_batch.jsonl'}: cannot write the batch record: Permission denied\n"
     )
     assert list(out.iterdir()) == []  # no photo was enhanced
+
+
+def test_unreachable_scheduler_creates_no_output_folder(
+    shoot: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """The folder (and its record) were made before the scheduler was found unreachable."""
+    import functools
+
+    from lumos.cli import batch as batch_cmd
+
+    monkeypatch.setattr(batch_cmd, "Cluster", functools.partial(Cluster, connect_timeout=0.5))
+    out = tmp_path / "out"
+    assert main(["batch", str(shoot), "-o", str(out), "--scheduler", "tcp://127.0.0.1:1"]) == 1
+    assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+    assert not out.exists()

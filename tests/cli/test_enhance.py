@@ -65,6 +65,10 @@ def test_output_file_name_for_one_photo(photo: Path, tmp_path: Path, capsys) -> 
         assert reason in capsys.readouterr().err
     assert main(["enhance", str(photo), "-o", str(tmp_path / "x.heic")]) == 2
     assert "cannot write .heic files" in capsys.readouterr().err
+    # -o x.gif made a folder x.gif/: a format lumos does not know is still a file name.
+    assert main(["enhance", str(photo), "-o", str(tmp_path / "x.gif")]) == 2
+    assert "cannot write .gif files" in capsys.readouterr().err
+    assert not (tmp_path / "x.gif").exists()
     assert main(["enhance", str(photo), "-o", str(photo), "--overwrite"]) == 1  # never the input
     assert "would overwrite an input" in capsys.readouterr().err
 

@@ -227,15 +227,14 @@ def test_orientation_on_the_16bit_path(tmp_path: Path, rng, make_exif, orientati
 def test_float_tiff_is_read(tmp_path: Path, rng, channels: int, dtype: type) -> None:
     # What cv2.imwrite makes of a float image: Pillow cannot open the RGB ones.
     arr = rng.random((6, 10, channels)).astype(dtype)
-    arr[0, 0] = 1.7  # HDR values above 1 are clipped, NaN becomes 0
-    arr[0, 1] = np.nan
+    arr[0, 0] = 1.7  # HDR values above 1 are clipped
     src = tmp_path / "f.tif"
     assert cv2.imwrite(str(src), arr[..., 0] if channels == 1 else arr)
     decoded = read_image(src)
     _check_internal(decoded)
     assert decoded.meta.format == "TIFF" and decoded.meta.bit_depth == 16
     assert decoded.meta.mode == {1: "L", 3: "RGB", 4: "RGBA"}[channels]
-    expected = np.nan_to_num(np.clip(arr, 0, 1))
+    expected = np.clip(arr, 0, 1)
     colour = expected[..., :1] if channels == 1 else expected[..., 2::-1]  # OpenCV: BGR
     np.testing.assert_allclose(decoded.rgb, np.broadcast_to(colour, (6, 10, 3)), atol=1e-6)
     if channels == 4:
@@ -417,3 +416,70 @@ def test_raw_is_developed_to_16bit_srgb(tmp_path: Path, monkeypatch, rng) -> Non
     np.testing.assert_array_equal(_as_u16(decoded.rgb), developed)
     out = write_image(decoded, tmp_path / "shot.tif")
     assert cv2.imread(str(out), cv2.IMREAD_UNCHANGED).dtype == np.uint16
+
+
+def test_raw_built_on_tiff_keeps_its_exif(tmp_path: Path, monkeypatch) -> None:
+    """LibRaw does not hand out the EXIF: a DNG's Make/Model were lost (`exif none`)."""
+    import sys
+    import types
+
+    class FakeRaw:
+        sizes = types.SimpleNamespace(width=6, height=4, flip=0)
+
+        def open_file(self, path):
+            pass
+
+        def close(self):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def postprocess(self, **kwargs):
+            return np.full((4, 6, 3), 9000, np.uint16)
+
+    fake = types.ModuleType("rawpy")
+    fake.RawPy = FakeRaw
+    fake.imread = lambda path: FakeRaw()
+    fake.ColorSpace = types.SimpleNamespace(sRGB="sRGB")
+    fake.LibRawError = type("LibRawError", (Exception,), {})
+    fake.LibRawFileUnsupportedError = type("LibRawFileUnsupportedError", (fake.LibRawError,), {})
+    monkeypatch.setitem(sys.modules, "rawpy", fake)
+
+    exif = Image.Exif()
+    exif[271], exif[272] = "Lumos Cameras", "Night One"
+    exif[306] = "2026:12:07 21:00:00"
+    src = tmp_path / "shot.dng"  # a DNG is a TIFF; its IFD0 carries the camera's tags
+    Image.new("RGB", (6, 4)).save(src, format="TIFF", exif=exif)
+    meta = probe_image(src)
+    assert meta.format == "RAW" and meta.exif is not None
+    out = write_image(read_image(src), tmp_path / "shot.jpg")
+    with Image.open(out) as im:
+        kept = im.getexif()
+    assert (kept[271], kept[272], kept[306]) == (
+        "Lumos Cameras",
+        "Night One",
+        "2026:12:07 21:00:00",
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [(np.nan, "NaN or infinite"), (np.inf, "NaN or infinite"), (None, "0..255")],
+)
+def test_float_tiff_on_another_scale_is_refused(tmp_path: Path, rng, value, reason) -> None:
+    """NaN became black and 0..255 floats came out white; arrays were refused already."""
+    arr = rng.random((6, 10, 3)).astype(np.float32)
+    if value is None:
+        arr *= 255
+    else:
+        arr[2, 3] = value
+    src = tmp_path / "f.tif"
+    assert cv2.imwrite(str(src), arr)
+    from lumos.errors import InputError
+
+    with pytest.raises(InputError, match=reason):
+        read_image(src)

@@ -245,3 +245,37 @@ def test_a_near_black_sky_is_lifted_grey_not_olive() -> None:
     assert np.ptp(sky) < 1.5 / 255  # ... but grey
     street = out[80:, 5:40].reshape(-1, 3).mean(0)
     assert street[0] > street[1] > street[2]  # still warm
+
+
+def test_a_thin_strip_keeps_a_small_guide_blur() -> None:
+    """The guide blur (and the tiles' halo) followed the long side alone: 1 x 400,000 px
+    had a 312 px blur and a 1 kpx halo around every 512 px tile, quadratic time."""
+    from lumos.analysis import analyse
+    from lumos.models.lumosnet import LumosNetEnhancer
+
+    rng = np.random.default_rng(0)
+    strip = (rng.random((2, 400_000, 3)) * 0.1).astype(np.float32)
+    plan = LumosNetEnhancer().prepare(
+        strip, analyse(strip), denoise=None, detail=None, brightness=None
+    )
+    assert plan.params["guide_sigma"] == pytest.approx(1.6)  # as a 2048 px photo's
+    assert plan.halo < 100
+
+
+def test_onnxruntime_telemetry_is_off_before_any_session(monkeypatch) -> None:
+    """ONNX Runtime records usage events unless told not to; lumos promises privacy."""
+    import onnxruntime as ort
+
+    from lumos.models import _onnx
+    from lumos.models.lumosnet import WEIGHTS_DIR
+
+    calls: list[str] = []
+    real_session = ort.InferenceSession
+    monkeypatch.setattr(ort, "disable_telemetry_events", lambda: calls.append("off"))
+    monkeypatch.setattr(
+        ort, "InferenceSession", lambda *a, **k: calls.append("session") or real_session(*a, **k)
+    )
+    monkeypatch.setattr(_onnx, "_cache", {})
+    member = sorted(WEIGHTS_DIR.glob("global*.onnx"))[0]
+    _onnx.onnx_session(member, "the LumosNet weights")
+    assert calls == ["off", "session"]

@@ -194,3 +194,30 @@ def test_the_report_gives_the_exposure_verdict(
         exposure_label="dark scene exposed for its highlights",
     )
     assert "deliberate" in stage_text("brightened", facts)[1]
+
+
+def test_edge_height_works_past_opencv_remap_limit() -> None:
+    """A 12 MP photo has more than 32767 edge pixels; cv2.remap refused such a row."""
+    import cv2
+
+    from lumos.report._measure import EDGE_REACH, Edges
+
+    rng = np.random.default_rng(0)
+    img = cv2.resize(
+        rng.random((400, 400), np.float32), (2000, 2000), interpolation=cv2.INTER_NEAREST
+    )
+    edges = Edges(img)
+    assert len(edges) > 32767
+    height = edges.height(img)
+    assert height.shape == (len(edges),) and np.isfinite(height).all()
+    # The same values as OpenCV's bilinear sampling, on a slice it still accepts.
+    s = cv2.GaussianBlur(img, (0, 0), 1.0)
+    n = 5000
+    d = np.float32(EDGE_REACH)
+
+    def at(sign: float) -> np.ndarray:
+        mx = (edges.x[:n] + sign * d * edges.ux[:n]).astype(np.float32)[None]
+        my = (edges.y[:n] + sign * d * edges.uy[:n]).astype(np.float32)[None]
+        return cv2.remap(s, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)[0]
+
+    np.testing.assert_allclose(height[:n], at(1.0) - at(-1.0), atol=2e-3)

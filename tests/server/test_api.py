@@ -393,3 +393,20 @@ def test_light_field_chooses_the_brightening_strategy(client, jpeg):
     r = _post(client, jpeg, light="sideways")
     assert r.status_code == 422
     assert r.json()["detail"] == "light: must be one of auto, uniform, uneven, got 'sideways'"
+
+
+def test_validation_errors_use_lumos_words(client, jpeg):
+    """ "report: Input should be a valid boolean, unable to interpret input" was pydantic's."""
+    r = _post(client, jpeg, report="maybe")
+    assert r.status_code == 422
+    assert r.json() == {"detail": "report: expected true or false, got 'maybe'"}
+    for fields in ({"report": "maybe"}, {"quality": "abc"}, {"preview_max_side": "x"}):
+        assert "Input should" not in _post(client, jpeg, **fields).json()["detail"], fields
+
+
+def test_an_enlarged_download_has_a_name_of_its_own(client, jpeg):
+    """1x and 2x downloads were both night_lumos.jpg: a browser made 'night_lumos (1).jpg'."""
+    one = _post(client, jpeg, model="classical")
+    two = _post(client, jpeg, model="classical", scale="2", upscaler="classical")
+    assert one.headers["content-disposition"] == 'attachment; filename="night_lumos.jpg"'
+    assert two.headers["content-disposition"] == 'attachment; filename="night_lumos_2x.jpg"'

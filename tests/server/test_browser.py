@@ -481,3 +481,136 @@ def test_shadows_slider_starts_at_auto_and_is_sent(browser, server_url, tmp_path
         assert errors == []
     finally:
         context.close()
+
+
+def test_switching_photos_shows_no_stale_after_half(browser, server_url, tmp_path):
+    """The After half showed the previous photo's result until the new preview came."""
+    first = dark_scene(tmp_path / "first.jpg", 480, 320)
+    second = dark_scene(tmp_path / "second.jpg", 320, 480)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    held: list = []
+    try:
+        _upload(page, first)
+        page.route("**/v1/enhance", _hold_first(held))
+        page.set_input_files("#file", str(second))
+        _wait_held(page, held)  # the new photo's preview is on its way
+        assert page.text_content("#name") == "second"
+        assert _after_src(page) == "", "the first photo's result is still shown"
+        held[0].continue_()
+        page.wait_for_function(
+            "() => { const i = document.getElementById('after');"
+            " return i.src.startsWith('blob:') && i.complete && i.naturalWidth === 320; }",
+            timeout=30_000,
+        )
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_busy_error_goes_once_something_succeeds(browser, server_url, tmp_path):
+    """A 503 met by Download stayed on screen after later previews had succeeded."""
+    photo = dark_scene(tmp_path / "night.jpg", 480, 320)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    busy: list = []
+
+    def refuse_once(route) -> None:  # type: ignore[no-untyped-def]
+        if busy:
+            route.continue_()
+        else:
+            busy.append(route)
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                body='{"detail": "busy"}',
+            )
+
+    try:
+        _upload(page, photo)
+        page.route("**/v1/enhance", refuse_once)
+        page.click("#download")
+        page.wait_for_selector("#error", state="visible", timeout=30_000)
+        assert "busy" in page.text_content("#error")
+        with page.expect_response("**/v1/enhance") as done:
+            page.fill("#denoise", "0.3")
+        assert done.value.ok
+        page.wait_for_selector("#error", state="hidden", timeout=30_000)
+        errors.clear()  # the refused request is logged as a console error
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("width", "height", "phone"), [(1440, 900, False), (390, 844, True)])
+def test_status_and_errors_are_in_view_by_the_buttons(
+    browser, server_url, tmp_path, width, height, phone
+):
+    """They sat at the top while Download was below the fold: a 15 s download showed only
+    a dimmed button, and a refusal appeared off-screen."""
+    photo = dark_scene(tmp_path / "night.jpg", 960, 640)
+    context, page, errors = _open(browser, server_url, width, height, phone=phone)
+
+    def in_view(selector: str) -> bool:
+        return page.eval_on_selector(
+            selector,
+            "e => { const r = e.getBoundingClientRect();"
+            " return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; }",
+        )
+
+    held: list = []
+
+    def hold_then_refuse(route) -> None:  # type: ignore[no-untyped-def]
+        if not held:
+            held.append(route)  # the first download waits: its status line shows
+        else:
+            route.fulfill(status=413, headers={"Content-Type": "application/json"},
+                          body='{"detail": "file: too large"}')  # fmt: skip
+
+    try:
+        _upload(page, photo)
+        page.locator("#download").scroll_into_view_if_needed()
+        page.route("**/v1/enhance", hold_then_refuse)
+        page.click("#download")
+        _wait_held(page, held)
+        page.wait_for_selector("#status", state="visible")
+        assert in_view("#status") and in_view("#download")
+        held[0].continue_()
+        page.wait_for_selector("#status", state="hidden", timeout=60_000)
+        page.click("#download")
+        page.wait_for_selector("#error", state="visible", timeout=30_000)
+        assert in_view("#error") and in_view("#download")
+        if os.environ.get("LUMOS_SCREENSHOTS"):
+            page.screenshot(path=str(tmp_path.parent / f"error-in-view-{width}.png"))
+        errors.clear()
+    finally:
+        context.close()
+
+
+def test_the_same_file_can_be_chosen_again(browser, server_url, tmp_path):
+    """The file input kept its value, so re-picking the same file after a drop did nothing."""
+    first = dark_scene(tmp_path / "first.jpg", 320, 240)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        _upload(page, first)
+        assert page.eval_on_selector("#file", "i => i.value") == ""
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_batch_markers_up_to_100_are_not_clipped(browser, server_url):
+    context, page, _ = _open(browser, server_url, 1280, 800)
+    try:
+        room = page.evaluate(
+            """() => {
+              const list = document.getElementById('batch-list');
+              document.getElementById('batch').hidden = false;
+              const probe = document.createElement('span');
+              probe.textContent = '100. ';
+              list.appendChild(probe);
+              const need = probe.getBoundingClientRect().width;
+              probe.remove();
+              return parseFloat(getComputedStyle(list).paddingLeft) - need;
+            }"""
+        )
+        assert room >= 0, f"the marker '100.' needs {-room:.1f} px more"
+    finally:
+        context.close()

@@ -170,3 +170,15 @@ def test_head_is_allowed(client, path):
 
 def test_head_adds_no_operation_to_the_schema(client):
     assert set(client.get("/openapi.json").json()["paths"]["/healthz"]) == {"get"}
+
+
+def test_api_docs_use_markdown_literals(client):
+    """/docs rendered the docstrings' Sphinx ``literals`` with their double backticks."""
+    text = client.get("/openapi.json").text
+    assert "``" not in text and "`preview_max_side`" in text
+
+
+def test_drop_zone_names_every_format_read(client):
+    from lumos.io._formats import READ_FORMATS_TEXT
+
+    assert READ_FORMATS_TEXT in client.get("/").text  # HEIC and camera RAW were left out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from lumos.stages._filters import guided_filter, sample_lowres
 from lumos.stages.brighten import (
@@ -68,6 +69,23 @@ def test_sample_lowres_is_tile_invariant() -> None:
     whole = sample_lowres(maps, (0, 200, 0, 300), (200, 300))
     part = sample_lowres(maps, (37, 121, 55, 250), (200, 300))
     assert np.array_equal(part, whole[37:121, 55:250])
+
+
+@pytest.mark.parametrize("channels", [(), (2,)])
+def test_sample_lowres_past_opencv_remap_limit(channels: tuple[int, ...]) -> None:
+    """cv2.remap refuses sides over 32767 px: the maps of a 1 x 1,600,000 px strip were an
+    internal error with --model classical."""
+    xs = np.arange(40_000, dtype=np.float32)
+    row = np.stack([np.sin(xs / 50), np.cos(xs / 70)], -1)[..., : channels[0] if channels else 1]
+    maps = np.ascontiguousarray(np.broadcast_to(row, (2, *row.shape)).reshape(2, 40_000, *channels))
+    whole = sample_lowres(maps, (0, 4, 0, 160_000), (4, 160_000))
+    assert whole.shape == (4, 160_000, *channels)
+    # What a small region gives, where OpenCV needs no pieces: the same values.
+    part = sample_lowres(maps, (1, 3, 99_990, 100_030), (4, 160_000))
+    assert np.array_equal(part, whole[1:3, 99_990:100_030])
+    want = np.interp((np.arange(160_000) + 0.5) / 4 - 0.5, xs, np.sin(xs / 50))
+    got = whole[2, :, 0] if channels else whole[2]
+    np.testing.assert_allclose(got, want, atol=2e-3)
 
 
 def test_chroma_split_round_trips() -> None:

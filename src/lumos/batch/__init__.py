@@ -21,7 +21,7 @@ the ``__main__`` guard is needed; without it Dask says "Nanny failed to start"):
         summary = run_batch(plan.jobs, EnhanceOptions(), fmt="jpg", cluster=Cluster(workers=4))
 """
 
-from ._dask import BatchSummary, Cluster, require_dask, run_batch
+from ._dask import BatchSummary, Cluster, check_scheduler, require_dask, run_batch
 from ._file import FileReport, TileProgress, enhance_file, report_path
 from ._manifest import MANIFEST_NAME, Manifest, Resume, resume, settings_of
 from ._plan import (
@@ -48,6 +48,7 @@ __all__ = [
     "Manifest",
     "Resume",
     "TileProgress",
+    "check_scheduler",
     "collect_inputs",
     "enhance_file",
     "plan_batch",

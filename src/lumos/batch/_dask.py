@@ -40,7 +40,7 @@ from ..errors import LumosError
 from ._file import FileReport, enhance_file
 from ._plan import Job
 
-__all__ = ["BatchSummary", "Cluster", "require_dask", "run_batch"]
+__all__ = ["BatchSummary", "Cluster", "check_scheduler", "require_dask", "run_batch"]
 
 _INSTALL_HINT = "lumos batch needs Dask: pip install 'lumos[batch]' (or: pip install distributed)"
 _TASKS_PER_WORKER = 2
@@ -133,6 +133,13 @@ def _client(cluster: Cluster) -> Iterator[Any]:
             )
             client = stack.enter_context(Client(local))
         yield client
+
+
+def check_scheduler(cluster: Cluster) -> None:
+    """Connect to ``cluster.scheduler`` once, and leave; a :class:`LumosError` if it cannot
+    be reached (so that nothing is written for a run that cannot start)."""
+    with _client(cluster):
+        pass
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt() parameters

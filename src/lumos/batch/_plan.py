@@ -18,6 +18,8 @@ Rules (what a user of a batch tool expects):
 from __future__ import annotations
 
 import os
+import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,11 +75,36 @@ def _is_own_output(path: Path) -> bool:
     return path.stem.endswith(OUTPUT_TAG)
 
 
+def _os_reason(exc: OSError) -> str:
+    """The system's words for ``exc`` ("Permission denied"), without the path it names."""
+    return exc.strerror or type(exc).__name__
+
+
 def _scan_folder(
     folder: Path, recursive: bool, skip: Path | None, skip_files: frozenset[Path]
-) -> list[_Found]:
+) -> tuple[list[_Found], list[Failure]]:
+    """The images in ``folder``, and a failure for each folder or file that could not be read.
+
+    A subfolder that cannot be listed, or a photo whose folder may not be searched,
+    is named with its reason (the run then exits 1), never dropped without a word:
+    ``os.walk`` skips an unreadable folder silently unless told where to report it.
+    """
     found: list[_Found] = []
-    walker = os.walk(folder) if recursive else [(str(folder), [], os.listdir(folder))]
+    failures: list[Failure] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = exc.filename if exc.filename is not None else folder
+        failures.append(Failure(str(where), f"cannot list folder: {_os_reason(exc)}"))
+
+    walker: Iterable[tuple[str, list[str], list[str]]]
+    if recursive:
+        walker = os.walk(folder, onerror=unreadable)
+    else:
+        try:
+            walker = [(str(folder), [], os.listdir(folder))]
+        except OSError as exc:
+            unreadable(exc)
+            walker = []
     for dirpath, dirnames, filenames in walker:
         dirnames[:] = sorted(
             d
@@ -86,14 +113,36 @@ def _scan_folder(
         )
         for name in sorted(filenames):
             p = Path(dirpath) / name
-            if name.startswith(".") or not p.is_file():
+            if name.startswith(".") or p.suffix.lower() not in SUPPORTED_SUFFIXES:
                 continue
-            if p.suffix.lower() not in SUPPORTED_SUFFIXES or _is_own_output(p):
+            if _is_own_output(p):
+                continue
+            try:
+                if not p.is_file():
+                    continue
+            except OSError as exc:  # a folder listed but not searchable: name the photo
+                failures.append(Failure(str(p), f"cannot open: {_os_reason(exc)}"))
                 continue
             if skip_files and p.resolve() in skip_files:
                 continue
             found.append(_Found(p, p.parent.relative_to(folder)))
-    return found
+    return found, failures
+
+
+def _input_kind(path: Path) -> tuple[bool, str | None]:
+    """(is a folder, why it cannot be used or ``None``) for an input named on the line.
+
+    One ``stat``: ``Path.exists`` raises on a photo in a folder without search
+    permission (aborting the whole run) and calls a symlink loop "no such file".
+    """
+    try:
+        return stat.S_ISDIR(path.stat().st_mode), None
+    except (FileNotFoundError, NotADirectoryError):
+        return False, "no such file or folder"
+    except OSError as exc:
+        return False, f"cannot open: {_os_reason(exc)}"
+    except ValueError:  # an embedded NUL byte
+        return False, "no such file or folder"
 
 
 def collect_inputs(
@@ -111,7 +160,8 @@ def collect_inputs(
     folder when it lies inside an input folder (``-o shoot/out -r shoot/``: the
     results of a first run are not enhanced again by the second). Files in
     ``skip_files`` (resolved paths: the outputs a batch record lists) are
-    skipped in folders too.
+    skipped in folders too. An input, subfolder or photo that cannot be read is
+    a failure of its own; the others are still taken.
     """
     skip = None if outdir is None else outdir.resolve()
     found: list[_Found] = []
@@ -119,16 +169,14 @@ def collect_inputs(
     seen: set[Path] = set()
     for raw in inputs:
         path = Path(raw)
-        if not path.exists():
-            failures.append(Failure(raw, "no such file or folder"))
+        is_dir, reason = _input_kind(path)
+        if reason is not None:
+            failures.append(Failure(raw, reason))
             continue
-        if path.is_dir():
-            try:
-                items = _scan_folder(path, recursive, skip, skip_files)
-            except OSError as exc:
-                failures.append(Failure(raw, f"cannot list folder: {exc.strerror or exc}"))
-                continue
-            if not items:
+        if is_dir:
+            items, unreadable = _scan_folder(path, recursive, skip, skip_files)
+            failures += unreadable
+            if not items and not unreadable:
                 hint = "" if recursive else " (use --recursive to look in subfolders)"
                 failures.append(Failure(raw, f"no images found in this folder{hint}"))
             candidates = items

@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 
 from .. import __version__
@@ -50,7 +51,30 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but usage errors print one line plus a hint, and exit 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"lumos: {message}\nTry '{self.prog} --help'.\n")
+        dashed = _dashed_file()
+        if dashed is not None:
+            # argparse took the file for an option and said only that INPUT was missing.
+            message = (
+                f"{dashed} was read as an option; to name a file that starts with '-', "
+                f"write ./{dashed} or put -- before it"
+            )
+        self.exit(
+            EXIT_USAGE, enhance_cmd.one_line(f"lumos: {message}") + f"\nTry '{self.prog} --help'.\n"
+        )
+
+
+_argv: list[str] = []
+"""The arguments being parsed, for :meth:`_Parser.error`."""
+
+
+def _dashed_file() -> str | None:
+    """The first argument that starts with '-' and names an existing file, if any."""
+    for arg in _argv:
+        if arg == "--":
+            return None
+        if arg.startswith("-") and arg not in ("-", "--") and os.path.isfile(arg):
+            return arg
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,19 +127,24 @@ def _show_warnings() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (the console script exits with it)."""
     parser = build_parser()
+    _argv[:] = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     if args.command != "serve":
         _show_warnings()
+    # Pillow warns, through `warnings`, about EXIF it cannot parse ("Tag data larger
+    # than file"): two lines of its source on stderr that name no file. lumos keeps
+    # what it can read of the EXIF and drops the rest, so there is nothing to act on.
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
     try:
         return int(args.run(args))
     except OptionError as exc:
-        print(f"lumos: {exc.cli_message}", file=sys.stderr)
+        print(enhance_cmd.one_line(f"lumos: {exc.cli_message}"), file=sys.stderr)
         return EXIT_USAGE
     except LumosError as exc:
-        print(f"lumos: {exc}", file=sys.stderr)
+        print(enhance_cmd.one_line(f"lumos: {exc}"), file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("lumos: interrupted", file=sys.stderr)
@@ -130,10 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: one line, not a traceback
         if os.environ.get("LUMOS_DEBUG"):
             traceback.print_exc()
-        print(
-            f"lumos: internal error: {type(exc).__name__}: {exc} (set LUMOS_DEBUG=1 for details)",
-            file=sys.stderr,
-        )
+        line = f"lumos: internal error: {type(exc).__name__}: {exc} (set LUMOS_DEBUG=1 for details)"
+        print(enhance_cmd.one_line(line), file=sys.stderr)
         return EXIT_FAILED
 
 

@@ -13,6 +13,7 @@ from ..batch import (
     FileReport,
     Manifest,
     Resume,
+    check_scheduler,
     plan_batch,
     require_dask,
     resume,
@@ -27,6 +28,7 @@ from .enhance import (
     add_output_options,
     add_pipeline_options,
     check_outdir,
+    clean_stale_temp_files,
     make_outdir,
     options_from_args,
     print_failure,
@@ -125,9 +127,13 @@ def run(args: argparse.Namespace) -> int:
             print("nothing to do")
         return 0
 
+    cluster = Cluster(scheduler=args.scheduler, workers=args.workers, retries=args.retries)
     if todo.todo:
         require_dask()  # before anything is written
+        if args.scheduler is not None:
+            check_scheduler(cluster)  # an unreachable one made the output folder all the same
     make_outdir(outdir)
+    clean_stale_temp_files((j.output.parent for j in todo.todo), quiet=args.quiet)
     bar = ProgressBar(len(todo.todo), "enhancing", enabled=not args.quiet)
 
     def on_report(report: FileReport) -> None:
@@ -145,7 +151,6 @@ def run(args: argparse.Namespace) -> int:
             manifest.record_failure(f)
         summary = BatchSummary()
         if todo.todo:
-            cluster = Cluster(scheduler=args.scheduler, workers=args.workers, retries=args.retries)
             summary = run_batch(
                 todo.todo,
                 options,

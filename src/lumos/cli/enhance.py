@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import signal
 import sys
+from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from ..batch import (
@@ -23,7 +27,8 @@ from ..batch import (
 )
 from ..config import LIGHT_CHOICES, UPSCALER_CHOICES, EnhanceOptions, TilingOptions
 from ..errors import LumosError, OptionError
-from ..io import SUPPORTED_SUFFIXES, format_for_suffix
+from ..io import SUPPORTED_SUFFIXES, format_for_suffix, remove_stale_temp_files
+from ..io._formats import RAW_SUFFIXES
 from ..models import available_models, default_model
 from ..pipeline import default_workers
 from . import _options
@@ -34,8 +39,11 @@ __all__ = [
     "add_parser",
     "add_pipeline_options",
     "check_outdir",
+    "clean_stale_temp_files",
     "make_outdir",
+    "one_line",
     "options_from_args",
+    "pool_context",
     "print_failure",
     "run",
 ]
@@ -214,6 +222,13 @@ def _tile_bar(source: Path, megapixels: float) -> ProgressBar | None:
     return ProgressBar(1, f"{source.name} ({megapixels:.0f} MP)")
 
 
+_OTHER_IMAGE_SUFFIXES = frozenset(
+    {".gif", ".avif", ".jxl", ".jp2", ".ico", ".svg", ".psd", ".apng", ".tga", ".exr"}
+)
+"""Image files lumos neither reads nor writes: ``-o x.gif`` means a file all the same
+(it made a folder ``x.gif/``), and is refused as one lumos cannot write."""
+
+
 def output_file(args: argparse.Namespace) -> Path | None:
     """``-o`` as the output file of one photo (``-o night_bright.jpg``), else ``None``.
 
@@ -222,9 +237,12 @@ def output_file(args: argparse.Namespace) -> Path | None:
     format lumos writes, and agrees with ``--format``.
     """
     out: Path | None = args.output
-    if out is None or out.is_dir() or out.suffix.lower() not in SUPPORTED_SUFFIXES:
+    if out is None or out.is_dir():
         return None
-    if out.suffix.lower() not in WRITABLE_SUFFIXES:
+    suffix = out.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES and suffix not in _OTHER_IMAGE_SUFFIXES:
+        return None
+    if suffix not in WRITABLE_SUFFIXES:
         raise OptionError(
             f"-o {out}: lumos cannot write {out.suffix} files; use .jpg, .png or .tif"
         )
@@ -252,8 +270,28 @@ def make_outdir(outdir: Path) -> None:
         raise LumosError(reason, path=outdir) from None
 
 
+def clean_stale_temp_files(folders: Iterable[Path], *, quiet: bool) -> None:
+    """Remove the partial files a killed run left in the folders this run writes to, and
+    say so (:func:`lumos.io.remove_stale_temp_files`); a folder not there yet has none."""
+    for folder in sorted(set(folders)):
+        removed = remove_stale_temp_files(folder)
+        if removed and not quiet:
+            n = len(removed)
+            what = "partial file" if n == 1 else "partial files"
+            print(f"{folder}: removed {n} {what} (.lumos-*) that an interrupted run left")
+
+
+def one_line(text: str) -> str:
+    """``text`` with its control characters escaped (a newline as ``\\n``).
+
+    A file name may hold a newline; printed as it is, it split a one-line error
+    in two, and a script reading one failure per line misread both halves.
+    """
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def print_failure(source: str | Path, reason: str) -> None:
-    print(f"lumos: {source}: {reason}", file=sys.stderr)
+    print(one_line(f"lumos: {source}: {reason}"), file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -281,6 +319,7 @@ def run(args: argparse.Namespace) -> int:
     new_folders = _missing_folders([j.output.parent for j in jobs])
     if outdir is not None and jobs:
         make_outdir(outdir)
+    clean_stale_temp_files((j.output.parent for j in jobs), quiet=args.quiet)
 
     try:
         reports = _run_jobs(jobs, options, args)
@@ -352,14 +391,40 @@ def _remove_empty(folders: list[Path]) -> None:
             folder.rmdir()  # refuses a folder that is not empty
 
 
-def _ignore_sigint() -> None:
-    """Run in each ``--jobs`` worker process: Ctrl-C is the parent's to handle.
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
-    A terminal sends it to the whole process group; an idle worker would die
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel send SIGTERM to this process when its parent dies (Linux).
+
+    A ``--jobs`` worker whose parent was killed (SIGKILL, or SIGTERM, which the
+    parent does not catch) went on enhancing the photos already handed to it and
+    then waited for ever on a queue nobody reads, holding its memory. Elsewhere
+    nothing is done: the pool's own checks are all there is.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl to be found: behave as elsewhere
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _init_worker(parent: int) -> None:
+    """Run in each ``--jobs`` worker process: Ctrl-C is the parent's to handle, and the
+    worker dies with its parent.
+
+    A terminal sends Ctrl-C to the whole process group; an idle worker would die
     printing a KeyboardInterrupt traceback, a busy one would drop its photo and
     take the next.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
 
 
 _WORKER_DIED = "a --jobs worker process died (out of memory?); run again to resume"
@@ -375,6 +440,18 @@ def _result(fut: Future[FileReport], job: Job) -> FileReport:
         return fut.result()
     except BrokenProcessPool:
         return FileReport(job.source, None, _WORKER_DIED, 0.0)
+
+
+def pool_context(jobs: list[Job]) -> BaseContext | None:
+    """How ``--jobs`` starts its workers: forked, unless a photo is camera RAW.
+
+    LibRaw (rawpy) runs on OpenMP, whose threads do not survive a fork: each forked
+    worker printed a three-line OpenMP warning. Spawned workers start clean, and
+    are still children of this process (so they die with it).
+    """
+    if any(j.source.suffix.lower() in RAW_SUFFIXES for j in jobs):
+        return multiprocessing.get_context("spawn")
+    return None
 
 
 def _run_jobs(
@@ -406,7 +483,12 @@ def _run_jobs(
         # Files in parallel processes (each one a whole pipeline); the tiles of one
         # file then share the remaining cores.
         per_file = max(1, default_workers() // args.jobs)
-        with ProcessPoolExecutor(max_workers=args.jobs, initializer=_ignore_sigint) as pool:
+        with ProcessPoolExecutor(
+            max_workers=args.jobs,
+            mp_context=pool_context(jobs),
+            initializer=_init_worker,
+            initargs=(os.getpid(),),
+        ) as pool:
             futures = {
                 pool.submit(enhance_file, job, options, workers=per_file, **kw): job for job in jobs
             }

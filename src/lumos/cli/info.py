@@ -18,6 +18,7 @@ from ..errors import LumosError
 from ..io import DecodedImage, ImageMeta, read_image
 from ..models import default_model, get_enhancer
 from . import _options
+from .enhance import one_line
 
 __all__ = ["add_parser", "describe", "run"]
 
@@ -195,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             info = describe(path, max_megapixels=args.max_megapixels)
         except LumosError as exc:
-            print(f"lumos: {exc}", file=sys.stderr)
+            print(one_line(f"lumos: {exc}"), file=sys.stderr)
             failed = True
             continue
         described.append(info)

@@ -20,7 +20,7 @@ from ._arrays import ArrayKind, image_from_array, image_to_array
 from ._formats import SUPPORTED_SUFFIXES, format_for_suffix
 from ._meta import DecodedImage, ImageMeta
 from ._read import probe_image, read_image
-from ._write import atomic_write, same_file, write_image
+from ._write import atomic_write, remove_stale_temp_files, same_file, write_image
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -33,6 +33,7 @@ __all__ = [
     "image_to_array",
     "probe_image",
     "read_image",
+    "remove_stale_temp_files",
     "same_file",
     "write_image",
 ]

@@ -157,6 +157,48 @@ def _tiff_exif(image: Any) -> bytes | None:
         return None
 
 
+def _check_float_tiff(part: np.ndarray, path: Path) -> None:
+    """Refuse a float TIFF with NaN or infinity, or one on another scale than [0, 1].
+
+    Clipped, NaN became black and 0..255 data came out white. A few HDR
+    highlights above 1 are clipped; a median above 1 says the whole image is on
+    another scale.
+    """
+    lo, hi = float(part.min()), float(part.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise InputError(
+            "float TIFF contains NaN or infinite values; lumos needs [0, 1]", path=path
+        )
+    if hi > 1.0 and float(np.median(part)) > 1.0:
+        raise InputError(
+            f"float TIFF must be in [0, 1], got values from {lo:.4g} to {hi:.4g} "
+            "(0..255 data?); save it as 8- or 16-bit, or divide by 255",
+            path=path,
+        )
+
+
+def _raw_exif(fp: IO[bytes], header: bytes) -> bytes | None:
+    """The EXIF of a camera RAW built on TIFF (DNG, NEF, CR2, ARW, PEF...), else ``None``.
+
+    LibRaw (rawpy) parses these tags but does not hand them out; their IFD0 is a
+    TIFF's, read as a TIFF's EXIF is. Other RAW containers (CR3, RAF, ORF, RW2)
+    keep none, as the README says.
+    """
+    if header[:4] not in (b"II*\x00", b"MM\x00*"):
+        return None
+    exif_ifd = Image.Exif()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # odd maker tags: dropped, as for any TIFF
+            fp.seek(0)
+            exif_ifd.load_from_fp(fp)
+            return _tiff_exif(exif_ifd)
+    except Exception:
+        return None
+    finally:
+        fp.seek(0)
+
+
 def _mode_and_depth(image: Any, fmt: str, header: bytes, path: Path) -> tuple[str, int]:
     """The original channel layout and whether the pixels are 16-bit."""
     if fmt == "PNG" and header[24] == 16:
@@ -273,7 +315,8 @@ def _read_header(fp: IO[bytes], path: Path, header: bytes, fmt: str, limit: floa
     if fmt == "RAW":
         w, h, orientation = raw_size(path)
         _check_limit(w, h, limit, path)
-        meta = ImageMeta("RAW", "RGB", 16, w, h, orientation=orientation)
+        exif = reset_orientation(_raw_exif(fp, header))
+        meta = ImageMeta("RAW", "RGB", 16, w, h, orientation=orientation, exif=exif)
         return _Header(meta, None, turn=1)
     if fmt == "WEBP" and (size := webp_size(header)) is not None:
         _check_limit(*size, limit, path)  # Pillow allocates the canvas while opening
@@ -493,10 +536,11 @@ def read_image(path: PathLike, *, max_megapixels: float = 200.0) -> DecodedImage
             to_float(pixels[..., 2::-1] if bgr else pixels[..., :3], scale, out=rgb)
         if channels in (2, 4) and meta.has_alpha:
             alpha = to_float(pixels[..., -1], scale)
-    if head.floats:  # float TIFF: [0, 1] by convention; brighter (HDR) values are clipped
+    if head.floats:  # float TIFF: [0, 1] by convention; brighter (HDR) highlights are clipped
         for part in (rgb, alpha):
             if part is not None:
-                np.fmax(part, 0.0, out=part)  # NaN -> 0
+                _check_float_tiff(part, path)
+                np.fmax(part, 0.0, out=part)
                 np.fmin(part, 1.0, out=part)
     if (meta.width, meta.height) != (w, h):
         meta = replace(meta, width=w, height=h)

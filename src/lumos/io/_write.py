@@ -8,10 +8,14 @@ encoder error never leaves a half-written image behind.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import logging
 import os
+import re
+import socket
 import tempfile
+import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -27,7 +31,7 @@ from ._containers import XMP_PNG_KEY, XMP_TIFF_TAG, png_add_metadata, tiff_add_m
 from ._formats import WRITABLE_FORMATS, format_for_suffix
 from ._meta import DecodedImage, clean_dpi, icc_fits, set_exif_pixel_size
 
-__all__ = ["atomic_write", "same_file", "write_image"]
+__all__ = ["atomic_write", "remove_stale_temp_files", "same_file", "write_image"]
 
 log = logging.getLogger(__name__)
 
@@ -249,6 +253,66 @@ def _publish(tmp: str, path: Path, overwrite: bool) -> None:
     os.unlink(tmp)
 
 
+_TEMP_PREFIX = ".lumos-"
+_HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+"""Which machine wrote a temporary file: on a shared folder a process id means
+nothing to another machine, whose files are left to age out."""
+_TEMP_NAME = re.compile(r"\.lumos-(?:(\d+)-([0-9a-f]{6})-)?[a-z0-9_]{8}(\.[^.]*)?")
+STALE_TEMP_AGE = 24 * 3600.0
+"""Seconds after which a temporary file that cannot be traced to a process here is stale
+(another machine's, or one named before the writer's process id was in the name)."""
+
+
+def _temp_prefix() -> str:
+    # The writer's process id and host in the name: the next run in the folder can
+    # tell a partial file left by a killed run from one being written right now.
+    return f"{_TEMP_PREFIX}{os.getpid()}-{_HOST}-"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: it exists
+        return True
+    return True
+
+
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Remove the partial files that killed lumos runs left in ``folder``; returns them.
+
+    A write goes to a hidden ``.lumos-<pid>-<host>-XXXXXXXX.<ext>`` first, and a
+    kill (SIGKILL, a power cut) leaves it behind. One is stale when its process
+    no longer runs on this machine, or, when that cannot be known, after
+    :data:`STALE_TEMP_AGE`. Only lumos' own temporary names are touched; a
+    folder that cannot be listed is left alone.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        m = _TEMP_NAME.fullmatch(entry.name)
+        if m is None:
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            if m.group(1) is not None and m.group(2) == _HOST:
+                stale = not _running(int(m.group(1)))
+            else:
+                stale = now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_AGE
+            if stale:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:  # gone meanwhile, or not ours to remove: leave it
+            continue
+    return removed
+
+
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None], overwrite: bool) -> None:
     """Write a file so that it appears whole or not at all.
 
@@ -263,7 +327,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None], overwrite: bool
     """
     folder = path.parent
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".lumos-", suffix=path.suffix or ".tmp")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=_temp_prefix(), suffix=path.suffix or ".tmp")
     except OSError as exc:
         raise OutputError(f"cannot write here: {exc.strerror or exc}", path=folder) from None
     try:

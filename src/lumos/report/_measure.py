@@ -186,11 +186,29 @@ class Edges:
         xs, ys = self.x.astype(np.float32), self.y.astype(np.float32)
 
         def at(sign: float) -> np.ndarray:
-            mx = (xs + sign * d * self.ux)[None]
-            my = (ys + sign * d * self.uy)[None]
-            return cv2.remap(s, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)[0]
+            return _bilinear(s, xs + sign * d * self.ux, ys + sign * d * self.uy)
 
         return at(1.0) - at(-1.0)
+
+
+def _bilinear(img: FloatMap, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``img`` sampled bilinearly at the points (``x``, ``y``), clamped to the image.
+
+    Not ``cv2.remap``: it refuses maps or images over 32767 px on a side, and the
+    points are one long row (a 12 MP photo has more than 32767 edge pixels).
+    Edge points lie :data:`EDGE_REACH` + 1 px inside the border, so clamping never
+    changes a value that a reflecting border would have given.
+    """
+    h, w = img.shape
+    x = np.clip(x, 0, w - 1).astype(np.float32, copy=False)
+    y = np.clip(y, 0, h - 1).astype(np.float32, copy=False)
+    x0 = np.minimum(np.floor(x).astype(np.intp), max(w - 2, 0))
+    y0 = np.minimum(np.floor(y).astype(np.intp), max(h - 2, 0))
+    x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
+    fx, fy = x - x0, y - y0
+    top = img[y0, x0] * (1 - fx) + img[y0, x1] * fx
+    bottom = img[y1, x0] * (1 - fx) + img[y1, x1] * fx
+    return (top * (1 - fy) + bottom * fy).astype(np.float32, copy=False)
 
 
 def edge_measures(rgb: FloatImage, edges: Edges) -> tuple[float, float]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
+from ..models._onnx import use_memory_arena
 from .body_limit import BodyLimitMiddleware
 from .errors import install_handlers
 from .jobs import JobStore
@@ -111,6 +113,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         Serve it with uvicorn (``lumos serve``) or test it with ``TestClient``
         (use it as a context manager so shutdown cleans up).
     """
+    # A long-lived process: ONNX Runtime's arena would keep a 12 MP photo's working
+    # memory for ever (see lumos.models._onnx.use_memory_arena).
+    use_memory_arena(False)
     from .routes_enhance import router as enhance_router
     from .routes_jobs import router as jobs_router
     from .routes_page import health_router
@@ -169,4 +174,36 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(enhance_router)
     app.include_router(jobs_router)
+    _markdown_docs(app)
     return app
+
+
+_RST_LITERAL = re.compile(r"``([^`]+)``")
+
+
+def _markdown_docs(app: FastAPI) -> None:
+    """Serve the routes' docstrings in the Markdown that /docs renders.
+
+    They are written for Sphinx, whose ``literal`` showed on /docs with its
+    double backticks; in the schema it becomes Markdown's `literal`.
+    """
+    build = app.openapi
+
+    def fix(node: object) -> object:
+        if isinstance(node, dict):
+            return {
+                k: _RST_LITERAL.sub(r"`\1`", v)
+                if k == "description" and isinstance(v, str)
+                else fix(v)
+                for k, v in node.items()
+            }
+        if isinstance(node, list):
+            return [fix(v) for v in node]
+        return node
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = fix(build())  # type: ignore[assignment]
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

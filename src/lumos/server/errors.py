@@ -61,11 +61,33 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())[:500]
 
 
+_PYDANTIC_WORDS = {
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+    "int_parsing": "expected an integer",
+    "int_type": "expected an integer",
+    "float_parsing": "expected a number",
+    "float_type": "expected a number",
+    "missing": "is required",
+}
+"""lumos' words for pydantic's error types: its own ("Input should be a valid boolean,
+unable to interpret input") read unlike every other refusal of the API."""
+
+
+def _message(err: dict) -> str:
+    words = _PYDANTIC_WORDS.get(str(err.get("type", "")))
+    if words is None:
+        return str(err.get("msg", "invalid"))
+    if err.get("type") == "missing":
+        return words
+    return f"{words}, got {err.get('input')!r}"
+
+
 def _validation_detail(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
-        parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else err.get("msg", ""))
+        parts.append(f"{where}: {_message(err)}" if where else _message(err))
     return _one_line("; ".join(parts) or "invalid request")
 
 

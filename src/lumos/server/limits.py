@@ -19,10 +19,11 @@ waiting for a worker, so stale previews do not keep the next one waiting.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 __all__ = [
     "Cancelled",
@@ -84,6 +85,30 @@ def _consume(fut: asyncio.Future) -> None:
         fut.exception()
 
 
+_libc: Any = None
+
+
+def give_back_memory() -> None:
+    """Return the C heap's free pages to the system (glibc ``malloc_trim``); elsewhere nothing.
+
+    A 12 MP photo frees hundreds of MB of arrays, but glibc keeps freed heap
+    pages mapped: an idle server stayed at 1.3-1.4 GB RSS after a burst
+    (``bench/soak.py``). Called when the last running work item ends, so a busy
+    server does not pay for it between requests.
+    """
+    global _libc
+    if _libc is False or not sys.platform.startswith("linux"):
+        return
+    try:
+        if _libc is None:
+            import ctypes
+
+            _libc = ctypes.CDLL(None)
+        _libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (musl): nothing to trim
+        _libc = False
+
+
 class Limiter:
     """A pool of ``concurrency`` worker threads with an admission limit.
 
@@ -111,6 +136,9 @@ class Limiter:
     def _release(self, _: Future) -> None:
         with self._lock:
             self._admitted -= 1
+            idle = self._admitted == 0
+        if idle:
+            give_back_memory()
 
     def submit(
         self, fn: Callable[[CancelToken], T], *, admit: bool = True

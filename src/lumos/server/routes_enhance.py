@@ -104,7 +104,12 @@ async def enhance(
             gone=request.is_disconnected,  # a preview the page has dropped stops here
         )
         data = await run_in_threadpool(result.path.read_bytes)
-    name = download_name(file.filename, result.suffix)
+    # An enlarged result is a different file from the 1x one: it gets a name of its own,
+    # or a browser saving both kept "night_lumos.jpg" and "night_lumos (1).jpg".
+    scale = params.options.scale
+    name = download_name(
+        file.filename, result.suffix, tag="_lumos" if scale == 1 else f"_lumos_{scale}x"
+    )
     headers = {
         "Content-Disposition": content_disposition(name),
         "X-Lumos-Stats": _compact_stats(result.stats),

@@ -114,8 +114,28 @@ def sample_lowres(maps: np.ndarray, region: Region, full_shape: tuple[int, int])
     fh, fw = full_shape
     ys = ((np.arange(y0, y1, dtype=np.float32) + 0.5) * (mh / fh) - 0.5).astype(np.float32)
     xs = ((np.arange(x0, x1, dtype=np.float32) + 0.5) * (mw / fw) - 0.5).astype(np.float32)
-    map_x = np.broadcast_to(xs[None, :], (y1 - y0, x1 - x0))
-    map_y = np.broadcast_to(ys[:, None], (y1 - y0, x1 - x0))
-    map_x = np.ascontiguousarray(map_x)
-    map_y = np.ascontiguousarray(map_y)
-    return cv2.remap(maps, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # cv2.remap refuses a source or a result over 32767 px on a side (the maps of a
+    # 1 x 1,600,000 px strip, or a whole-frame run of one): the region is sampled in
+    # pieces, each from the few map cells it reads (all the replicated border needs).
+    out = np.empty((y1 - y0, x1 - x0, *maps.shape[2:]), np.float32)
+    for r0 in range(0, y1 - y0, _REMAP_PIECE):
+        for c0 in range(0, x1 - x0, _REMAP_PIECE):
+            py, px = ys[r0 : r0 + _REMAP_PIECE], xs[c0 : c0 + _REMAP_PIECE]
+            sy0, sx0 = _first_cell(py[0], mh), _first_cell(px[0], mw)
+            sy1, sx1 = _first_cell(py[-1], mh) + 2, _first_cell(px[-1], mw) + 2
+            map_x = np.ascontiguousarray(np.broadcast_to(px[None, :] - sx0, (py.size, px.size)))
+            map_y = np.ascontiguousarray(np.broadcast_to(py[:, None] - sy0, (py.size, px.size)))
+            piece = np.ascontiguousarray(maps[sy0:sy1, sx0:sx1])
+            out[r0 : r0 + py.size, c0 : c0 + px.size] = cv2.remap(
+                piece, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            ).reshape(py.size, px.size, *maps.shape[2:])
+    return out
+
+
+_REMAP_PIECE = 8192
+"""Side of the pieces :func:`sample_lowres` samples at once (cv2.remap's limit is 32767)."""
+
+
+def _first_cell(coord: np.float32, size: int) -> int:
+    """The map cell at or before ``coord``, within the map (the left of a bilinear pair)."""
+    return int(np.clip(np.floor(coord), 0, size - 1))

@@ -95,10 +95,12 @@
     if (err && err.aborted) return;
     el.error.textContent = err instanceof Error ? err.message : String(err);
     el.error.dataset.from = from;
+    // "The server is busy" is over once anything succeeds, whatever had met it.
+    el.error.dataset.busy = err && err.status === 503 ? "1" : "";
     el.error.hidden = false;
   }
   function clearError(from = null) {
-    if (from !== null && el.error.dataset.from !== from) return;
+    if (from !== null && el.error.dataset.from !== from && !el.error.dataset.busy) return;
     el.error.hidden = true;
     el.error.textContent = "";
   }
@@ -196,6 +198,9 @@
     describe(info);
     state.tuned = false;
     setSliders(autoValues());
+    // The After half showed the previous photo's result until this one's preview came.
+    if (state.afterUrl) { URL.revokeObjectURL(state.afterUrl); state.afterUrl = null; }
+    el.after.removeAttribute("src");
     el.before.src = info.preview;
     state.previewBlob = dataUrlToBlob(info.preview);
     document.body.classList.add("has-photo");
@@ -472,7 +477,13 @@
 
   // ---- wiring ---------------------------------------------------------------------------
 
-  el.file.addEventListener("change", () => choose(el.file.files));
+  el.file.addEventListener("change", () => {
+    const files = [...el.file.files];
+    // Emptied, so that choosing the same file again (after a drop, or a refusal) is a
+    // change: the browser fires none for a value that stays the same.
+    el.file.value = "";
+    choose(files);
+  });
   for (const type of ["dragenter", "dragover"]) {
     el.drop.addEventListener(type, (e) => { e.preventDefault(); el.drop.classList.add("over"); });
   }
