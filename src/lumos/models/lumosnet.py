@@ -41,6 +41,7 @@ from ..stages.classical import (
     finish_denoised,
     finish_region,
 )
+from ..stages.deblock import DEBLOCK_HALO, deblock_region, plan_deblock
 from ..stages.denoise import CHROMA_SCALE, LUMA_RADIUS
 from ..stages.detail import footprint as detail_footprint
 from ..stages.shadows import shadow_illumination, shadow_log_gain, shadow_strength
@@ -254,8 +255,13 @@ class LumosNetEnhancer:
         dn = auto_dn if denoise is None else float(denoise)
         dt = auto_dt if detail is None else float(detail)
         guide_sigma = GUIDE_SIGMA * guide_scale
+        # Compression blocks and quantised shadows, cleaned before the gain where it is high.
+        median_gain = float(np.median(gain_low @ _LUMA))
+        deblock = plan_deblock(image, analysis.jpeg_blockiness, median_gain, lossy=analysis.lossy)
         return Plan(
-            halo=(_LEARNED_HALO if learned else _FINISH_HALO) + int(np.ceil(3 * guide_sigma)),
+            halo=(_LEARNED_HALO if learned else _FINISH_HALO)
+            + int(np.ceil(3 * guide_sigma))
+            + (DEBLOCK_HALO if deblock.active else 0),
             align=DN_ALIGN if learned else 1,
             denoise=dn,
             detail=dt,
@@ -272,6 +278,7 @@ class LumosNetEnhancer:
                 if learned
                 else chroma_model(bright_low, gain_low, sigma, strength=dn),
                 "denoiser": self.denoiser,
+                "deblock": deblock,
             },
         )
 
@@ -284,6 +291,7 @@ class LumosNetEnhancer:
         keep_intermediates: bool = False,
     ) -> TileOutput:
         p = plan.params
+        tile = deblock_region(tile, p.get("deblock"), region)
         bright, gain = _apply_gain(tile, p["grid"], region, p["shape"], p["guide_sigma"])
         if p["denoiser"] is None:
             out, denoised = finish_region(tile, bright, gain, plan, region)

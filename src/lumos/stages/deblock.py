@@ -1,0 +1,339 @@
+"""Compression-aware clean-up of a dark input, before it is brightened.
+
+Why before the gain: a dark JPEG (a messaging-app photo, a video frame) keeps
+little of its shadows but the DC of each 8x8 block and a few code values. At
+the gain of 15-25x that lumos applies there, a one-code step between two
+blocks becomes a 15-25 code tile edge, and the 4:2:0 chroma, coded on 16x16
+pixel blocks at half resolution, becomes green and magenta patches. The
+denoiser cannot tell those edges from structure (they are straight and
+strong once brightened); on the dark input they are still what they are: steps
+of about one quantisation step, exactly on the block grid.
+
+Two filters, both in JPEG's own colour space (BT.601 YCbCr, full range):
+
+1. **Block edges** (:func:`_ramp_edges`). At every edge of the block grid (8 px
+   for luma, which also covers video's 16 px macroblocks; 16 px for chroma,
+   subsampled 2x) the excess step, the step across the edge minus the slope on
+   either side, is spread into a linear ramp over the two half-blocks beside
+   it. Only small steps are touched (up to :attr:`DeblockPlan.threshold`,
+   about the quantisation that made them) and only where both sides are flat
+   (their own neighbour differences below the same scale): a real edge is
+   larger, or sits in texture. A block that was one flat value becomes a
+   bilinear surface through its neighbours' levels.
+2. **Quantised flats** (:func:`_smooth_flats`). Where the dark input's luma
+   spans only one or two code values over a 9x9 window, its 8-bit steps are
+   all there is of the signal; brightened they become bands. There the luma
+   is replaced by a local mean (a smooth reconstruction, no dither) before the
+   gain; where it spans more (texture, edges, noise) it is left alone.
+
+The strength is decided once per photo (:func:`plan_deblock`, stored in the
+plan) from how much the blocks show (:func:`lumos.analysis.jpeg_blockiness`)
+and how much gain the photo will receive: a photo with no visible blocks, or
+one that is hardly brightened, gets strength 0 and its tiles are returned
+untouched (bit-identical). Tiles take the block grid from the photo's absolute
+coordinates (``region``) and the grid's phase measured on the whole photo, so
+every tile filters the same edges; :data:`DEBLOCK_HALO` is the context it needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+
+from .._types import FloatImage, Region
+
+__all__ = [
+    "DEBLOCK_HALO",
+    "DeblockPlan",
+    "deblock_region",
+    "grid_phase",
+    "plan_deblock",
+]
+
+_BLOCK = 8
+"""JPEG's luma block (video's 16 px macroblock edges are among its edges)."""
+DEBLOCK_HALO = 24
+"""Context a tile needs for the filters to match the whole photo's: half a chroma
+block of ramp (8 px), then the flats' window and mean (4 + 8 px), rounded up."""
+BLOCKINESS_RANGE = (1.10, 1.30)
+""":func:`lumos.analysis.jpeg_blockiness` over which the block filter fades in. The
+uncompressed photos of lumos's test sets reach 1.07; dark JPEGs at quality 95-75 read
+1.3-3.7 (see :mod:`lumos.analysis._noise`, step 7)."""
+GAIN_RANGE = (2.0, 6.0)
+"""Median gain over which both filters fade in: a step of one code stays under two
+codes below 2x, and is a visible 6-code tile edge from 6x."""
+THRESHOLD_STEPS = 6.0
+"""Largest excess step across a block edge, in quantisation steps of the block means
+(:func:`dc_step`), that the filter takes for an artefact (fading to none there from half
+of it)."""
+DEFAULT_STEP = 2.0
+"""The block means' quantisation step (8-bit codes) assumed where none can be read: JPEG's
+at quality 50 (16 / 8)."""
+_STEPS = np.arange(1.0, 12.01, 0.125)
+"""Candidate steps of the block means: JPEG's luma DC quantiser over 8, from quality ~95
+down to ~10 (it is an integer, so its eighths)."""
+_STEP_SCORE = 0.5
+"""Least lattice score (:func:`dc_step`) of a step to trust; block means of a photo never
+compressed score about 1 / sqrt(number of blocks)."""
+BUSY_RATIO = 1.0
+"""A side whose largest inner step exceeds this times the threshold is texture."""
+FLAT_CODES = (1.5, 3.0)
+"""Luma range over a 9x9 window, in codes, below which a flat is smoothed fully, and
+above which it is left alone."""
+_FLAT_WINDOW = 9
+_FLAT_RADIUS = 4
+"""Box radius of the flats' local mean, applied twice (a tent of about 9 px)."""
+_PHASE_LINES = 256
+
+# BT.601 full range, as JPEG (JFIF) codes colour.
+_RGB2YCC = np.array(
+    [
+        [0.299, 0.587, 0.114],
+        [-0.168736, -0.331264, 0.5],
+        [0.5, -0.418688, -0.081312],
+    ],
+    np.float32,
+)
+_YCC2RGB = np.linalg.inv(_RGB2YCC).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class DeblockPlan:
+    """The deblocking decision of one photo (kept in ``plan.params["deblock"]``).
+
+    Attributes
+    ----------
+    strength : float
+        Of the block-edge filter, in [0, 1] (0: off).
+    flats : float
+        Of the quantised-flats smoothing, in [0, 1] (0: off).
+    blockiness : float
+        The input's :func:`lumos.analysis.jpeg_blockiness`.
+    gain : float
+        The median gain the enhancer will apply.
+    step : float
+        Quantisation step of the block means, in 8-bit codes (:func:`dc_step`).
+    phase : (int, int)
+        Row and column, modulo 8, of the block grid's edges in the whole photo.
+    """
+
+    strength: float
+    flats: float
+    blockiness: float
+    gain: float
+    step: float = DEFAULT_STEP
+    phase: tuple[int, int] = (0, 0)
+
+    @property
+    def active(self) -> bool:
+        """Whether tiles are touched at all."""
+        return self.strength > 0.0 or self.flats > 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready (rounded) for ``PipelineResult.stats`` and the report."""
+        d = asdict(self)
+        for k in ("strength", "flats", "blockiness", "gain", "step"):
+            d[k] = round(float(d[k]), 4)
+        d["phase"] = [int(v) for v in self.phase]
+        return d
+
+
+def _fade(x: float, lo: float, hi: float) -> float:
+    return float(np.clip((x - lo) / (hi - lo), 0.0, 1.0))
+
+
+def grid_phase(rgb: FloatImage) -> tuple[int, int]:
+    """Row and column (mod 8) where the 8x8 block grid's edges lie: (0, 0) for a JPEG
+    as decoded, another phase for a crop of one. Read as
+    :func:`lumos.analysis.jpeg_blockiness` reads it, but each axis on its own."""
+    rgb = np.asarray(rgb, np.float32)
+    h, w = rgb.shape[:2]
+    if h < 2 * _BLOCK or w < 2 * _BLOCK:
+        return (0, 0)
+    found = []
+    # A few hundred lines each way will do (as for jpeg_blockiness); luma of those only.
+    for sample in (
+        rgb[:, :: max(1, w // _PHASE_LINES)].transpose(1, 0, 2),
+        rgb[:: max(1, h // _PHASE_LINES)],
+    ):
+        lines = sample @ _RGB2YCC[0]
+        diff = np.abs(np.diff(lines, axis=1))
+        diff = np.minimum(diff, np.percentile(diff, 95.0))
+        n = diff.shape[1] // _BLOCK * _BLOCK
+        # diff[:, j] steps from pixel j to j + 1: an edge at j + 1.
+        phases = diff[:, :n].reshape(diff.shape[0], -1, _BLOCK).mean(axis=(0, 1))
+        found.append((int(np.argmax(phases)) + 1) % _BLOCK)
+    return (found[0], found[1])
+
+
+def dc_step(rgb: FloatImage, phase: tuple[int, int] = (0, 0)) -> float:
+    """The quantisation step of the 8x8 blocks' mean luma, in 8-bit codes.
+
+    JPEG codes each block's mean (its DC coefficient, level-shifted by 128) in
+    steps of the DC quantiser over 8: 2 codes at quality 50, 5 at 20, 1.6 at 60. The
+    blocks' means of the decoded photo sit on that lattice, up to the rounding of
+    the pixels (about 0.06 codes), so the step is read back as the candidate whose
+    lattice they fit best: ``|mean(exp(2 pi i m / s))|`` (1 on the lattice). Its
+    divisors fit as well; their score suffers more from the rounding, so the
+    largest of the near-best is taken. Measured on McMaster photos darkened and
+    saved at quality 24-59: the exact step for all 8. It sets how large a step
+    across a block edge can be and still be compression's. Returns
+    :data:`DEFAULT_STEP` where no lattice shows (a video frame's deblocked codec, a
+    resized JPEG)."""
+    rgb = np.asarray(rgb, np.float32)[phase[0] :, phase[1] :]
+    nh, nw = rgb.shape[0] // _BLOCK, rgb.shape[1] // _BLOCK
+    if nh == 0 or nw == 0:
+        return DEFAULT_STEP
+    # Whole block rows, spread over the photo: about 20,000 blocks are plenty.
+    keep = np.arange(0, nh, max(1, nh * nw // 20000))
+    rows = (keep[:, None] * _BLOCK + np.arange(_BLOCK)[None, :]).ravel()
+    y = rgb[rows, : nw * _BLOCK] @ (_RGB2YCC[0] * np.float32(255.0))
+    means = y.reshape(keep.size, _BLOCK, nw, _BLOCK).mean(axis=(1, 3))
+    # Blocks clipped at black or white lost their mean's place on the lattice.
+    m = means[(means > 2.0) & (means < 253.0)].astype(np.float64) - 128.0
+    if m.size < 64:
+        return DEFAULT_STEP
+    phase_angle = np.exp(2j * np.pi * m[None, :] / _STEPS[:, None])
+    score = np.abs(phase_angle.mean(axis=1))
+    if score.max() < _STEP_SCORE:
+        return DEFAULT_STEP
+    return float(_STEPS[score >= score.max() - 0.05].max())
+
+
+def plan_deblock(
+    image: FloatImage, blockiness: float, gain: float, *, lossy: bool = False
+) -> DeblockPlan:
+    """Decide, once per photo, how strongly :func:`deblock_region` filters.
+
+    ``blockiness`` is the analysis's reading of ``image``; ``gain`` the median gain
+    the enhancer is about to apply (luma). Both filters scale with the gain: what
+    stays dark stays as compressed, and a photo left as it is (gain about 1) comes
+    out bit-identical. The block filter needs visible blocks; the flats' smoothing
+    needs either visible blocks or a ``lossy`` file (its quantisation is the
+    compression's, and no noise hides it).
+    """
+    g = _fade(float(np.log2(max(gain, 1e-6))), *np.log2(GAIN_RANGE))
+    blocky = _fade(float(blockiness), *BLOCKINESS_RANGE)
+    strength = g * blocky
+    flats = g * max(blocky, 1.0 if lossy else 0.0)
+    phase = grid_phase(image) if strength > 0.0 else (0, 0)
+    step = dc_step(image, phase) if strength > 0.0 else DEFAULT_STEP
+    return DeblockPlan(
+        strength=strength,
+        flats=flats,
+        blockiness=float(blockiness),
+        gain=float(gain),
+        step=step,
+        phase=phase,
+    )
+
+
+def _ramp_edges(lines: np.ndarray, offset: int, threshold: float, strength: float) -> None:
+    """Spread the small steps across the block edges between ``lines``' rows, in place.
+
+    Edges lie between rows ``j - 1`` and ``j`` for ``j = offset (mod 8)`` (pass a
+    transposed view for the column edges). The excess step ``d`` (the jump minus
+    the mean slope beside it) becomes a ramp over the 4 rows either side: each
+    moves by ``d * (x / 8 - sign(x) / 2)`` at distance ``x`` from the edge (7/16 of
+    the step next to it, 1/16 at the far end), so a step between two flat blocks
+    turns into a straight line through both. Steps above ``threshold`` (structure)
+    or beside busy rows (texture: an inner step above it) are left alone, fading
+    from half of it.
+    """
+    half = _BLOCK // 2
+    first = half + (offset - half) % _BLOCK
+    rows = np.arange(first, lines.shape[0] - half + 1, _BLOCK)
+    if rows.size == 0:
+        return
+    at = [lines[rows + k] for k in range(-half, half)]  # each (edges, length)
+    p1, p0, q0, q1 = at[half - 2], at[half - 1], at[half], at[half + 1]
+    excess = (q0 - p0) - np.float32(0.5) * ((p0 - p1) + (q1 - q0))
+    busy = np.zeros_like(excess)
+    for k in range(2 * half - 1):
+        if k != half - 1:  # the edge itself
+            np.maximum(busy, np.abs(at[k + 1] - at[k]), out=busy)
+    t = np.float32(threshold)
+    keep = np.clip(2.0 - 2.0 * np.abs(excess) / t, 0.0, 1.0)
+    keep *= np.clip(2.0 - 2.0 * busy / (t * np.float32(BUSY_RATIO)), 0.0, 1.0)
+    d = excess * keep * np.float32(strength)
+    for k in range(-half, half):
+        x = k + 0.5
+        lines[rows + k] = at[k + half] + d * np.float32(x / _BLOCK - np.sign(x) / 2.0)
+
+
+def _deblock_plane(
+    plane: np.ndarray, region: Region, phase: tuple[int, int], t: float, s: float
+) -> None:
+    """:func:`_ramp_edges` across columns then rows of a luma plane, on the absolute grid."""
+    y0, _, x0, _ = region
+    _ramp_edges(plane.T, (phase[1] - x0) % _BLOCK, t, s)
+    _ramp_edges(plane, (phase[0] - y0) % _BLOCK, t, s)
+
+
+def _deblock_chroma(
+    plane: np.ndarray, region: Region, phase: tuple[int, int], t: float, s: float
+) -> np.ndarray:
+    """Deblock a chroma plane of 4:2:0 JPEG where it was coded: at half resolution.
+
+    The decoder's upsampling spreads a chroma block's step over three pixels,
+    where the full-resolution filter would see a quarter of it; on 2x2 means the
+    step is whole again, and the correction found there is brought back up
+    bilinearly. The 2x2 pairs are the codec's (they start on the grid's phase), so
+    a tile starting on the other parity repeats its first row or column once."""
+    y0, _, x0, _ = region
+    h, w = plane.shape
+    top, left = (y0 - phase[0]) % 2, (x0 - phase[1]) % 2
+    pads = ((top, (top + h) % 2), (left, (left + w) % 2))
+    padded = np.pad(plane, pads, mode="edge")
+    ph, pw = padded.shape
+    low = cv2.resize(padded, (pw // 2, ph // 2), interpolation=cv2.INTER_AREA)
+    fixed = low.copy()
+    # Block edges at full-resolution phase + 16 k, i.e. 8 k on the half-resolution grid.
+    _ramp_edges(fixed.T, ((phase[1] - x0 + left) // 2) % _BLOCK, t, s)
+    _ramp_edges(fixed, ((phase[0] - y0 + top) // 2) % _BLOCK, t, s)
+    corr = cv2.resize(fixed - low, (pw, ph), interpolation=cv2.INTER_LINEAR)
+    return plane + corr[top : top + h, left : left + w]
+
+
+def _box2(x: np.ndarray, radius: int) -> np.ndarray:
+    k = (2 * radius + 1, 2 * radius + 1)
+    once = cv2.blur(x, k, borderType=cv2.BORDER_REFLECT)
+    return cv2.blur(once, k, borderType=cv2.BORDER_REFLECT)
+
+
+def _smooth_flats(luma: np.ndarray, codes: np.ndarray, amount: float) -> np.ndarray:
+    """Luma with its quantised flats replaced by a local mean (see the module docstring).
+
+    ``codes`` is the input luma in 8-bit codes, before any filtering: the window's
+    range is read there. Returns the new luma."""
+    kernel = np.ones((_FLAT_WINDOW, _FLAT_WINDOW), np.uint8)
+    spread = cv2.dilate(codes, kernel) - cv2.erode(codes, kernel)
+    lo, hi = FLAT_CODES
+    weight = np.clip((hi - spread) / (hi - lo), 0.0, 1.0) * np.float32(amount)
+    # The weight is smoothed too, so a flat fades into its surroundings.
+    weight = cv2.blur(weight, (5, 5), borderType=cv2.BORDER_REFLECT)
+    return luma + weight * (_box2(luma, _FLAT_RADIUS) - luma)
+
+
+def deblock_region(tile: FloatImage, plan: DeblockPlan | None, region: Region) -> FloatImage:
+    """Deblock one tile of the dark input (a copy; ``tile`` itself if the plan is off).
+
+    ``region`` is the tile's (y0, y1, x0, x1) in the whole photo: the block grid is
+    the photo's, so tiles agree (given :data:`DEBLOCK_HALO` of context)."""
+    if plan is None or not plan.active:
+        return tile
+    luma, cb, cr = cv2.split(cv2.transform(np.ascontiguousarray(tile, np.float32), _RGB2YCC))
+    codes = luma * np.float32(255.0)
+    s = plan.strength
+    if s > 0.0:
+        t = THRESHOLD_STEPS * plan.step / 255.0
+        _deblock_plane(luma, region, plan.phase, t, s)
+        cb = _deblock_chroma(cb, region, plan.phase, t, s)
+        cr = _deblock_chroma(cr, region, plan.phase, t, s)
+
+    if plan.flats > 0.0:
+        luma = _smooth_flats(luma, codes, plan.flats)
+    out = cv2.transform(cv2.merge([luma, cb, cr]), _YCC2RGB)
+    return np.clip(out, 0.0, 1.0, out=out)
