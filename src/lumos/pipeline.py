@@ -76,12 +76,16 @@ class PipelineResult:
         routes with its own classifier; ``None`` for models that do not route)
         and ``locality`` how local its illumination map was (0 = one global
         curve, 1 = the full local map; ``None`` where the model has no such map).
+        ``deblock`` is the compression clean-up before the gain
+        (:class:`lumos.stages.deblock.DeblockPlan`: strength 0 where it did not run;
+        ``None`` for models without it).
         """
         luma = _luma_mean(self.rgb)
         params = self.plan.params
         routed = params.get("light", params.get("branch"))
         locality = params.get("locality")
         shadows = params.get("shadows")
+        deblock = params.get("deblock")
         return {
             "model": self.model,
             "width": int(self.rgb.shape[1]),
@@ -93,6 +97,7 @@ class PipelineResult:
             "detail": round(float(self.plan.detail), 4),
             "target_brightness": round(float(self.plan.target_brightness), 4),
             "shadows": None if shadows is None else round(float(shadows), 4),
+            "deblock": None if deblock is None else deblock.to_dict(),
             "output_mean_luminance": round(luma, 4),
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
         }

@@ -164,6 +164,14 @@ def _shadows_used(res: PipelineResult) -> float | None:
     return None if shadows is None else float(shadows)
 
 
+def _deblock_used(res: PipelineResult) -> tuple[float, float, float] | None:
+    """(strength, blockiness, step) of the compression clean-up, if it ran."""
+    d = res.plan.params.get("deblock")
+    if d is None or not d.active:
+        return None
+    return (float(d.strength), float(d.blockiness), float(d.step))
+
+
 def _facts(
     res: PipelineResult,
     gain: np.ndarray | None,
@@ -186,6 +194,7 @@ def _facts(
         saturation=float(p.get("saturation", 1.0)),
         shadows=_shadows_used(res),
         shadows_auto=opts.shadows is None,
+        deblock=_deblock_used(res),
     )
 
 

@@ -64,6 +64,10 @@ class Facts:
         all, ``None``: the model has no such stage).
     shadows_auto : bool
         The shadow strength was lumos' own choice (the option was ``auto``).
+    deblock : (strength, blockiness, step) or None
+        The compression clean-up before the gain (:mod:`lumos.stages.deblock`): its
+        strength, the input's blockiness and the quantisation step of the block means
+        (8-bit codes); ``None`` where it did not run.
     """
 
     model: str
@@ -78,6 +82,7 @@ class Facts:
     saturation: float = 1.0
     shadows: float | None = None
     shadows_auto: bool = True
+    deblock: tuple[float, float, float] | None = None
 
     @property
     def shadows_opened(self) -> bool:
@@ -183,6 +188,8 @@ def stage_text(key: str, f: Facts) -> tuple[str, str]:
             what = f"The model's brightened photo{med}."
         if f.shadows_opened:
             what += " " + _shadows_text(f)
+        if f.deblock is not None:
+            what = _deblock_text(f.deblock) + " " + what
         return "2 · Brightened", what + " The noise is amplified too."
     if key == "denoised":
         if f.learned_denoiser:
@@ -199,6 +206,17 @@ def stage_text(key: str, f: Facts) -> tuple[str, str]:
             )
         return "3 · Denoised", what
     raise KeyError(key)
+
+
+def _deblock_text(deblock: tuple[float, float, float]) -> str:
+    """The sentence on the compression clean-up that ran before the gain."""
+    strength, blockiness, step = deblock
+    return (
+        f"First, the JPEG blocks of the dark photo (blockiness {blockiness:.2f}; 1 is none) "
+        f"were smoothed out before brightening would magnify them (strength {strength:.2f}): "
+        f"steps across the 8x8 grid up to about {step:.1f} codes, the compression's own, "
+        "became gentle slopes, and flat shadows quantised to one or two codes were evened out."
+    )
 
 
 def _shadows_text(f: Facts) -> str:

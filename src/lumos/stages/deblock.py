@@ -37,7 +37,7 @@ every tile filters the same edges; :data:`DEBLOCK_HALO` is the context it needs.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -57,7 +57,7 @@ _BLOCK = 8
 DEBLOCK_HALO = 24
 """Context a tile needs for the filters to match the whole photo's: half a chroma
 block of ramp (8 px), then the flats' window and mean (4 + 8 px), rounded up."""
-BLOCKINESS_RANGE = (1.10, 1.30)
+BLOCKINESS_RANGE = (1.15, 1.35)
 """:func:`lumos.analysis.jpeg_blockiness` over which the block filter fades in. The
 uncompressed photos of lumos's test sets reach 1.07; dark JPEGs at quality 95-75 read
 1.3-3.7 (see :mod:`lumos.analysis._noise`, step 7)."""
@@ -83,6 +83,8 @@ FLAT_CODES = (1.5, 3.0)
 """Luma range over a 9x9 window, in codes, below which a flat is smoothed fully, and
 above which it is left alone."""
 _FLAT_WINDOW = 9
+_COARSE = 4
+"""Block side of the flats' coarse level (:func:`_coarse_flats`)."""
 _FLAT_RADIUS = 4
 """Box radius of the flats' local mean, applied twice (a tent of about 9 px)."""
 _PHASE_LINES = 256
@@ -125,6 +127,9 @@ class DeblockPlan:
     gain: float
     step: float = DEFAULT_STEP
     phase: tuple[int, int] = (0, 0)
+    coarse: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    """The flats' coarse level (:func:`_coarse_flats`): (local mean, weight) on the whole
+    photo's 4x4 blocks, or ``None``."""
 
     @property
     def active(self) -> bool:
@@ -133,9 +138,10 @@ class DeblockPlan:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready (rounded) for ``PipelineResult.stats`` and the report."""
-        d = asdict(self)
-        for k in ("strength", "flats", "blockiness", "gain", "step"):
-            d[k] = round(float(d[k]), 4)
+        d: dict[str, object] = {
+            k: round(float(getattr(self, k)), 4)
+            for k in ("strength", "flats", "blockiness", "gain", "step")
+        }
         d["phase"] = [int(v) for v in self.phase]
         return d
 
@@ -193,7 +199,7 @@ def dc_step(rgb: FloatImage, phase: tuple[int, int] = (0, 0)) -> float:
     means = y.reshape(keep.size, _BLOCK, nw, _BLOCK).mean(axis=(1, 3))
     # Blocks clipped at black or white lost their mean's place on the lattice.
     m = means[(means > 2.0) & (means < 253.0)].astype(np.float64) - 128.0
-    if m.size < 64:
+    if m.size < 64 or m.std() < 1.0:  # too few, or too alike to show a lattice
         return DEFAULT_STEP
     phase_angle = np.exp(2j * np.pi * m[None, :] / _STEPS[:, None])
     score = np.abs(phase_angle.mean(axis=1))
@@ -227,6 +233,7 @@ def plan_deblock(
         gain=float(gain),
         step=step,
         phase=phase,
+        coarse=_coarse_flats(image, flats) if flats > 0.0 else None,
     )
 
 
@@ -303,17 +310,64 @@ def _box2(x: np.ndarray, radius: int) -> np.ndarray:
     return cv2.blur(once, k, borderType=cv2.BORDER_REFLECT)
 
 
+def _coarse_flats(image: FloatImage, amount: float) -> tuple[np.ndarray, np.ndarray]:
+    """The flats' coarse level, for the whole photo: (local mean, weight) per 4x4 block.
+
+    A gradient that spans two codes over a wall is a staircase with a step every
+    hundred pixels; the 9 px window of the fine level sees a flat with one small
+    edge and softens only that edge. On 4x4 block means the same window spans 36
+    px, and the mean taken there (a tent of 36 px) rebuilds the slope between the
+    steps. It needs more context than a tile has, so it is computed here, once;
+    :func:`_apply_coarse` brings it to each tile on the same absolute grid."""
+    luma = np.asarray(image, np.float32) @ (_RGB2YCC[0] * np.float32(255.0))
+    h, w = luma.shape
+    luma = np.pad(luma, ((0, -h % _COARSE), (0, -w % _COARSE)), mode="edge")
+    low = cv2.resize(
+        luma, (luma.shape[1] // _COARSE, luma.shape[0] // _COARSE), interpolation=cv2.INTER_AREA
+    )
+    return _box2(low, _FLAT_RADIUS), _flat_weight(low, amount)
+
+
+def _apply_coarse(luma: np.ndarray, plan: DeblockPlan, region: Region) -> np.ndarray:
+    """Move the tile's 4x4 block means toward the coarse level's local mean where it is
+    flat, bringing the change to every pixel bilinearly. The tile's blocks are the whole
+    photo's (a tile starting off the 4 px grid repeats its first rows and columns)."""
+    assert plan.coarse is not None
+    mean, weight = plan.coarse
+    y0, _, x0, _ = region
+    h, w = luma.shape
+    top, left = y0 % _COARSE, x0 % _COARSE
+    pads = ((top, -(top + h) % _COARSE), (left, -(left + w) % _COARSE))
+    padded = np.pad(luma * np.float32(255.0), pads, mode="edge")
+    ph, pw = padded.shape
+    bh, bw = ph // _COARSE, pw // _COARSE
+    low = cv2.resize(padded, (bw, bh), interpolation=cv2.INTER_AREA)
+    by, bx = (y0 - top) // _COARSE, (x0 - left) // _COARSE
+    # A tile reaching past the photo's last block (it cannot) would repeat it.
+    m = mean[by : by + bh, bx : bx + bw]
+    wt = weight[by : by + bh, bx : bx + bw]
+    corr = wt * (m - low) / np.float32(255.0)
+    up = cv2.resize(corr, (pw, ph), interpolation=cv2.INTER_LINEAR)
+    return luma + up[top : top + h, left : left + w]
+
+
+def _flat_weight(codes: np.ndarray, amount: float) -> np.ndarray:
+    """How flat each pixel's 9x9 neighbourhood is, from 1 (its codes span
+    :data:`FLAT_CODES`'s first value or less) to 0 (the second or more), times ``amount``;
+    smoothed, so a flat fades into its surroundings."""
+    kernel = np.ones((_FLAT_WINDOW, _FLAT_WINDOW), np.uint8)
+    spread = cv2.dilate(codes, kernel) - cv2.erode(codes, kernel)
+    lo, hi = FLAT_CODES
+    weight = np.clip((hi - spread) / (hi - lo), 0.0, 1.0) * np.float32(amount)
+    return cv2.blur(weight, (5, 5), borderType=cv2.BORDER_REFLECT)
+
+
 def _smooth_flats(luma: np.ndarray, codes: np.ndarray, amount: float) -> np.ndarray:
     """Luma with its quantised flats replaced by a local mean (see the module docstring).
 
     ``codes`` is the input luma in 8-bit codes, before any filtering: the window's
     range is read there. Returns the new luma."""
-    kernel = np.ones((_FLAT_WINDOW, _FLAT_WINDOW), np.uint8)
-    spread = cv2.dilate(codes, kernel) - cv2.erode(codes, kernel)
-    lo, hi = FLAT_CODES
-    weight = np.clip((hi - spread) / (hi - lo), 0.0, 1.0) * np.float32(amount)
-    # The weight is smoothed too, so a flat fades into its surroundings.
-    weight = cv2.blur(weight, (5, 5), borderType=cv2.BORDER_REFLECT)
+    weight = _flat_weight(codes, amount)
     return luma + weight * (_box2(luma, _FLAT_RADIUS) - luma)
 
 
@@ -334,6 +388,8 @@ def deblock_region(tile: FloatImage, plan: DeblockPlan | None, region: Region) -
         cr = _deblock_chroma(cr, region, plan.phase, t, s)
 
     if plan.flats > 0.0:
+        if plan.coarse is not None:
+            luma = _apply_coarse(luma, plan, region)
         luma = _smooth_flats(luma, codes, plan.flats)
     out = cv2.transform(cv2.merge([luma, cb, cr]), _YCC2RGB)
     return np.clip(out, 0.0, 1.0, out=out)
