@@ -82,7 +82,7 @@ def build_set(data: Path, name: str, limit: int | None) -> Iterator[tuple[str, n
         yield f.stem, dark, clean, exposure, quality
 
 
-def _off(image, blockiness, gain, *, lossy=False) -> DeblockPlan:  # noqa: ANN001
+def _off(image, blockiness, gain, *, lossy=False) -> DeblockPlan:
     return DeblockPlan(strength=0.0, flats=0.0, blockiness=float(blockiness), gain=float(gain))
 
 
