@@ -15,7 +15,8 @@ from lumos.eval import psnr
 from lumos.eval.image_stats import blockiness
 from lumos.pipeline import run_pipeline
 from lumos.stages.deblock import (
-    DEBLOCK_HALO,
+    DEBLOCK_REACH,
+    DEFAULT_STEP,
     DeblockPlan,
     dc_step,
     deblock_region,
@@ -60,7 +61,7 @@ def whole(img: np.ndarray) -> tuple[int, int, int, int]:
 
 def test_blocks_of_a_dark_jpeg_are_smoothed(dark_pair: tuple[np.ndarray, np.ndarray]) -> None:
     clean, blocky = dark_pair
-    plan = plan_deblock(blocky, jpeg_blockiness(blocky), gain=15.0)
+    plan = plan_deblock(blocky, jpeg_blockiness(blocky), gain=16.0)
     assert plan.strength == 1.0 and plan.flats == 1.0
     out = deblock_region(blocky, plan, whole(blocky))
     before, after = blockiness(blocky), blockiness(out)
@@ -102,7 +103,7 @@ def test_quantisation_step_and_grid_phase_are_read(dark_pair: tuple[np.ndarray, 
     assert grid_phase(blocky) == (0, 0)
     # A crop of a JPEG: its grid starts 3 rows and 5 columns in.
     assert grid_phase(blocky[5:, 3:]) == (3, 5)
-    assert dc_step(np.full((64, 64, 3), 0.3, np.float32)) == 2.0  # no lattice: the default
+    assert dc_step(np.full((64, 64, 3), 0.3, np.float32)) == DEFAULT_STEP  # no lattice
 
 
 @pytest.mark.parametrize("origin", [(0, 0), (5, 3)])
@@ -119,10 +120,10 @@ def test_tiles_agree_with_the_whole_photo(
     for y0, x0 in ((0, 0), (37, 61), (64, 101)):
         core = (y0, min(h, y0 + 48), x0, min(w, x0 + 48))
         pad = (
-            max(0, core[0] - DEBLOCK_HALO),
-            min(h, core[1] + DEBLOCK_HALO),
-            max(0, core[2] - DEBLOCK_HALO),
-            min(w, core[3] + DEBLOCK_HALO),
+            max(0, core[0] - DEBLOCK_REACH),
+            min(h, core[1] + DEBLOCK_REACH),
+            max(0, core[2] - DEBLOCK_REACH),
+            min(w, core[3] + DEBLOCK_REACH),
         )
         tile = deblock_region(blocky[pad[0] : pad[1], pad[2] : pad[3]], plan, pad)
         got = tile[core[0] - pad[0] : core[1] - pad[0], core[2] - pad[2] : core[3] - pad[2]]
