@@ -16,6 +16,8 @@ does not count), the output's blockiness on the 8 px grid
 about 1.0) and seconds per megapixel of the whole pipeline.
 
 Usage: python bench/compressed.py [--data ../shared/data] [--set kodak24] [--limit N]
+                                 [--exposure 0.0333 0.1] [--quality 20 60]
+(``--exposure 0.01 0.02``: the darker frames, gains of 10-25x, where the flats count.)
 """
 
 from __future__ import annotations
@@ -63,22 +65,33 @@ def jpeg_420(rgb: np.ndarray, quality: int) -> np.ndarray:
         return np.asarray(im.convert("RGB")).astype(np.float32) / 255
 
 
-def compressed_dark(clean: np.ndarray, seed: int) -> tuple[np.ndarray, float, int]:
+def compressed_dark(
+    clean: np.ndarray,
+    seed: int,
+    exposures: tuple[float, float] = EXPOSURE,
+    qualities: tuple[int, int] = QUALITY,
+) -> tuple[np.ndarray, float, int]:
     """One dark JPEG of ``clean``: (decoded image, exposure, quality), fixed by ``seed``."""
     rng = np.random.default_rng(seed)
-    exposure = float(np.exp(rng.uniform(np.log(EXPOSURE[0]), np.log(EXPOSURE[1]))))
-    quality = int(rng.integers(QUALITY[0], QUALITY[1] + 1))
+    exposure = float(np.exp(rng.uniform(np.log(exposures[0]), np.log(exposures[1]))))
+    quality = int(rng.integers(qualities[0], qualities[1] + 1))
     params = DarkenParams(exposure=exposure, shot_noise=2e-4, read_noise=1.5e-3, noise_blur=0.8)
     dark = darken(clean, params, seed=seed)
     return jpeg_420(dark, quality), exposure, quality
 
 
-def build_set(data: Path, name: str, limit: int | None) -> Iterator[tuple[str, np.ndarray, ...]]:
+def build_set(
+    data: Path,
+    name: str,
+    limit: int | None,
+    exposures: tuple[float, float] = EXPOSURE,
+    qualities: tuple[int, int] = QUALITY,
+) -> Iterator[tuple[str, np.ndarray, np.ndarray, float, int]]:
     """(name, dark JPEG, clean target, exposure, quality) per photo of ``data / name``."""
     files = sorted(p for p in (data / name).iterdir() if p.suffix.lower() in {".png", ".tif"})
     for i, f in enumerate(files[:limit]):
         clean = read_rgb(f)
-        dark, exposure, quality = compressed_dark(clean, 1000 + i)
+        dark, exposure, quality = compressed_dark(clean, 1000 + i, exposures, qualities)
         yield f.stem, dark, clean, exposure, quality
 
 
@@ -119,11 +132,18 @@ METHODS: dict[str, Callable[[np.ndarray], tuple[np.ndarray, dict]]] = {
 }
 
 
-def evaluate(data: Path, name: str, limit: int | None, methods: list[str]) -> str:
+def evaluate(
+    data: Path,
+    name: str,
+    limit: int | None,
+    methods: list[str],
+    exposures: tuple[float, float] = EXPOSURE,
+    qualities: tuple[int, int] = QUALITY,
+) -> str:
     rows: dict[str, list[tuple[float, float, float, float]]] = {m: [] for m in methods}
     ref_block: list[float] = []
     decisions = []
-    for stem, dark, clean, exposure, quality in build_set(data, name, limit):
+    for stem, dark, clean, exposure, quality in build_set(data, name, limit, exposures, qualities):
         ref_block.append(blockiness(clean))
         mp = dark.shape[0] * dark.shape[1] / 1e6
         for m in methods:
@@ -134,8 +154,9 @@ def evaluate(data: Path, name: str, limit: int | None, methods: list[str]) -> st
             if m == "lumosnet after (deblock on)":
                 decisions.append((stem, exposure, quality, decision))
     lines = [
-        f"{name}: {len(ref_block)} photos, exposure {EXPOSURE[0]:.3f}-{EXPOSURE[1]:.2f}, "
-        f"JPEG q{QUALITY[0]}-{QUALITY[1]} 4:2:0; blockiness of the clean targets "
+        f"{name}: {len(ref_block)} photos, exposure 1/{1 / exposures[0]:.0f}-1/"
+        f"{1 / exposures[1]:.0f}, JPEG q{qualities[0]}-{qualities[1]} 4:2:0; blockiness of the "
+        "clean targets "
         f"{np.mean(ref_block):.3f}",
         "",
         "| method | PSNR dB | GT-mean PSNR dB (labelled) | blockiness (1 = none) | s/MP |",
@@ -163,8 +184,11 @@ def main() -> None:
     ap.add_argument("--set", default="kodak24", help="a folder of clean PNG/TIFF photos")
     ap.add_argument("--limit", type=int, default=None, help="first N photos only")
     ap.add_argument("--methods", nargs="*", default=list(METHODS), choices=list(METHODS))
+    ap.add_argument("--exposure", type=float, nargs=2, default=list(EXPOSURE), metavar=("LO", "HI"))
+    ap.add_argument("--quality", type=int, nargs=2, default=list(QUALITY), metavar=("LO", "HI"))
     args = ap.parse_args()
-    print(evaluate(args.data, args.set, args.limit, args.methods))
+    exposures, qualities = tuple(args.exposure), tuple(args.quality)
+    print(evaluate(args.data, args.set, args.limit, args.methods, exposures, qualities))
 
 
 if __name__ == "__main__":

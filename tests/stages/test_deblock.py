@@ -190,3 +190,19 @@ def test_quantised_flats_do_not_band_when_brightened() -> None:
         return float(np.std(img - cv2.GaussianBlur(img, (0, 0), 2.0)))
 
     assert fine(kept) > 0.95 * fine(noisy)
+
+
+def test_flats_do_not_glow_around_a_bright_object() -> None:
+    """A lamp (or the moon) on a flat black sky: the sky beside it is flat, but its mean
+    must not reach into the lamp (a grey frame around it once brightened 20x)."""
+    h, w = 160, 160
+    yy, xx = np.mgrid[0:h, 0:w]
+    sky = np.full((h, w), 3.0, np.float32)
+    sky[(yy - 80) ** 2 + (xx - 80) ** 2 < 15**2] = 200.0
+    dark = np.repeat((sky / 255)[..., None], 3, axis=2)
+    plan = plan_deblock(dark, jpeg_blockiness(dark), gain=20.0, lossy=True)
+    assert plan.flats == 1.0
+    out = deblock_region(dark, plan, whole(dark))
+    ring = ((yy - 80) ** 2 + (xx - 80) ** 2 > 17**2) & ((yy - 80) ** 2 + (xx - 80) ** 2 < 60**2)
+    lifted = (out[..., 1] - dark[..., 1])[ring] * 255
+    assert np.abs(lifted).max() < 0.05, np.abs(lifted).max()
