@@ -41,7 +41,7 @@ from ..stages.classical import (
     finish_denoised,
     finish_region,
 )
-from ..stages.deblock import DEBLOCK_HALO, deblock_region, plan_deblock
+from ..stages.deblock import deblock_region, plan_deblock
 from ..stages.denoise import CHROMA_SCALE, LUMA_RADIUS
 from ..stages.detail import footprint as detail_footprint
 from ..stages.shadows import shadow_illumination, shadow_log_gain, shadow_strength
@@ -259,9 +259,8 @@ class LumosNetEnhancer:
         median_gain = float(np.median(gain_low @ _LUMA))
         deblock = plan_deblock(image, analysis.jpeg_blockiness, median_gain, lossy=analysis.lossy)
         return Plan(
-            halo=(_LEARNED_HALO if learned else _FINISH_HALO)
-            + int(np.ceil(3 * guide_sigma))
-            + (DEBLOCK_HALO if deblock.active else 0),
+            # No more halo for the deblocking: see lumos.stages.deblock.DEBLOCK_HALO.
+            halo=(_LEARNED_HALO if learned else _FINISH_HALO) + int(np.ceil(3 * guide_sigma)),
             align=DN_ALIGN if learned else 1,
             denoise=dn,
             detail=dt,
