@@ -206,3 +206,37 @@ def test_flats_do_not_glow_around_a_bright_object() -> None:
     ring = ((yy - 80) ** 2 + (xx - 80) ** 2 > 17**2) & ((yy - 80) ** 2 + (xx - 80) ** 2 < 60**2)
     lifted = (out[..., 1] - dark[..., 1])[ring] * 255
     assert np.abs(lifted).max() < 0.05, np.abs(lifted).max()
+
+
+def test_the_report_tells_of_the_deblocking(dark_pair: tuple[np.ndarray, np.ndarray]) -> None:
+    from lumos.report import build_report
+
+    u8 = np.clip(dark_pair[1] * 255 + 0.5, 0, 255).astype(np.uint8)
+    r = build_report(u8, options={"model": "classical"}, with_sweep=False)
+    what = r.stage("brightened").what
+    assert "JPEG blockiness" in what and "strength 1.00" in what, what
+    clean = np.clip(scene(96, 128) * 255 + 0.5, 0, 255).astype(np.uint8)
+    plain = build_report(clean, options={"model": "classical"}, with_sweep=False)
+    assert "blockiness" not in plain.stage("brightened").what
+
+
+def test_without_blocks_the_result_is_bit_identical(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A well-exposed JPEG and a dark PNG: the stage's decision is off, and the output is
+    exactly what the enhancers gave before it existed."""
+    import lumos.models.lumosnet as lumosnet
+    import lumos.stages.classical as classical
+
+    photos = [(jpeg(scene(96, 128), 30)[0], True), (darken(scene(96, 128), 0.04, 0.01), False)]
+    for model in ("lumosnet", "classical"):
+        now = [run_pipeline(p, EnhanceOptions(model=model), lossy=lossy) for p, lossy in photos]
+        assert all(not r.plan.params["deblock"].active for r in now)
+        with monkeypatch.context() as mp:
+
+            def off(image: np.ndarray, blockiness: float, gain: float, **_: bool) -> DeblockPlan:
+                return DeblockPlan(strength=0.0, flats=0.0, blockiness=blockiness, gain=gain)
+
+            mp.setattr(lumosnet, "plan_deblock", off)
+            mp.setattr(classical, "plan_deblock", off)
+            before = [run_pipeline(p, EnhanceOptions(model=model), lossy=ls) for p, ls in photos]
+        for a, b in zip(now, before, strict=True):
+            assert np.array_equal(a.rgb, b.rgb)

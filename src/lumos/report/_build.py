@@ -164,12 +164,12 @@ def _shadows_used(res: PipelineResult) -> float | None:
     return None if shadows is None else float(shadows)
 
 
-def _deblock_used(res: PipelineResult) -> tuple[float, float, float] | None:
-    """(strength, blockiness, step) of the compression clean-up, if it ran."""
+def _deblock_used(res: PipelineResult) -> tuple[float, float, float, float] | None:
+    """(strength, flats, blockiness, threshold) of the compression clean-up, if it ran."""
     d = res.plan.params.get("deblock")
     if d is None or not d.active:
         return None
-    return (float(d.strength), float(d.blockiness), float(d.step))
+    return (float(d.strength), float(d.flats), float(d.blockiness), d.threshold_codes)
 
 
 def _facts(

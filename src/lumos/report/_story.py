@@ -64,10 +64,11 @@ class Facts:
         all, ``None``: the model has no such stage).
     shadows_auto : bool
         The shadow strength was lumos' own choice (the option was ``auto``).
-    deblock : (strength, blockiness, step) or None
-        The compression clean-up before the gain (:mod:`lumos.stages.deblock`): its
-        strength, the input's blockiness and the quantisation step of the block means
-        (8-bit codes); ``None`` where it did not run.
+    deblock : (strength, flats, blockiness, threshold) or None
+        The compression clean-up before the gain (:mod:`lumos.stages.deblock`): the
+        block filter's and the flats' strengths, the input's blockiness and the largest
+        step across a block edge taken for an artefact (8-bit codes); ``None`` where it
+        did not run.
     """
 
     model: str
@@ -82,7 +83,7 @@ class Facts:
     saturation: float = 1.0
     shadows: float | None = None
     shadows_auto: bool = True
-    deblock: tuple[float, float, float] | None = None
+    deblock: tuple[float, float, float, float] | None = None
 
     @property
     def shadows_opened(self) -> bool:
@@ -208,14 +209,22 @@ def stage_text(key: str, f: Facts) -> tuple[str, str]:
     raise KeyError(key)
 
 
-def _deblock_text(deblock: tuple[float, float, float]) -> str:
+def _deblock_text(deblock: tuple[float, float, float, float]) -> str:
     """The sentence on the compression clean-up that ran before the gain."""
-    strength, blockiness, step = deblock
+    strength, flats, blockiness, threshold = deblock
+    parts = []
+    if strength > 0.0:
+        parts.append(
+            f"steps across the 8x8 grid up to about {threshold:.0f} codes, the size the "
+            f"compression leaves (strength {strength:.2f}), became gentle slopes"
+        )
+    if flats > 0.0:
+        parts.append("shadows quantised to a code or two were smoothed, so they do not band")
     return (
-        f"First, the JPEG blocks of the dark photo (blockiness {blockiness:.2f}; 1 is none) "
-        f"were smoothed out before brightening would magnify them (strength {strength:.2f}): "
-        f"steps across the 8x8 grid up to about {step:.1f} codes, the compression's own, "
-        "became gentle slopes, and flat shadows quantised to one or two codes were evened out."
+        f"First, before the gain could magnify them, the compression's traces in the dark "
+        f"photo (JPEG blockiness {blockiness:.2f}; 1 is none) were cleaned: "
+        + "; ".join(parts)
+        + "."
     )
 
 

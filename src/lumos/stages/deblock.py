@@ -167,6 +167,11 @@ class DeblockPlan:
         """Whether tiles are touched at all."""
         return self.strength > 0.0 or self.flats > 0.0
 
+    @property
+    def threshold_codes(self) -> float:
+        """The largest step across a block edge taken for an artefact, in 8-bit codes."""
+        return float(THRESHOLD_STEPS * self.step)
+
     def to_dict(self) -> dict[str, object]:
         """JSON-ready (rounded) for ``PipelineResult.stats`` and the report."""
         d: dict[str, object] = {
@@ -429,7 +434,7 @@ def deblock_region(tile: FloatImage, plan: DeblockPlan | None, region: Region) -
     codes = luma * np.float32(255.0)
     s = plan.strength
     if s > 0.0:
-        t = THRESHOLD_STEPS * plan.step / 255.0
+        t = plan.threshold_codes / 255.0
         _deblock_plane(luma, region, plan.phase, t, s)
         cb = _deblock_chroma(cb, region, plan.phase, t, s)
         cr = _deblock_chroma(cr, region, plan.phase, t, s)
