@@ -9,22 +9,24 @@ denoiser cannot tell those edges from structure (they are straight and
 strong once brightened); on the dark input they are still what they are: steps
 of about one quantisation step, exactly on the block grid.
 
-Two filters, both in JPEG's own colour space (BT.601 YCbCr, full range):
+Three filters, in JPEG's own colour space (BT.601 YCbCr, full range):
 
-1. **Block edges** (:func:`_ramp_edges`). At every edge of the block grid (8 px
-   for luma, which also covers video's 16 px macroblocks; 16 px for chroma,
-   subsampled 2x) the excess step, the step across the edge minus the slope on
-   either side, is spread into a linear ramp over the two half-blocks beside
-   it. Only small steps are touched (up to :attr:`DeblockPlan.threshold`,
-   about the quantisation that made them) and only where both sides are flat
-   (their own neighbour differences below the same scale): a real edge is
-   larger, or sits in texture. A block that was one flat value becomes a
-   bilinear surface through its neighbours' levels.
-2. **Quantised flats** (:func:`_smooth_flats`). Where the dark input's luma
-   spans only one or two code values over a 21x21 window, its 8-bit steps are
-   all there is of the signal; brightened they become bands. There the luma
-   is replaced by a local mean (a smooth reconstruction, no dither) before the
-   gain; where it spans more (texture, edges, noise) it is left alone.
+1. **Block edges** (:func:`_ramp_edges`). At every edge of the 8 px luma grid
+   (video's 16 px macroblock edges are among them) the excess step, the step
+   across the edge minus the slope on either side, is spread into a linear ramp
+   over the two half-blocks beside it. Only small steps are touched (up to
+   :attr:`DeblockPlan.threshold_codes`, a few times the quantisation step read
+   from the photo, :func:`dc_step`) and only where neither side has an inner
+   step as large: a real edge is larger, or sits in texture. A block that was
+   one flat value becomes a bilinear surface through its neighbours' levels.
+2. **Chroma blocks** (:func:`_deblock_chroma`): the same, on the half-resolution
+   plane 4:2:0 chroma was coded on (its 8 px blocks are 16 px here).
+3. **Quantised flats** (:func:`_smooth_flats`, :func:`_coarse_flats`). Where the
+   dark input's luma spans only one or two code values over a 21x21 window, its
+   8-bit steps are all there is of the signal; brightened they become bands.
+   There the luma is replaced by a local mean (a smooth reconstruction, no
+   dither) before the gain; where it spans more (texture, edges, noise) it is
+   left alone.
 
 The strength is decided once per photo (:func:`plan_deblock`, stored in the
 plan) from how much the blocks show (:func:`lumos.analysis.jpeg_blockiness`)
@@ -57,7 +59,8 @@ _BLOCK = 8
 """JPEG's luma block (video's 16 px macroblock edges are among its edges)."""
 DEBLOCK_REACH = 24
 """Context for :func:`deblock_region` alone to match the whole photo's result exactly:
-a chroma ramp (8 px) and the flats' window and means (4 + 8 px), rounded up."""
+the flats' window and weight (10 + 2 px) or their mean (8 px) after the luma ramps
+(4 px), a chroma ramp (8 px and 2 of upsampling), rounded up (the tests check it)."""
 DEBLOCK_HALO = 8
 """What the classical enhancer adds to its halo (20 px) while the stage is on; LumosNet
 adds nothing. A tile's result is kept only from half its halo inward, where with
@@ -76,9 +79,10 @@ GAIN_RANGE = (2.0, 6.0)
 codes below 2x, and is a visible 6-code tile edge from 6x."""
 STEP_RANGE = (0.5, 1.0)
 """Quantisation step of the block means (codes, :func:`dc_step`) over which the block
-filter fades in. At quality 85 (0.625) JPEG keeps a dark photo's faint texture, and the
-ramps cost 0.09 dB (PSNR, 6 McMaster photos darkened without noise, LumosNet) for blocks
-that hardly showed once brightened (output blockiness 1.31 -> 1.30)."""
+filter fades in. At quality 85 (0.625) JPEG keeps a dark photo's faint texture, which the
+ramps took for block steps: on 6 McMaster photos darkened without noise and saved so,
+the stage cost 0.09 dB PSNR (LumosNet) for blocks that hardly showed once brightened
+(output blockiness 1.31 -> 1.30); with this fade (and :data:`DEFAULT_STEP`), 0.024."""
 FLATS_GAIN_RANGE = (8.0, 16.0)
 """Median gain over which the flats' smoothing fades in. Below 8x a one-code step is a
 faint band, and the texture of one or two codes that the smoothing also evens out counts
@@ -225,8 +229,10 @@ def dc_step(rgb: FloatImage, phase: tuple[int, int] = (0, 0)) -> float:
     72-code edges for artefacts). A true lattice fits at its step and not 12% beside
     it, a merely narrow spread fits both; so a candidate must also score
     :data:`_STEP_SHARPNESS` above its neighbours at 0.88 s and 1.12 s. Measured on
-    McMaster photos darkened and saved at quality 24-59, the exact step for all 18,
-    and on Kodak photos at 85, 0.625 (the step) where the plain best fit read 12.
+    18 McMaster photos darkened and saved at quality 24-59: within 5% of the step for
+    all (exact for 15); on 8 Kodak photos at quality 85: the step (0.625) for all 8
+    with camera noise, for 4 without it (the others show no lattice), where the plain
+    best fit had read 12 for one.
     It sets how large a step across a block edge can be and still be compression's.
     Returns :data:`DEFAULT_STEP` where no lattice shows (a video frame's deblocked
     codec, a resized JPEG)."""
