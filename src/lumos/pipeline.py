@@ -76,6 +76,9 @@ class PipelineResult:
         routes with its own classifier; ``None`` for models that do not route)
         and ``locality`` how local its illumination map was (0 = one global
         curve, 1 = the full local map; ``None`` where the model has no such map).
+        ``deblock`` is the compression clean-up before the gain
+        (:class:`lumos.stages.deblock.DeblockPlan`: strength 0 where it did not run;
+        ``None`` for models without it).
         """
         luma = _luma_mean(self.rgb)
         params = self.plan.params
@@ -83,6 +86,7 @@ class PipelineResult:
         locality = params.get("locality")
         shadows = params.get("shadows")
         verdict = params.get("exposure")
+        deblock = params.get("deblock")
         return {
             "model": self.model,
             "width": int(self.rgb.shape[1]),
@@ -97,6 +101,7 @@ class PipelineResult:
             # The exposure verdict (lumos.stages.exposure): how much brightening the
             # photo needed and why; None for models that do not make one.
             "exposure": None if verdict is None else verdict.to_dict(),
+            "deblock": None if deblock is None else deblock.to_dict(),
             "output_mean_luminance": round(luma, 4),
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
         }

@@ -104,3 +104,24 @@ def test_bad_shapes_are_refused() -> None:
         exposure_stats(np.zeros((8, 8), np.float32))
     with pytest.raises(InputError, match="3x3"):
         residual_noise(np.zeros((2, 8, 3), np.float32))
+
+
+def test_blockiness_sees_the_grid_of_a_blocky_image_only() -> None:
+    from lumos.eval.image_stats import blockiness
+
+    rng = np.random.default_rng(1)
+    yy, xx = np.mgrid[0:128, 0:128] / 128
+    smooth = np.stack([0.5 + 0.3 * np.sin(xx * 9 + yy * 4)] * 3, axis=-1)
+    assert 0.9 < blockiness(smooth) < 1.1
+    # Each 8x8 block one flat value: all the steps are on the grid.
+    tiles = smooth.reshape(16, 8, 16, 8, 3).mean(axis=(1, 3))
+    flat = np.repeat(np.repeat(tiles, 8, axis=0), 8, axis=1)
+    noisy = np.clip(flat + rng.normal(0, 0.002, flat.shape), 0, 1)
+    assert blockiness(noisy) > 10
+    # The same blocks seen on another grid read as none; on their own phase, as before.
+    shifted = noisy[3:, 5:]
+    assert blockiness(shifted) < 0.6 * blockiness(shifted, phase=(5, 3))
+    assert blockiness(np.round(noisy * 255).astype(np.uint8)) == pytest.approx(
+        blockiness(np.round(noisy * 255) / 255), rel=1e-6
+    )
+    assert blockiness(smooth[:10, :10]) == 1.0

@@ -41,6 +41,7 @@ from ..stages.classical import (
     finish_denoised,
     finish_region,
 )
+from ..stages.deblock import deblock_region, plan_deblock
 from ..stages.denoise import CHROMA_SCALE, LUMA_RADIUS
 from ..stages.detail import footprint as detail_footprint
 from ..stages.exposure import exposure_verdict
@@ -276,7 +277,11 @@ class LumosNetEnhancer:
         # tones are kept gets none by default (it cost cc15 real photos ~1.3 dB).
         dt = auto_dt * float(need) if detail is None else float(detail)
         guide_sigma = GUIDE_SIGMA * guide_scale
+        # Compression blocks and quantised shadows, cleaned before the gain where it is high.
+        median_gain = float(np.median(gain_low @ _LUMA))
+        deblock = plan_deblock(image, analysis.jpeg_blockiness, median_gain, lossy=analysis.lossy)
         return Plan(
+            # No more halo for the deblocking: see lumos.stages.deblock.DEBLOCK_HALO.
             halo=(_LEARNED_HALO if learned else _FINISH_HALO) + int(np.ceil(3 * guide_sigma)),
             align=DN_ALIGN if learned else 1,
             denoise=dn,
@@ -297,6 +302,7 @@ class LumosNetEnhancer:
                 if learned
                 else chroma_model(bright_low, gain_low, sigma, strength=dn),
                 "denoiser": self.denoiser,
+                "deblock": deblock,
             },
         )
 
@@ -309,6 +315,7 @@ class LumosNetEnhancer:
         keep_intermediates: bool = False,
     ) -> TileOutput:
         p = plan.params
+        tile = deblock_region(tile, p.get("deblock"), region)
         if p.get("keep_tones"):
             bright, gain = tile, np.ones_like(tile)
         else:

@@ -164,6 +164,14 @@ def _shadows_used(res: PipelineResult) -> float | None:
     return None if shadows is None else float(shadows)
 
 
+def _deblock_used(res: PipelineResult) -> tuple[float, float, float, float] | None:
+    """(strength, flats, blockiness, threshold) of the compression clean-up, if it ran."""
+    d = res.plan.params.get("deblock")
+    if d is None or not d.active:
+        return None
+    return (float(d.strength), float(d.flats), float(d.blockiness), d.threshold_codes)
+
+
 def _facts(
     res: PipelineResult,
     gain: np.ndarray | None,
@@ -188,6 +196,7 @@ def _facts(
         shadows_auto=opts.shadows is None,
         exposure=None if p.get("exposure") is None else p["exposure"].text(),
         exposure_label=None if p.get("exposure") is None else p["exposure"].label,
+        deblock=_deblock_used(res),
     )
 
 

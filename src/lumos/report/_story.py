@@ -69,6 +69,11 @@ class Facts:
         model that makes none.
     exposure_label : str or None
         Its label (``under-exposed``, ``dark scene exposed for its highlights``, ...).
+    deblock : (strength, flats, blockiness, threshold) or None
+        The compression clean-up before the gain (:mod:`lumos.stages.deblock`): the
+        block filter's and the flats' strengths, the input's blockiness and the largest
+        step across a block edge taken for an artefact (8-bit codes); ``None`` where it
+        did not run.
     """
 
     model: str
@@ -85,6 +90,7 @@ class Facts:
     shadows_auto: bool = True
     exposure: str | None = None
     exposure_label: str | None = None
+    deblock: tuple[float, float, float, float] | None = None
 
     @property
     def shadows_opened(self) -> bool:
@@ -198,6 +204,8 @@ def stage_text(key: str, f: Facts) -> tuple[str, str]:
             what = f"The model's brightened photo{med}."
         if f.shadows_opened:
             what += " " + _shadows_text(f)
+        if f.deblock is not None:
+            what = _deblock_text(f.deblock) + " " + what
         return "2 · Brightened", what + " The noise is amplified too."
     if key == "denoised":
         if f.learned_denoiser:
@@ -214,6 +222,25 @@ def stage_text(key: str, f: Facts) -> tuple[str, str]:
             )
         return "3 · Denoised", what
     raise KeyError(key)
+
+
+def _deblock_text(deblock: tuple[float, float, float, float]) -> str:
+    """The sentence on the compression clean-up that ran before the gain."""
+    strength, flats, blockiness, threshold = deblock
+    parts = []
+    if strength > 0.0:
+        parts.append(
+            f"steps across the 8x8 grid up to about {threshold:.0f} codes, the size the "
+            f"compression leaves (strength {strength:.2f}), became gentle slopes"
+        )
+    if flats > 0.0:
+        parts.append("shadows quantised to a code or two were smoothed, so they do not band")
+    return (
+        f"First, before the gain could magnify them, the compression's traces in the dark "
+        f"photo (JPEG blockiness {blockiness:.2f}; 1 is none) were cleaned: "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def _shadows_text(f: Facts) -> str:

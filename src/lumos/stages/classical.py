@@ -46,6 +46,7 @@ from .brighten import (
     lut_illumination,
     smoothed_peak,
 )
+from .deblock import DEBLOCK_HALO, deblock_region, plan_deblock
 from .denoise import (
     CHROMA_SCALE,
     LUMA_RADIUS,
@@ -383,7 +384,12 @@ class ClassicalEnhancer:
         dt = auto_dt * verdict.need if detail is None else float(detail)
         chroma_ab = chroma_model(bright_low, gain_low, sigma, strength=dn)
 
+        deblock = plan_deblock(
+            image, analysis.jpeg_blockiness, float(np.median(gain_low)), lossy=analysis.lossy
+        )
         halo = 2 * (2 * LUMA_RADIUS + _detail.footprint()) + 2
+        if deblock.active:
+            halo += DEBLOCK_HALO
         params: dict[str, Any] = {
             "shape": (h, w),
             "illum_ab": np.ascontiguousarray(np.dstack([a, b]), np.float32),
@@ -402,6 +408,7 @@ class ClassicalEnhancer:
             # black skies (it would turn them into fog).
             "contrast": 1.0 - (1.0 - CONTRAST) * push * (1.0 - uw),
             "saturation": 1.0 - (1.0 - SATURATION) * push,
+            "deblock": deblock,
         }
         return Plan(halo=halo, denoise=dn, detail=dt, target_brightness=target, params=params)
 
@@ -415,6 +422,7 @@ class ClassicalEnhancer:
     ) -> TileOutput:
         """Enhance one tile; only ``tile``, ``plan`` and ``region`` are used."""
         p = plan.params
+        tile = deblock_region(tile, p.get("deblock"), region)
         ab = sample_lowres(p["illum_ab"], region, p["shape"])
         log_l = illumination(log_max(tile), ab[..., 0], ab[..., 1])
         bright, gain = apply_gain(tile, log_l, p["gain_lut"])
