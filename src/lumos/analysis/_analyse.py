@@ -38,6 +38,7 @@ import numpy as np
 from .._color import LUMA as _LUMA
 from .._types import FloatImage
 from ..light import classify_light
+from ._haze import measure_haze
 from ._noise import JPEG_BLOCKINESS, JPEG_NOISE_FLOOR, estimate_noise, jpeg_blockiness
 
 __all__ = ["Analysis", "analyse", "make_proxy"]
@@ -92,6 +93,11 @@ class Analysis:
     lossy : bool
         The photo came from a lossily compressed file (JPEG, HEIC; ``analyse(lossy=...)``):
         step 7 applies whether or not its blocks show.
+    haze_density : float
+        Haze measure in [0, 1], the dark channel relative to the local brightness
+        (:mod:`lumos.analysis._haze`; clear photos mostly under 0.45).
+    hazy : bool
+        ``haze_density`` reaches :data:`lumos.analysis.HAZY_AT`: ``--dehaze auto`` acts.
     """
 
     width: int
@@ -111,6 +117,8 @@ class Analysis:
     light_forced: bool = False
     jpeg_blockiness: float = 1.0
     lossy: bool = False
+    haze_density: float = 0.0
+    hazy: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (floats rounded to 5 decimals, tuple as list)."""
@@ -192,6 +200,7 @@ def analyse(rgb: FloatImage, *, lossy: bool = False) -> Analysis:
     sigma, sigma_rgb = estimate_noise(rgb, lossy=lossy, blockiness=blockiness)
     score = _light_score(proxy)
     decision = classify_light(proxy)
+    haze = measure_haze(proxy)
     light: Literal["uniform", "uneven"] = decision.label
     conf = decision.confidence
     return Analysis(
@@ -211,4 +220,6 @@ def analyse(rgb: FloatImage, *, lossy: bool = False) -> Analysis:
         is_low_light=mean < LOW_LIGHT_MEAN,
         jpeg_blockiness=blockiness,
         lossy=lossy,
+        haze_density=haze.density,
+        hazy=haze.hazy,
     )
