@@ -23,6 +23,7 @@ from .config import EnhanceOptions
 from .enhancer import Plan, TileOutput
 from .errors import ImageTooLargeError, megapixels_text
 from .models import get_enhancer
+from .stages.dehaze import Dehazed, dehaze_stats
 from .tiling import run_tiled
 
 __all__ = [
@@ -93,6 +94,7 @@ class PipelineResult:
             "detail": round(float(self.plan.detail), 4),
             "target_brightness": round(float(self.plan.target_brightness), 4),
             "shadows": None if shadows is None else round(float(shadows), 4),
+            "dehaze": dehaze_stats(self.plan),
             "output_mean_luminance": round(luma, 4),
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
         }
@@ -235,7 +237,8 @@ def run_pipeline(
     if cancel is not None:
         cancel()
 
-    enhancer = get_enhancer(options.model, options.weights)
+    # Dehazing in front of every enhancer (a pass-through where it does not act).
+    enhancer = Dehazed(get_enhancer(options.model, options.weights), options.dehaze)
     # --light uniform|uneven overrides the classifier's verdict for the enhancer
     # only; the result still reports what was measured.
     routed = route_light(analysis, options.light)

@@ -91,9 +91,13 @@ def would_use(rgb: np.ndarray, analysis: Analysis, model: str) -> dict[str, Any]
     """The strengths ``model`` chooses by itself for ``rgb`` (what 'auto' means).
 
     ``shadows`` is ``None`` for a model that does not open up shadows (the seed
-    models), as in the stats of a run.
+    models), as in the stats of a run. ``dehaze`` is the strength ``--dehaze auto``
+    uses (0 on a photo the haze verdict calls clear); the other strengths are chosen,
+    as in a run, on the dehazed photo.
     """
-    plan = get_enhancer(model).prepare(
+    from ..stages.dehaze import Dehazed
+
+    plan = Dehazed(get_enhancer(model), None).prepare(
         rgb, analysis, denoise=None, detail=None, brightness=None, shadows=None
     )
     shadows = plan.params.get("shadows")
@@ -105,6 +109,7 @@ def would_use(rgb: np.ndarray, analysis: Analysis, model: str) -> dict[str, Any]
         "detail": round(plan.detail, 4),
         "target_brightness": round(plan.target_brightness, 4),
         "shadows": None if shadows is None else round(float(shadows), 4),
+        "dehaze": round(float(plan.params["dehaze"].strength), 4),
     }
 
 
@@ -150,6 +155,15 @@ def describe(
     return info
 
 
+def _haze_line(a: dict[str, Any]) -> str:
+    """The haze verdict with its measure (``--dehaze auto`` acts on a hazy photo only)."""
+    from ..analysis import HAZY_AT
+
+    verdict = "hazy" if a.get("hazy") else "clear"
+    density = a.get("haze_density", 0.0)
+    return f"haze          {verdict} (density {density:.2f}; hazy from {HAZY_AT:.2f})"
+
+
 def _format_text(d: dict[str, Any]) -> str:
     a, w = d["analysis"], d["would_use"]
     exif = d["exif"]
@@ -172,10 +186,12 @@ def _format_text(d: dict[str, Any]) -> str:
         f"noise         sigma {a['noise_sigma'] * 255:.2f}/255 (luma)",
         f"compression   {d['compression']}",
         f"light         {a['light']} (confidence {a['light_confidence']:.0%})",
+        _haze_line(a),
         "",
         f"lumos would   use {w['model']}: denoise {w['denoise']:.2f}, detail {w['detail']:.2f}, "
         f"target brightness {w['target_brightness'] * 255:.0f}/255"
-        + ("" if w.get("shadows") is None else f", shadows {w['shadows']:.2f}"),
+        + ("" if w.get("shadows") is None else f", shadows {w['shadows']:.2f}")
+        + f", dehaze {w.get('dehaze', 0.0):.2f}",
     ]
     return "\n".join(lines)
 
