@@ -191,7 +191,7 @@ def _format_text(d: dict[str, Any]) -> str:
         f"lumos would   use {w['model']}: denoise {w['denoise']:.2f}, detail {w['detail']:.2f}, "
         f"target brightness {w['target_brightness'] * 255:.0f}/255"
         + ("" if w.get("shadows") is None else f", shadows {w['shadows']:.2f}")
-        + f", dehaze {w.get('dehaze', 0.0):.2f}",
+        + (f", dehaze {w['dehaze']:.2f}" if w.get("dehaze") else ""),
     ]
     return "\n".join(lines)
 

@@ -232,8 +232,9 @@ class Dehazed:
     def __init__(self, inner: Enhancer, option: float | None) -> None:
         self.inner = inner
         self.option = option
-        self.name = inner.name
-        self.tile_workers = inner.tile_workers
+        # getattr: stand-ins for an enhancer (tests) need not carry these.
+        self.name: str = getattr(inner, "name", "")
+        self.tile_workers: int | None = getattr(inner, "tile_workers", None)
 
     def prepare(
         self,
