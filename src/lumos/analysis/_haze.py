@@ -45,7 +45,7 @@ PATCH_FRACTION = 1 / 40
 """Patch radius as a share of the long side: 15 px patches on He et al.'s ~600 px photos."""
 HAZY_AT = 0.55
 """Haze density from which a photo counts as hazy (see the module docstring)."""
-FULL_AT = 0.75
+FULL_AT = 0.60
 """Haze density at which ``--dehaze auto`` reaches full strength; it ramps up from
 :data:`AUTO_FROM` so that a photo just over the line is dehazed only gently."""
 AUTO_FROM = 0.45
