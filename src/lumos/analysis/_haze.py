@@ -47,7 +47,9 @@ HAZY_AT = 0.55
 """Haze density from which a photo counts as hazy (see the module docstring)."""
 FULL_AT = 0.60
 """Haze density at which ``--dehaze auto`` reaches full strength; it ramps up from
-:data:`AUTO_FROM` so that a photo just over the line is dehazed only gently."""
+:data:`AUTO_FROM` so that a photo just over the line is dehazed less (0.67 at
+:data:`HAZY_AT`). A slower ramp (full at 0.75) left SOTS-indoor at 10.9 dB with auto
+against 19.7 dB at strength 1: once the verdict says hazy, the haze is usually thick."""
 AUTO_FROM = 0.45
 _EPS = 0.02  # keeps the ratio calm where the patch is black
 
@@ -79,7 +81,7 @@ class HazeReading:
 
 def auto_strength(density: float) -> float:
     """Strength of ``--dehaze auto`` for a haze density: 0 below :data:`HAZY_AT`,
-    then from 0.4 up to 1 at :data:`FULL_AT`."""
+    then from 0.67 up to 1 at :data:`FULL_AT`."""
     if density < HAZY_AT:
         return 0.0
     return float(np.clip((density - AUTO_FROM) / (FULL_AT - AUTO_FROM), 0.0, 1.0))
