@@ -59,6 +59,7 @@ bench: $(VENV)/.bench.stamp
 	$(PY) bench/speed.py --model lumosnet | tee -a docs/speed.md
 	$(PY) bench/robustness.py | tee docs/robustness.md
 	$(PY) bench/report.py
+	$(PY) bench/dehaze.py | tee docs/dehaze_bench.md
 
 $(VENV)/.bench.stamp: $(VENV)/.base.stamp
 	$(PIP) install -q -e '.[bench]'

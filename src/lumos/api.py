@@ -32,7 +32,7 @@ from .pipeline import PipelineResult, run_pipeline
 
 __all__ = ["EnhanceResult", "analyse_image", "enhance", "load", "make_options"]
 
-_AUTO_OPTIONS = ("denoise", "detail", "brightness", "shadows")
+_AUTO_OPTIONS = ("denoise", "detail", "brightness", "shadows", "dehaze")
 
 
 @dataclass
@@ -87,8 +87,8 @@ def make_options(**options: Any) -> EnhanceOptions:
     """Build validated :class:`EnhanceOptions` from keyword arguments.
 
     ``tile`` is accepted as a shortcut for ``tiling=TilingOptions(tile=...)``;
-    ``"auto"`` for ``denoise``, ``detail``, ``brightness`` or ``shadows`` means ``None``
-    (chosen from the photo), and a ``brightness`` above 1 is in 8-bit units (128 =
+    ``"auto"`` for ``denoise``, ``detail``, ``brightness``, ``shadows`` or ``dehaze`` means
+    ``None`` (chosen from the photo), and a ``brightness`` above 1 is in 8-bit units (128 =
     128/255), as on the command line. Unknown names raise ``OptionError``, whose message names
     the keyword (``denoise must be between 0 and 2, got 3``).
     """
@@ -192,11 +192,13 @@ def enhance(
     **options
         The CLI's options, by their long names: ``model``, ``denoise``, ``detail``,
         ``brightness`` (a target mean 0.05..0.95, or 13..242 in 8-bit units as on the
-        command line), ``shadows`` (0..1: how far to open up dark shadows), ``light``
+        command line), ``shadows`` (0..1: how far to open up dark shadows), ``dehaze``
+        (0..1: how much haze to remove before brightening), ``light``
         ("auto", "uniform", "uneven"), ``weights`` (the checkpoint of ``model="mirnet"``
         or ``"alen"``), ``tile``, ``max_megapixels``, ``scale`` (1, 2, 4: enlarge the
-        result) and ``upscaler``; ``"auto"`` for ``denoise``, ``detail``, ``brightness``
-        and ``shadows``: see :class:`lumos.config.EnhanceOptions` and :func:`make_options`.
+        result) and ``upscaler``; ``"auto"`` for ``denoise``, ``detail``, ``brightness``,
+        ``shadows`` and ``dehaze``: see :class:`lumos.config.EnhanceOptions` and
+        :func:`make_options`.
 
     Returns
     -------

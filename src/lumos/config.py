@@ -115,6 +115,10 @@ class EnhanceOptions:
         How far to open up shadows in [0, 1] (0 = leave them, 1 = lift them most,
         up to 3x); ``None`` ("auto") lifts them where a photo is partly in full
         light and partly in deep shadow (backlit), see :mod:`lumos.stages.shadows`.
+    dehaze : float or None
+        Haze removal strength in [0, 1] (0 = none, 1 = the dark channel prior's full
+        result), applied before brightening; ``None`` ("auto") dehazes only a photo the
+        haze verdict calls hazy (``Analysis.hazy``), see :mod:`lumos.stages.dehaze`.
     max_megapixels : float
         Refuse larger images (judged from the header, before decoding).
     tiling : TilingOptions
@@ -139,6 +143,7 @@ class EnhanceOptions:
     detail: float | None = None
     brightness: float | None = None
     shadows: float | None = None
+    dehaze: float | None = None
     max_megapixels: float = DEFAULT_MAX_MEGAPIXELS
     tiling: TilingOptions = field(default_factory=TilingOptions)
     light: str = "auto"
@@ -169,12 +174,21 @@ class EnhanceOptions:
             )
         # NumPy scalars (np.float32(0.5), np.int64(2)) are numbers to a user: take them
         # as Python numbers before checking.
-        for name in ("denoise", "detail", "shadows", "brightness", "max_megapixels", "scale"):
+        for name in (
+            "denoise",
+            "detail",
+            "shadows",
+            "dehaze",
+            "brightness",
+            "max_megapixels",
+            "scale",
+        ):
             object.__setattr__(self, name, plain_number(getattr(self, name)))
         _check_strength("denoise", self.denoise, DENOISE_MAX)
         _check_strength("detail", self.detail)
         _check_strength("shadows", self.shadows)
-        for name in ("denoise", "detail", "shadows"):
+        _check_strength("dehaze", self.dehaze)
+        for name in ("denoise", "detail", "shadows", "dehaze"):
             if getattr(self, name) == 0:  # -0.0 (typed "-0") is reported as 0, not "-0.00"
                 object.__setattr__(self, name, 0.0)
         if self.brightness is not None:

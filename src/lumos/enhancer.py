@@ -44,7 +44,10 @@ class Plan:
     target_brightness : float
         Mean brightness aimed for.
     params : dict
-        Enhancer-specific values (curve parameters, low-res maps, ...).
+        Enhancer-specific values (curve parameters, low-res maps, ...). ``"sigma"``,
+        where an enhancer keeps the input's noise std there, may reach
+        ``process_region`` as a per-pixel (h, w) map of the tile instead of a number:
+        dehazing in front (:class:`lumos.stages.dehaze.Dehazed`) multiplies the noise by 1/t.
     """
 
     halo: int

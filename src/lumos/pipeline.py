@@ -23,6 +23,7 @@ from .config import EnhanceOptions
 from .enhancer import Plan, TileOutput
 from .errors import ImageTooLargeError, megapixels_text
 from .models import get_enhancer
+from .stages.dehaze import Dehazed, dehaze_stats
 from .tiling import run_tiled
 
 __all__ = [
@@ -102,6 +103,7 @@ class PipelineResult:
             # photo needed and why; None for models that do not make one.
             "exposure": None if verdict is None else verdict.to_dict(),
             "deblock": None if deblock is None else deblock.to_dict(),
+            "dehaze": dehaze_stats(self.plan),
             "output_mean_luminance": round(luma, 4),
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
         }
@@ -247,7 +249,8 @@ def run_pipeline(
     if cancel is not None:
         cancel()
 
-    enhancer = get_enhancer(options.model, options.weights)
+    # Dehazing in front of every enhancer (a pass-through where it does not act).
+    enhancer = Dehazed(get_enhancer(options.model, options.weights), options.dehaze)
     # --light uniform|uneven overrides the classifier's verdict for the enhancer
     # only; the result still reports what was measured.
     routed = route_light(analysis, options.light)

@@ -43,7 +43,15 @@ def test_shows_the_shadows_lumos_would_open_up(
     photo = tmp_path / "backlit.png"
     Image.fromarray(backlit_photo()).save(photo)
     chosen = info.describe(photo, models=(model,))["would_use_by_model"][model]
-    assert set(chosen) == {"model", "denoise", "detail", "target_brightness", "shadows", "exposure"}
+    assert set(chosen) == {
+        "model",
+        "denoise",
+        "detail",
+        "target_brightness",
+        "shadows",
+        "exposure",
+        "dehaze",
+    }
     assert chosen["exposure"]["text"].startswith(("well exposed", "dark scene"))
     assert 0 < chosen["shadows"] <= 1
     # What a run with shadows=auto then uses (the stats of lumos enhance).

@@ -38,6 +38,7 @@ import numpy as np
 from .._color import LUMA as _LUMA
 from .._types import FloatImage
 from ..light import classify_light
+from ._haze import measure_haze
 from ._noise import JPEG_BLOCKINESS, JPEG_NOISE_FLOOR, estimate_noise, jpeg_blockiness
 
 __all__ = ["Analysis", "analyse", "make_proxy"]
@@ -99,6 +100,11 @@ class Analysis:
         :data:`BRIGHT_LEVEL`: how much of the frame the exposure put in the upper half
         of the range. A dark scene exposed for its highlights has a good share there;
         an under-exposed one has almost none (see :mod:`lumos.stages.exposure`).
+    haze_density : float
+        Haze measure in [0, 1], the dark channel relative to the local brightness
+        (:mod:`lumos.analysis._haze`; clear photos mostly under 0.45).
+    hazy : bool
+        ``haze_density`` reaches :data:`lumos.analysis.HAZY_AT`: ``--dehaze auto`` acts.
     """
 
     width: int
@@ -119,6 +125,8 @@ class Analysis:
     jpeg_blockiness: float = 1.0
     lossy: bool = False
     bright_fraction: float = 0.0
+    haze_density: float = 0.0
+    hazy: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (floats rounded to 5 decimals, tuple as list)."""
@@ -201,6 +209,7 @@ def analyse(rgb: FloatImage, *, lossy: bool = False) -> Analysis:
     sigma, sigma_rgb = estimate_noise(rgb, lossy=lossy, blockiness=blockiness)
     score = _light_score(proxy)
     decision = classify_light(proxy)
+    haze = measure_haze(proxy)
     light: Literal["uniform", "uneven"] = decision.label
     conf = decision.confidence
     return Analysis(
@@ -221,4 +230,6 @@ def analyse(rgb: FloatImage, *, lossy: bool = False) -> Analysis:
         jpeg_blockiness=blockiness,
         lossy=lossy,
         bright_fraction=bright,
+        haze_density=haze.density,
+        hazy=haze.hazy,
     )

@@ -108,6 +108,14 @@ def add_pipeline_options(p: argparse.ArgumentParser) -> None:
         "only where part of the photo is in full light and part in deep shadow)",
     )
     p.add_argument(
+        "--dehaze",
+        type=_options.unit_or_auto,
+        default=None,
+        metavar="auto|0..1",
+        help="remove haze before brightening: 0 never, 1 fully (default: auto, only where "
+        "the haze verdict of `lumos info` says hazy)",
+    )
+    p.add_argument(
         "--light",
         choices=LIGHT_CHOICES,
         default="auto",
@@ -206,6 +214,7 @@ def options_from_args(args: argparse.Namespace) -> EnhanceOptions:
         detail=args.detail,
         brightness=args.brightness,
         shadows=getattr(args, "shadows", None),
+        dehaze=getattr(args, "dehaze", None),
         max_megapixels=args.max_megapixels,
         tiling=TilingOptions(tile=args.tile),
         light=getattr(args, "light", "auto"),

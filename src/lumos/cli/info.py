@@ -92,9 +92,13 @@ def would_use(rgb: np.ndarray, analysis: Analysis, model: str) -> dict[str, Any]
     """The strengths ``model`` chooses by itself for ``rgb`` (what 'auto' means).
 
     ``shadows`` is ``None`` for a model that does not open up shadows (the seed
-    models), as in the stats of a run.
+    models), as in the stats of a run. ``dehaze`` is the strength ``--dehaze auto``
+    uses (0 on a photo the haze verdict calls clear); the other strengths are chosen,
+    as in a run, on the dehazed photo.
     """
-    plan = get_enhancer(model).prepare(
+    from ..stages.dehaze import Dehazed
+
+    plan = Dehazed(get_enhancer(model), None).prepare(
         rgb, analysis, denoise=None, detail=None, brightness=None, shadows=None
     )
     shadows = plan.params.get("shadows")
@@ -108,6 +112,7 @@ def would_use(rgb: np.ndarray, analysis: Analysis, model: str) -> dict[str, Any]
         "target_brightness": round(plan.target_brightness, 4),
         "shadows": None if shadows is None else round(float(shadows), 4),
         "exposure": None if verdict is None else {**verdict.to_dict(), "text": verdict.text()},
+        "dehaze": round(float(plan.params["dehaze"].strength), 4),
     }
 
 
@@ -153,6 +158,15 @@ def describe(
     return info
 
 
+def _haze_line(a: dict[str, Any]) -> str:
+    """The haze verdict with its measure (``--dehaze auto`` acts on a hazy photo only)."""
+    from ..analysis import HAZY_AT
+
+    verdict = "hazy" if a.get("hazy") else "clear"
+    density = a.get("haze_density", 0.0)
+    return f"haze          {verdict} (density {density:.2f}; hazy from {HAZY_AT:.2f})"
+
+
 def _format_text(d: dict[str, Any]) -> str:
     a, w = d["analysis"], d["would_use"]
     exif = d["exif"]
@@ -176,10 +190,12 @@ def _format_text(d: dict[str, Any]) -> str:
         f"compression   {d['compression']}",
         f"light         {a['light']} (confidence {a['light_confidence']:.0%})",
         *([f"exposure      {w['exposure']['text']}"] if w.get("exposure") else []),
+        _haze_line(a),
         "",
         f"lumos would   use {w['model']}: denoise {w['denoise']:.2f}, detail {w['detail']:.2f}, "
         f"target brightness {w['target_brightness'] * 255:.0f}/255"
-        + ("" if w.get("shadows") is None else f", shadows {w['shadows']:.2f}"),
+        + ("" if w.get("shadows") is None else f", shadows {w['shadows']:.2f}")
+        + (f", dehaze {w['dehaze']:.2f}" if w.get("dehaze") else ""),
     ]
     return "\n".join(lines)
 

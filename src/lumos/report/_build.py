@@ -25,6 +25,7 @@ from ..models import get_enhancer
 from ..pipeline import PipelineResult, route_light, run_pipeline
 from . import _measure as m
 from ._cards import model_card
+from ._dehaze import DEHAZE_KEYS, tell_dehaze
 from ._model import CropPair, ExplainReport, StageMeasure
 from ._story import Facts, detail_text, flow_labels, stage_text
 from ._sweep import DENOISE_STEPS, DETAIL_STEPS, sweep
@@ -286,7 +287,7 @@ def build_report(
     out_mean = m.mean_luma(out)
     naive = m.naive_gain(rgb, out_mean)
     chain: list[tuple[str, np.ndarray]] = [("input", rgb), ("naive", naive)]
-    for key in ("illumination", "brightened", "denoised", "detail"):
+    for key in (*DEHAZE_KEYS, "illumination", "brightened", "denoised", "detail"):
         if key in inter and not (key == "detail" and np.array_equal(inter[key], out)):
             chain.append((key, inter[key]))
     chain.append(("output", out))
@@ -294,6 +295,7 @@ def build_report(
     noise_after, reason = _gain_and_reason(res, opts, gain)
     facts = _facts(res, gain, noise_after, out_mean, opts)
     stages = _tell([_measure_stage(k, img, edges, max_display) for k, img in chain], facts)
+    stages = tell_dehaze(stages, res.plan)
 
     size = m.crop_size(h, w)
     boxes = m.find_crops(rgb, size)
@@ -361,6 +363,7 @@ def build_report(
             "detail": opts.detail,
             "brightness": opts.brightness,
             "shadows": opts.shadows,
+            "dehaze": opts.dehaze,
             "light": opts.light,
         },
         denoise=float(res.plan.denoise),

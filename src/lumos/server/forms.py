@@ -147,6 +147,13 @@ def enhance_form(
             "where part of the photo is in full light and part in deep shadow)"
         ),
     ] = None,
+    dehaze: Annotated[
+        str | None,
+        Form(
+            description="remove haze before brightening: number 0..1 (0 never), or 'auto' "
+            "(only where the haze verdict says hazy)"
+        ),
+    ] = None,
     format: Annotated[
         str | None, Form(description="png | jpg | tiff | webp; default: same as the upload")
     ] = None,
@@ -186,6 +193,7 @@ def enhance_form(
         detail=parse_field("detail", _options.unit_or_auto, detail),
         brightness=parse_field("brightness", _options.brightness, brightness),
         shadows=parse_field("shadows", _options.unit_or_auto, shadows),
+        dehaze=parse_field("dehaze", _options.unit_or_auto, dehaze),
         light=parse_field("light", _choice(LIGHT_CHOICES), light) or "auto",
         scale=scale_value,
         upscaler=upscaler_value,

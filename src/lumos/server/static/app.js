@@ -18,8 +18,9 @@
     batchSummary: $("batch-summary"), batchList: $("batch-list"), batchZip: $("batch-zip"),
     batchClose: $("batch-close"), batchDelete: $("batch-delete"), keep: $("keep"),
     size: $("a-size"), bright: $("a-bright"), noise: $("a-noise"), light: $("a-light"),
+    haze: $("a-haze"),
   };
-  const sliders = ["denoise", "detail", "brightness", "shadows"].map((id) => ({
+  const sliders = ["denoise", "detail", "brightness", "shadows", "dehaze"].map((id) => ({
     id, input: $(id), out: $(id + "-out"),
   }));
 
@@ -118,6 +119,7 @@
     el.noise.textContent = `${level} (σ ${sigma.toFixed(1)}/255)`;
     el.noise.title = info.compression || "";  // whether JPEG blocks show, and what follows
     el.light.textContent = `${a.light} (${Math.round(a.light_confidence * 100)}% sure)`;
+    el.haze.textContent = `${a.hazy ? "hazy" : "clear"} (density ${Number(a.haze_density).toFixed(2)})`;
   }
 
   // Each model chooses its own automatic strengths; the server measured them all.
@@ -329,7 +331,8 @@
     }
     el.batchSettings.textContent = useSettings
       ? `Settings: denoise ${sliders[0].input.value}, detail ${sliders[1].input.value}, ` +
-        `brightness ${sliders[2].input.value}, shadows ${sliders[3].input.value}`
+        `brightness ${sliders[2].input.value}, shadows ${sliders[3].input.value}, ` +
+        `dehaze ${sliders[4].input.value}`
       : "Automatic settings for each photo";
     if (!useSettings) el.work.hidden = true;
     el.batch.hidden = false;
