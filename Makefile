@@ -59,6 +59,8 @@ bench: $(VENV)/.bench.stamp
 	$(PY) bench/speed.py --model lumosnet | tee -a docs/speed.md
 	$(PY) bench/robustness.py | tee docs/robustness.md
 	$(PY) bench/report.py
+	$(PY) bench/do_no_harm.py --before bench/results/do_no_harm_before.json \
+	  --json bench/results/do_no_harm_after.json | tee -a docs/benchmarks.md
 	$(PY) bench/dehaze.py | tee docs/dehaze_bench.md
 
 $(VENV)/.bench.stamp: $(VENV)/.base.stamp
@@ -87,7 +89,10 @@ train: $(VENV)/.dev.stamp
 	    --install || exit 1; \
 	done
 	$(PY) -m lumos.train.dn --data ../shared/data --out runs/dn --steps 6000 --batch 16 \
-	  --patch 128 --width 48 --threads 1 --install
+	  --patch 128 --width 48 --threads 1
+	$(PY) -m lumos.train.dn --data ../shared/data --out runs/dn_cam --init runs/dn/best.pt \
+	  --steps 3000 --lr 5e-4 --batch 16 --patch 128 --width 48 --threads 2 \
+	  --camera-fraction 0.8 --camera-exposed 0.5 --install
 	$(PY) scripts/model_card.py
 
 # The sample explain report in docs/ (for the bundled photo): needs only the report extra.

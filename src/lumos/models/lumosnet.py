@@ -108,10 +108,10 @@ The blur (and with it every tile's halo) grows with the long side, and a strip a
 few pixels high has a long side of millions: a 1 x 1,600,000 px image took 65 s,
 its halo 30 times its tile, and 1 x 10,000,000 px did not finish in 300 s. Photos
 and panoramas up to 8:1 are unchanged."""
-EXPOSED_FADE = (0.16, 0.23)
-"""Mean luma over which auto mode fades the network out (gain 1 above), for a frame
-with nothing bright; :func:`lumos.stages.exposure.exposure_verdict` moves it down for a
-dark scene exposed for its highlights. It was (0.20, 0.30) by the mean alone, which
+EXPOSED_FADE = (0.20, 0.30)
+"""Mean luma over which auto mode fades the network out (gain 1 above), for a photo
+showing no sign of being exposed for its highlights; :func:`lumos.stages.exposure.
+exposure_verdict` moves it down (to 0.10-0.20) for one that does. By the mean alone it
 brightened cc15's correctly exposed dark photos 1.5-3x (13.6, 21.4 and 28.2 dB against
 32.9, 35.7 and 34.9 untouched); see docs/design/exposure.md for what each choice measured."""
 SHADOWS_STEP_BACK = (0.20, 0.30)

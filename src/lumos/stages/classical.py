@@ -133,10 +133,10 @@ def exposure_need(mean_luminance: float, fade: tuple[float, float] = (0.13, 0.25
     return float(np.clip((hi - mean_luminance) / (hi - lo), 0.0, 1.0))
 
 
-CLASSICAL_FADE = (0.13, 0.23)
+CLASSICAL_FADE = (0.13, 0.25)
 """Mean luma over which the classical brightening fades out, for a frame with nothing
 bright (:func:`lumos.stages.exposure.exposure_verdict` moves it down for one exposed for
-its highlights). It ended at 0.25 before the verdict; cc15's correctly exposed 0.23."""
+its highlights); the same as before the verdict."""
 
 
 def auto_target(analysis: Analysis) -> float:

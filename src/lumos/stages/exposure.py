@@ -14,7 +14,9 @@ dark photos (the darkest 40 of our 50 scenes have no pixel whose brightest chann
 reaches 0.5) and most of DICM's, LIME's and SCI's night shots (lamps aside).
 
 So the verdict fades the brightening out over a window of mean luma, and moves that
-window down the more of the frame is already bright. Measured on the photos we have
+window down, toward :data:`EXPOSED_WINDOW`, the more the photo shows it was exposed
+for its highlights: a good share of the frame in the upper half of the range, or blacks
+that the exposure did not crush. Measured on the photos we have
 (mean luma, share of the frame at or over 0.5 in its brightest channel):
 
 * cc15 real-noise photos (correctly exposed, the reference keeps their tones): the
@@ -36,14 +38,26 @@ import numpy as np
 
 from ..analysis import Analysis
 
-__all__ = ["BRIGHT_SHARE_FULL", "HIGHLIGHT_SHIFT", "ExposureVerdict", "exposure_verdict"]
+__all__ = [
+    "BLACK_LEVEL",
+    "BRIGHT_SHARE_FULL",
+    "EXPOSED_WINDOW",
+    "ExposureVerdict",
+    "exposure_verdict",
+]
 
-HIGHLIGHT_SHIFT = 0.04
-"""How far down (in mean luma) the fade window moves for a frame with its highlights in
-place (``bright_fraction`` at or above :data:`BRIGHT_SHARE_FULL`)."""
-BRIGHT_SHARE_FULL = 0.15
+EXPOSED_WINDOW = (0.10, 0.20)
+"""The fade window (mean luma) for a photo plainly exposed for its highlights: an
+enhancer's own window moves toward it as the evidence grows (never up)."""
+BRIGHT_SHARE_FULL = 0.20
 """Share of the frame at or over half range from which a photo counts as exposed for its
-highlights (cc15's darkest correctly exposed photos: 20% and 23%; LOL's dark ones: 0-7%)."""
+highlights (cc15's darkest correctly exposed photos: 20% and 23%; LOL's dark ones: 0-7%).
+The evidence grows with the square of the share, so a few lamps or a 7% patch of light
+(LOL's 342, which wants 1.8x) hardly move the window."""
+BLACK_LEVEL = (0.02, 0.06)
+"""1st percentile of luma over which the blacks count as lifted, from none to full
+evidence. Under-exposure crushes a photo's darkest parts toward 0 (LOL's low photos:
+0.009-0.017); cc15's correctly exposed dark ones keep them at 0.045-0.085."""
 
 
 @dataclass(frozen=True)
@@ -96,13 +110,17 @@ def exposure_verdict(analysis: Analysis, fade: tuple[float, float]) -> ExposureV
     --------
     >>> from lumos.analysis import analyse
     >>> dark = analyse(np.full((32, 32, 3), 0.03, np.float32))
-    >>> exposure_verdict(dark, (0.16, 0.23)).label
+    >>> exposure_verdict(dark, (0.20, 0.30)).label
     'under-exposed'
     """
     m = float(analysis.mean_luminance)
     share = float(analysis.bright_fraction)
-    t = float(np.clip(share / BRIGHT_SHARE_FULL, 0.0, 1.0))
-    lo, hi = fade[0] - HIGHLIGHT_SHIFT * t, fade[1] - HIGHLIGHT_SHIFT * t
+    by_share = float(np.clip(share / BRIGHT_SHARE_FULL, 0.0, 1.0)) ** 2
+    b0, b1 = BLACK_LEVEL
+    by_blacks = float(np.clip((analysis.p01 - b0) / (b1 - b0), 0.0, 1.0))
+    t = max(by_share, by_blacks)
+    lo = min(fade[0], fade[0] + t * (EXPOSED_WINDOW[0] - fade[0]))
+    hi = min(fade[1], fade[1] + t * (EXPOSED_WINDOW[1] - fade[1]))
     need = float(np.clip((hi - m) / (hi - lo), 0.0, 1.0))
     if need >= 1.0:
         label = "under-exposed"
