@@ -167,7 +167,7 @@ def _upscale(
         source,
         enhanced,
         scale=options.scale,
-        denoise=plan.denoise,
+        denoise=plan.params.get("upscale_denoise", plan.denoise),
         # The enhancer's auto sharpening steps back on a photo whose tones it kept,
         # but enlarging still needs the upscaler's detail (LumosSR's own residual at
         # 0.5): an enhancer may say how much in ``upscale_detail``.

@@ -301,6 +301,7 @@ def test_analyse_reports_noise_light_and_preview(client, jpeg):
         "target_brightness",
         "shadows",
         "dehaze",
+        "exposure",
     }
     by_model = info["would_use_by_model"]  # each model's own automatic strengths
     assert set(by_model) == {"lumosnet", "classical"}

@@ -297,7 +297,14 @@ class LumosNetEnhancer:
                 "shadows": shadow,
                 "exposure": verdict,
                 "keep_tones": keep_tones,
-                "upscale_detail": auto_dt if detail is None else float(detail),
+                # Enlarging: LumosSR's own residual (detail 0.5) where the sharpening
+                # steps back, and no more smoothing than the denoiser already did on a
+                # photo it did not brighten (Set5 x2 through enhance --scale 2: -0.24 dB
+                # against bicubic with the plain strengths, see docs/design/exposure.md).
+                "upscale_detail": (auto_dt * float(need) + 0.5 * (1 - float(need)))
+                if detail is None
+                else float(detail),
+                "upscale_denoise": dn * float(need) if denoise is None else dn,
                 "chroma_ab": None
                 if learned
                 else chroma_model(bright_low, gain_low, sigma, strength=dn),
