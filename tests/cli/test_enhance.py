@@ -388,6 +388,10 @@ def test_ctrl_c_stops_a_jobs_run_without_a_traceback(tmp_path: Path) -> None:
     deadline = time.monotonic() + 60
     while not (started.is_dir() and any(started.iterdir())) and time.monotonic() < deadline:
         time.sleep(0.02)
+    assert proc.poll() is None, (
+        f"finished before Ctrl-C: {proc.stderr.read() if proc.stderr else ''}"
+    )
+    assert any(started.iterdir()), "no photo started within 60 s"
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
