@@ -323,10 +323,7 @@ class LumosNetEnhancer:
     ) -> TileOutput:
         p = plan.params
         tile = deblock_region(tile, p.get("deblock"), region)
-        if p.get("keep_tones"):
-            bright, gain = tile, np.ones_like(tile)
-        else:
-            bright, gain = _apply_gain(tile, p["grid"], region, p["shape"], p["guide_sigma"])
+        bright, gain = _brighten(tile, p, region)
         if p["denoiser"] is None:
             out, denoised = finish_region(tile, bright, gain, plan, region)
         else:
@@ -384,11 +381,16 @@ def brighten_whole(
     plan = enhancer.prepare(image, analysis, denoise=None, detail=None, brightness=None)
     p = plan.params
     h, w = image.shape[:2]
-    if p["keep_tones"]:
-        bright, gain = image, np.ones_like(image)
-    else:
-        bright, gain = _apply_gain(image, p["grid"], (0, h, 0, w), (h, w), p["guide_sigma"])
+    bright, gain = _brighten(image, p, (0, h, 0, w))
     return bright, gain, (gain @ _LUMA) * np.float32(p["sigma"])
+
+
+def _brighten(image: np.ndarray, params: dict, region: Region) -> tuple[np.ndarray, np.ndarray]:
+    """(brightened, per-channel gain) of ``image`` at ``region`` under a plan's ``params``:
+    the image itself and a gain of 1 where the plan keeps the photo's tones."""
+    if params.get("keep_tones"):
+        return image, np.ones_like(image)
+    return _apply_gain(image, params["grid"], region, params["shape"], params["guide_sigma"])
 
 
 def _lift_shadows(
