@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 
 from .._types import FloatImage
-from .synth import jpeg_roundtrip, linear_to_srgb, srgb_to_linear
+from .synth import linear_to_srgb, save_8bit, srgb_to_linear
 
 __all__ = [
     "CameraParams",
@@ -162,12 +162,6 @@ def render(cam: np.ndarray, params: CameraParams) -> FloatImage:
     return out.astype(np.float32)
 
 
-def _finish(srgb: FloatImage, params: CameraParams) -> FloatImage:
-    if params.jpeg_quality is not None:
-        return jpeg_roundtrip(srgb, params.jpeg_quality)
-    return (np.round(np.clip(srgb, 0.0, 1.0) * 255.0) / 255.0).astype(np.float32)
-
-
 def camera_noise(
     srgb: FloatImage, params: CameraParams, *, seed: int = 0
 ) -> tuple[FloatImage, FloatImage]:
@@ -199,7 +193,7 @@ def camera_noise(
     variance = params.shot * np.maximum(raw, 0.0) + params.read**2
     noisy_raw = raw + rng.standard_normal(raw.shape, dtype=np.float32) * np.sqrt(variance)
     noise = develop(noisy_raw, params) - develop(raw, params)
-    noisy = _finish(np.clip(clean + noise, 0.0, 1.0), params)
+    noisy = save_8bit(np.clip(clean + noise, 0.0, 1.0), params.jpeg_quality)
     return noisy, np.ascontiguousarray(clean, np.float32)
 
 

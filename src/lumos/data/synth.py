@@ -28,6 +28,7 @@ __all__ = [
     "light_field",
     "linear_to_srgb",
     "sample_params",
+    "save_8bit",
     "srgb_to_linear",
 ]
 
@@ -190,10 +191,15 @@ def darken(clean: FloatImage, params: DarkenParams, *, seed: int = 0) -> FloatIm
     cast = np.asarray(params.color_cast, dtype=np.float32)
     signal = srgb_to_linear(clean) * (np.float32(params.exposure) * light)[..., None] * cast
     noisy = add_sensor_noise(signal, params, rng)
-    out = linear_to_srgb(noisy)
-    if params.jpeg_quality is not None:
-        return jpeg_roundtrip(out, params.jpeg_quality)
-    return (np.round(out * 255.0) / 255.0).astype(np.float32)
+    return save_8bit(linear_to_srgb(noisy), params.jpeg_quality)
+
+
+def save_8bit(srgb: FloatImage, jpeg_quality: int | None) -> FloatImage:
+    """``srgb`` as a camera's file would hold it: a JPEG of ``jpeg_quality`` decoded
+    again, or 8-bit levels (``None``)."""
+    if jpeg_quality is not None:
+        return jpeg_roundtrip(srgb, jpeg_quality)
+    return (np.round(np.clip(srgb, 0.0, 1.0) * 255.0) / 255.0).astype(np.float32)
 
 
 def sample_params(
