@@ -17,6 +17,7 @@ from lumos.stages.shadows import (
     SHADOW_STRENGTH,
     SHADOW_TARGET,
     auto_shadow_strength,
+    backlight_evidence,
     shadow_illumination,
     shadow_log_gain,
     shadow_strength,
@@ -180,3 +181,30 @@ def test_the_shadows_option_moves_the_shadows_not_the_sky_at_a_set_brightness(
     assert max(sky) - min(sky) < 2 / 255
     shade = [float(r.rgb[75:].mean()) for r in runs]
     assert shade[0] * 1.5 < shade[1] < shade[2]
+
+
+def test_backlight_evidence_tells_a_thing_in_the_dark_from_a_dark_thing() -> None:
+    backlit = _backlit() * np.float32(0.8)  # pale sky above, shaded ground below, unclipped
+    light = shadow_illumination(backlit)
+    assert backlight_evidence(backlit, light) == pytest.approx(1.0)
+    # The same frame upside down: a dark backdrop or dark hair above a lit subject,
+    # nothing clipped. A dark thing, not a shadow: its blacks stay.
+    dark_above = np.ascontiguousarray(backlit[::-1])
+    assert backlight_evidence(dark_above, shadow_illumination(dark_above)) == 0.0
+    assert auto_shadow_strength(shadow_illumination(dark_above), dark_above) == 0.0
+    assert auto_shadow_strength(shadow_illumination(dark_above)) == pytest.approx(SHADOW_STRENGTH)
+    # ...unless the light clipped, as a window the camera could not hold does.
+    window = dark_above.copy()
+    window[:20, :40] = 1.0
+    assert backlight_evidence(window, shadow_illumination(window)) == pytest.approx(1.0)
+    # A sunlit colourful thing above a dark one is not a light source.
+    colourful = backlit.copy()
+    colourful[: backlit.shape[0] // 2] = np.float32([0.9, 0.2, 0.05])
+    assert backlight_evidence(colourful, shadow_illumination(colourful)) == 0.0
+
+
+def test_auto_keeps_a_dark_backdrop_above_a_lit_subject_black() -> None:
+    dark_above = np.ascontiguousarray(_backlit()[::-1] * np.float32(0.8))
+    for model in MODELS:
+        result = run_pipeline(dark_above, EnhanceOptions(model=model, denoise=0.0, detail=0.0))
+        assert result.stats["shadows"] == 0.0, model

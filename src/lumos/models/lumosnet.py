@@ -402,7 +402,7 @@ def _lift_shadows(
     h, w = proxy.shape[:2]
     bright, _ = _apply_gain(proxy, grid, (0, h, 0, w), (h, w), 0.0)
     light = shadow_illumination(bright)
-    strength = shadow_strength(light, requested, need)
+    strength = shadow_strength(light, requested, need, bright)
     if strength > 0.0:
         lift = shadow_log_gain(light, strength)
         cells = cv2.resize(lift, (grid.shape[1], grid.shape[0]), interpolation=cv2.INTER_AREA)

@@ -354,7 +354,7 @@ class ClassicalEnhancer:
         # so the tiles need nothing new.
         bright_proxy, _ = apply_gain(proxy, log_l, lut)
         need = exposure_need(analysis.mean_luminance)
-        shadow = shadow_strength(shadow_illumination(bright_proxy), shadows, need)
+        shadow = shadow_strength(shadow_illumination(bright_proxy), shadows, need, bright_proxy)
         if shadow > 0.0:
             lut = lut * np.exp(shadow_log_gain(lut_illumination() * lut, shadow))
 
