@@ -1,8 +1,9 @@
 """Training scenes: synthetic dark photos made from clean images, real LOL pairs, good photos.
 
 The real pairs of ``lol_v1_our485_subset`` are split by file name into train and
-validation (a fixed list below). ``lol_v1_eval15`` is the test set and is never
-read here.
+validation (a fixed list below). ``lol_v1_our485_more`` adds 138 pairs, one from each
+of 138 scene clusters that share no scene with the subset or eval15, all for
+training (lossless WebP). ``lol_v1_eval15`` is the test set and is never read here.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ __all__ = [
 # 10 of the 50 real LOL training scenes, held out for validation.
 VAL_LOL = ("5", "97", "188", "342", "490", "573", "637", "684", "739", "787")
 CLEAN_SETS = ("kodak24", "cbsd68", "mcmaster")
+REAL_SETS = ("lol_v1_our485_subset", "lol_v1_our485_more")
+"""The real LOL pair folders, in the order their training pairs are taken."""
 
 
 def _read_rgb(path: Path) -> np.ndarray:
@@ -55,8 +58,9 @@ def load_sources(
 ) -> Sources:
     """Read the clean sets and the LOL subset below ``data_root`` (``../shared/data``).
 
-    ``real_pairs`` keeps only the first N training pairs (in name order; their
-    references also leave the clean set): how much do more real pairs help?
+    ``real_pairs`` keeps only the first N training pairs (the subset's 40, then the
+    more set's, each in name order; the others' references also leave the clean
+    set): how much do more real pairs help? A missing folder is skipped.
     The training references join ``clean_sets`` as clean images.
     """
     clean: list[np.ndarray] = []
@@ -67,18 +71,31 @@ def load_sources(
             if p.suffix.lower() in (".png", ".tif", ".bmp", ".jpg")
         )
         clean += [_read_rgb(p) for p in files[:limit]]
-    lol = data_root / "lol_v1_our485_subset"
     real_train, real_val = [], []
-    for p in sorted((lol / "low").glob("*.png"))[: None if limit is None else 2 * limit]:
-        low, high = _read_rgb(p), _read_rgb(lol / "high" / p.name)
-        if p.stem in VAL_LOL:
-            real_val.append((p.stem, low, high))
+    for low_path in _real_pair_files(data_root, limit):
+        low = _read_rgb(low_path)
+        high = _read_rgb(low_path.parent.parent / "high" / low_path.name)
+        if low_path.stem in VAL_LOL and low_path.parent.parent.name == REAL_SETS[0]:
+            real_val.append((low_path.stem, low, high))
         elif real_pairs is None or len(real_train) < real_pairs:
             real_train.append((low, high))
             clean.append(high)  # a reference is also a clean image to darken anew
     if not clean:
         raise FileNotFoundError(f"no training images under {data_root}")
     return Sources(clean, real_train, real_val)
+
+
+def _real_pair_files(data_root: Path, limit: int | None) -> list[Path]:
+    """The low images of the real pairs: the subset's, then the more set's, each in
+    name order (``limit`` pairs of each at most, for smoke tests)."""
+    files: list[Path] = []
+    for name in REAL_SETS:
+        low_dir = data_root / name / "low"
+        if not low_dir.is_dir():
+            continue
+        found = sorted(p for p in low_dir.iterdir() if p.suffix.lower() in (".png", ".webp"))
+        files += found[: None if limit is None else 2 * limit]
+    return files
 
 
 class SceneSampler:
