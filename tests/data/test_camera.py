@@ -88,6 +88,22 @@ def test_demosaiced_noise_is_spatially_and_chromatically_correlated(demosaic: st
     assert abs(np.corrcoef(r, g)[0, 1]) > 0.1
 
 
+def test_in_camera_noise_reduction_coarsens_the_grain_and_calms_its_colour() -> None:
+    plain = CameraParams(shot=2e-3, read=3e-3, demosaic="edge_aware")
+    reduced = CameraParams(
+        shot=2e-3, read=3e-3, demosaic="edge_aware", luma_grain=0.8, chroma_grain=1.5
+    )
+    a, b = _noise(plain, 0.4, side=160), _noise(reduced, 0.4, side=160)
+    luma_a, luma_b = a.mean(axis=-1), b.mean(axis=-1)
+    # The luma noise keeps its level and gets coarser (as on real camera JPEGs, whose
+    # neighbouring pixels' noise correlates about 0.5-0.6).
+    assert luma_b.std() == pytest.approx(luma_a.std(), rel=0.1)
+    assert _neighbour_correlation(b) > _neighbour_correlation(a) + 0.2
+    # Colour noise is smoothed away, not kept at its level.
+    chroma_a, chroma_b = a - luma_a[..., None], b - luma_b[..., None]
+    assert chroma_b.std() < 0.6 * chroma_a.std()
+
+
 def test_white_balance_makes_red_and_blue_noisier_than_green() -> None:
     p = CameraParams(shot=2e-3, read=3e-3, rgb_to_cam=GREY, wb_gains=(2.2, 1.8))
     std = _noise(p, 0.3, side=160).reshape(-1, 3).std(axis=0)
@@ -111,5 +127,7 @@ def test_bad_parameters_are_refused() -> None:
         CameraParams(demosaic="vng")
     with pytest.raises(ValueError, match="exposure"):
         CameraParams(exposure=0.0)
+    with pytest.raises(ValueError, match="grain"):
+        CameraParams(luma_grain=-1.0)
     with pytest.raises(ValueError, match="even"):
         mosaic(np.zeros((3, 4, 3), np.float32))
