@@ -79,7 +79,7 @@ def test_darkened_crops_are_darker_and_drawn_levels_stay_in_range() -> None:
     assert float(dark.mean()) < 0.2
     draws = [draw_noise(rng) for _ in range(400)]
     assert all(0.2 / 255 <= d.level <= 25 / 255 for d in draws)
-    assert {d.correlation for d in draws} == {"white", "blur", "bayer"}
+    assert {d.correlation for d in draws} == {"white", "blur", "bayer", "camera"}
     assert 0.25 < np.mean([d.jpeg_quality is not None for d in draws]) < 0.55
 
 
@@ -90,3 +90,12 @@ def test_batches_are_float32_nchw_with_one_level_each() -> None:
     assert x.dtype == sigma.dtype == np.float32
     assert x.shape[:2] == (5, 3) and x.shape[2] == x.shape[3] and x.shape[2] % 4 == 0
     assert sigma.shape == (5,) and (sigma > 0).all()
+
+
+def test_camera_draws_have_the_level_drawn_and_a_cameras_correlated_grain() -> None:
+    rng = np.random.default_rng(5)
+    noisy, sigma = noisy_crop(_grey(128), replace(_WHITE, correlation="camera", level=6 / 255), rng)
+    luma = (noisy - 0.5) @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    assert sigma == pytest.approx(6 / 255, rel=0.1)
+    assert sigma == pytest.approx(float(luma.std()), rel=0.05)
+    assert _neighbour_correlation(noisy[..., 1]) > 0.15  # demosaiced, not white
