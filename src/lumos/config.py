@@ -11,6 +11,7 @@ from .errors import OptionError
 __all__ = [
     "DEFAULT_MAX_MEGAPIXELS",
     "DENOISE_MAX",
+    "EXPOSURE_CHOICES",
     "LIGHT_CHOICES",
     "SCALE_CHOICES",
     "UPSCALER_CHOICES",
@@ -28,6 +29,9 @@ LIGHT_CHOICES = ("auto", "uniform", "uneven")
 """Values of ``--light``: follow the classifier, or force one brightening strategy."""
 SCALE_CHOICES = (1, 2, 4)
 """Values of ``--scale``: enlarge the enhanced photo this many times per side."""
+EXPOSURE_CHOICES = ("auto", "brighten", "darken")
+"""Values of ``--exposure``: let the verdicts choose, or allow one direction only (see
+:mod:`lumos.stages.highlights`)."""
 UPSCALER_CHOICES = ("auto", "learned", "classical")
 """Values of ``--upscaler``: ``auto`` is the learned net when installed (see ``stages.upscale``)."""
 
@@ -136,6 +140,12 @@ class EnhanceOptions:
     upscaler : {"auto", "learned", "classical"}
         How to enlarge: the learned net (LumosSR), Lanczos with noise-gated
         sharpening, or the net when its weights are installed.
+    exposure : {"auto", "brighten", "darken"}
+        Which way exposure may be corrected: ``"auto"`` darkens a photo the
+        over-exposure verdict calls over-exposed and brightens a dark one;
+        ``"brighten"`` never darkens (lumos before over-exposure correction);
+        ``"darken"`` darkens the highlights even where the verdict would not (see
+        :mod:`lumos.stages.highlights`).
     """
 
     model: str = field(default_factory=_default_model)
@@ -150,6 +160,7 @@ class EnhanceOptions:
     weights: str | None = None
     scale: int = 1
     upscaler: str = "auto"
+    exposure: str = "auto"
 
     def __post_init__(self) -> None:
         from .models import available_models, needs_weights  # late: models import the enhancers
@@ -205,6 +216,11 @@ class EnhanceOptions:
         sc = self.scale
         if isinstance(sc, bool) or not isinstance(sc, int) or sc not in SCALE_CHOICES:
             raise OptionError(f"must be 1, 2 or 4, got {sc!r}", option="scale")
+        if self.exposure not in EXPOSURE_CHOICES:
+            raise OptionError(
+                f"must be one of {', '.join(EXPOSURE_CHOICES)}, got {self.exposure!r}",
+                option="exposure",
+            )
         if self.upscaler not in UPSCALER_CHOICES:
             raise OptionError(
                 f"must be one of {', '.join(UPSCALER_CHOICES)}, got {self.upscaler!r}",

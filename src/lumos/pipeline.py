@@ -24,6 +24,7 @@ from .enhancer import Plan, TileOutput
 from .errors import ImageTooLargeError, megapixels_text
 from .models import get_enhancer
 from .stages.dehaze import Dehazed, dehaze_stats
+from .stages.highlights import Highlighted, highlights_stats
 from .tiling import run_tiled
 
 __all__ = [
@@ -99,14 +100,23 @@ class PipelineResult:
             "detail": round(float(self.plan.detail), 4),
             "target_brightness": round(float(self.plan.target_brightness), 4),
             "shadows": None if shadows is None else round(float(shadows), 4),
-            # The exposure verdict (lumos.stages.exposure): how much brightening the
-            # photo needed and why; None for models that do not make one.
-            "exposure": None if verdict is None else verdict.to_dict(),
+            # The exposure verdicts (lumos.stages.exposure): how much brightening the
+            # photo needed (None for models that do not make one), and whether the
+            # highlights stage darkened it, by how much and why.
+            "exposure": _exposure_stats(verdict, self.plan),
             "deblock": None if deblock is None else deblock.to_dict(),
             "dehaze": dehaze_stats(self.plan),
             "output_mean_luminance": round(luma, 4),
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
         }
+
+
+def _exposure_stats(verdict: Any, plan: Plan) -> dict[str, Any] | None:
+    """The brightening verdict's record with the darkening's beside it."""
+    over = highlights_stats(plan)
+    if verdict is None and over is None:
+        return None
+    return {**({} if verdict is None else verdict.to_dict()), **(over or {})}
 
 
 def _luma_mean(rgb: FloatImage) -> float:
@@ -249,8 +259,12 @@ def run_pipeline(
     if cancel is not None:
         cancel()
 
-    # Dehazing in front of every enhancer (a pass-through where it does not act).
-    enhancer = Dehazed(get_enhancer(options.model, options.weights), options.dehaze)
+    # Dehazing in front of every enhancer, and before it the over-exposure correction
+    # (each a pass-through where it does not act): the haze is judged on the darkened
+    # photo, since a washed-out photo reads as hazy.
+    enhancer = Highlighted(
+        Dehazed(get_enhancer(options.model, options.weights), options.dehaze), options.exposure
+    )
     # --light uniform|uneven overrides the classifier's verdict for the enhancer
     # only; the result still reports what was measured.
     routed = route_light(analysis, options.light)

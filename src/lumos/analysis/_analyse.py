@@ -36,6 +36,7 @@ import cv2
 import numpy as np
 
 from .._color import LUMA as _LUMA
+from .._color import channel_max
 from .._types import FloatImage
 from ..light import classify_light
 from ._haze import measure_haze
@@ -105,6 +106,14 @@ class Analysis:
         (:mod:`lumos.analysis._haze`; clear photos mostly under 0.45).
     hazy : bool
         ``haze_density`` reaches :data:`lumos.analysis.HAZY_AT`: ``--dehaze auto`` acts.
+    p05 : float
+        5th percentile of luma (proxy). Over-exposure lifts a photo's darkest tones with
+        the rest: the real over-exposed photos we have keep them at 0.16-0.75, where a
+        bright but correct photo (snow, a white page) still has some dark detail.
+    highlight_headroom : float
+        ``1 -`` the 99th percentile of the brightest channel (proxy): how far the
+        brightest 1% of the frame stays from white. 0 means at least 1% is at the white
+        point (see :mod:`lumos.stages.exposure`, over-exposure).
     """
 
     width: int
@@ -127,6 +136,8 @@ class Analysis:
     bright_fraction: float = 0.0
     haze_density: float = 0.0
     hazy: bool = False
+    p05: float = 0.0
+    highlight_headroom: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (floats rounded to 5 decimals, tuple as list)."""
@@ -196,9 +207,11 @@ def analyse(rgb: FloatImage, *, lossy: bool = False) -> Analysis:
     h, w = rgb.shape[:2]
     proxy = make_proxy(rgb)
     luma = proxy @ _LUMA
-    p01, med, p99 = (float(v) for v in np.percentile(luma, [1.0, 50.0, 99.0]))
+    p01, p05, med, p99 = (float(v) for v in np.percentile(luma, [1.0, 5.0, 50.0, 99.0]))
     mean = float(luma.mean())
-    bright = float(np.mean(proxy.max(axis=2) >= BRIGHT_LEVEL))
+    brightest = channel_max(proxy)
+    bright = float(np.mean(brightest >= BRIGHT_LEVEL))
+    headroom = max(0.0, 1.0 - float(np.percentile(brightest, 99.0)))
     # Clipped and dark shares are per-pixel properties that area-averaging hides;
     # use a strided full-resolution sample instead (exact enough, cheap).
     step = max(1, int(math.sqrt(h * w / 1e6)))
@@ -232,4 +245,6 @@ def analyse(rgb: FloatImage, *, lossy: bool = False) -> Analysis:
         bright_fraction=bright,
         haze_density=haze.density,
         hazy=haze.hazy,
+        p05=p05,
+        highlight_headroom=headroom,
     )

@@ -26,6 +26,27 @@ that the exposure did not crush. Measured on the photos we have
   the two at 0.20-0.21 (7% and 6% bright) want 1.3-1.8x;
 * night photos with lamps (DICM, LIME, SCI): mean 0.02-0.17 with 0-23% bright.
 
+Over-exposure
+-------------
+:func:`over_exposure_verdict` is the other direction: how strongly a photo reads as
+over-exposed, for the highlights stage (:mod:`lumos.stages.highlights`). Three signs
+must all be there, each a ramp in [0, 1], multiplied:
+
+* a **high mean** (:data:`OVER_MEAN`): Kodak24's brightest photos (a white-sky
+  aeroplane 0.674, a bright beach 0.665), cc15 (up to 0.57) and Set5 (up to 0.55) stay
+  under 0.68, where the window starts, so none of them is ever touched; MSEC's
+  1-1.5 stops over and the washed-out Flickr photos read 0.73-0.94;
+* **lifted blacks** (:data:`OVER_BLACKS`, 5th percentile of luma): a bright but correct
+  photo keeps dark detail (the Set14 slide with its black text: 0.004, Kodak's
+  aeroplane: 0.11), an over-exposed one lifts it with the rest (0.20-0.75);
+* **clipping** (:data:`OVER_CLIPPED`, share with a channel at the white point): an
+  exposure error clips; a pale but unclipped photo (McMaster 4: mean 0.77, 0.2%
+  clipped) is a pale subject.
+
+Photos 1-1.5 stops over with a mean under 0.68 (MSEC a2682, a4747) are missed: no
+global statistic we tried told them from Kodak's bright photos, and leaving a photo
+alone is the floor.
+
 Kept apart: the shadows stage (:mod:`lumos.stages.shadows`) still steps back on the
 mean alone, as before; it is for backlit photos, which this verdict leaves alone.
 """
@@ -42,8 +63,13 @@ __all__ = [
     "BLACK_LEVEL",
     "BRIGHT_SHARE_FULL",
     "EXPOSED_WINDOW",
+    "OVER_BLACKS",
+    "OVER_CLIPPED",
+    "OVER_MEAN",
     "ExposureVerdict",
+    "OverExposure",
     "exposure_verdict",
+    "over_exposure_verdict",
 ]
 
 EXPOSED_WINDOW = (0.10, 0.20)
@@ -131,3 +157,90 @@ def exposure_verdict(analysis: Analysis, fade: tuple[float, float]) -> ExposureV
     else:
         label = "well exposed"
     return ExposureVerdict(need, label, (lo, hi), m, share)
+
+
+OVER_MEAN = (0.68, 0.78)
+"""Mean luma over which the over-exposure evidence ramps in (Kodak24's brightest: 0.674)."""
+OVER_BLACKS = (0.15, 0.30)
+"""5th percentile of luma over which the blacks count as lifted by the exposure."""
+OVER_CLIPPED = (0.005, 0.02)
+"""Share of the frame at the white point over which clipping counts as an exposure error."""
+
+
+def _ramp(value: float, span: tuple[float, float]) -> float:
+    lo, hi = span
+    return float(np.clip((value - lo) / (hi - lo), 0.0, 1.0))
+
+
+@dataclass(frozen=True)
+class OverExposure:
+    """The over-exposure verdict, with the numbers behind it.
+
+    Attributes
+    ----------
+    strength : float
+        In [0, 1]: 0 leaves the highlights alone, 1 corrects fully.
+    label : str
+        ``over-exposed``, ``partly over-exposed`` or ``not over-exposed``.
+    mean_luminance, p05, clipped_fraction, highlight_headroom : float
+        The measurements it was decided on (see :class:`lumos.analysis.Analysis`).
+    """
+
+    strength: float
+    label: str
+    mean_luminance: float
+    p05: float
+    clipped_fraction: float
+    highlight_headroom: float
+
+    def text(self) -> str:
+        """One line for people (``lumos info``, the explain report)."""
+        return (
+            f"{self.label}: mean luma {self.mean_luminance:.3f}, darkest 5% at "
+            f"{self.p05:.3f}, {100 * self.clipped_fraction:.1f}% clipped, highlight "
+            f"headroom {self.highlight_headroom:.3f}; darkening {100 * self.strength:.0f}%"
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready."""
+        return {
+            "strength": round(self.strength, 4),
+            "label": self.label,
+            "p05": round(self.p05, 4),
+            "clipped_fraction": round(self.clipped_fraction, 4),
+            "highlight_headroom": round(self.highlight_headroom, 4),
+        }
+
+
+def over_exposure_verdict(analysis: Analysis) -> OverExposure:
+    """How strongly ``analysis``'s photo reads as over-exposed (module docstring).
+
+    Examples
+    --------
+    >>> from lumos.analysis import analyse
+    >>> washed = np.full((32, 32, 3), 0.9, np.float32); washed[:4] = 1.0
+    >>> over_exposure_verdict(analyse(washed)).label
+    'over-exposed'
+    >>> over_exposure_verdict(analyse(np.full((32, 32, 3), 0.5, np.float32))).strength
+    0.0
+    """
+    m = float(analysis.mean_luminance)
+    strength = (
+        _ramp(m, OVER_MEAN)
+        * _ramp(float(analysis.p05), OVER_BLACKS)
+        * _ramp(float(analysis.clipped_fraction), OVER_CLIPPED)
+    )
+    if strength >= 1.0:
+        label = "over-exposed"
+    elif strength > 0.0:
+        label = "partly over-exposed"
+    else:
+        label = "not over-exposed"
+    return OverExposure(
+        strength,
+        label,
+        m,
+        float(analysis.p05),
+        float(analysis.clipped_fraction),
+        float(analysis.highlight_headroom),
+    )
