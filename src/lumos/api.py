@@ -194,7 +194,8 @@ def enhance(
         ``brightness`` (a target mean 0.05..0.95, or 13..242 in 8-bit units as on the
         command line), ``shadows`` (0..1: how far to open up dark shadows), ``dehaze``
         (0..1: how much haze to remove before brightening), ``light``
-        ("auto", "uniform", "uneven"), ``weights`` (the checkpoint of ``model="mirnet"``
+        ("auto", "uniform", "uneven"), ``exposure`` ("auto", "brighten", "darken": which
+        way exposure may be corrected), ``weights`` (the checkpoint of ``model="mirnet"``
         or ``"alen"``), ``tile``, ``max_megapixels``, ``scale`` (1, 2, 4: enlarge the
         result) and ``upscaler``; ``"auto"`` for ``denoise``, ``detail``, ``brightness``,
         ``shadows`` and ``dehaze``: see :class:`lumos.config.EnhanceOptions` and

@@ -51,6 +51,7 @@ def test_shows_the_shadows_lumos_would_open_up(
         "shadows",
         "exposure",
         "dehaze",
+        "darken",
     }
     assert chosen["exposure"]["text"].startswith(("well exposed", "dark scene"))
     assert 0 < chosen["shadows"] <= 1

@@ -302,6 +302,7 @@ def test_analyse_reports_noise_light_and_preview(client, jpeg):
         "shadows",
         "dehaze",
         "exposure",
+        "darken",
     }
     by_model = info["would_use_by_model"]  # each model's own automatic strengths
     assert set(by_model) == {"lumosnet", "classical"}

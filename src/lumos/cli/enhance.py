@@ -25,7 +25,13 @@ from ..batch import (
     plan_outputs,
     report_path,
 )
-from ..config import LIGHT_CHOICES, UPSCALER_CHOICES, EnhanceOptions, TilingOptions
+from ..config import (
+    EXPOSURE_CHOICES,
+    LIGHT_CHOICES,
+    UPSCALER_CHOICES,
+    EnhanceOptions,
+    TilingOptions,
+)
 from ..errors import LumosError, OptionError
 from ..io import SUPPORTED_SUFFIXES, format_for_suffix, remove_stale_temp_files
 from ..io._formats import RAW_SUFFIXES
@@ -57,6 +63,7 @@ examples:
   lumos enhance raw.dng --format tiff          16-bit TIFF (needs lumos[raw])
   lumos enhance small.jpg --scale 2            enhance and enlarge 2x per side
   lumos enhance backlit.jpg --shadows 0.8      open up the shade under a bright sky
+  lumos enhance snow.jpg --exposure darken     bring down highlights the verdict left
 
 --denoise and --detail default to 'auto': chosen from the noise lumos measures;
 --shadows 'auto' lifts shadows only where part of the photo is in full light.
@@ -114,6 +121,14 @@ def add_pipeline_options(p: argparse.ArgumentParser) -> None:
         metavar="auto|0..1",
         help="remove haze before brightening: 0 never, 1 fully (default: auto, only where "
         "the haze verdict of `lumos info` says hazy)",
+    )
+    p.add_argument(
+        "--exposure",
+        choices=EXPOSURE_CHOICES,
+        default="auto",
+        help="which way to correct exposure: darken an over-exposed photo and brighten a "
+        "dark one (auto, the default), brighten only (never darken), or darken the "
+        "highlights even where the verdict of `lumos info` would not",
     )
     p.add_argument(
         "--light",
@@ -218,6 +233,7 @@ def options_from_args(args: argparse.Namespace) -> EnhanceOptions:
         max_megapixels=args.max_megapixels,
         tiling=TilingOptions(tile=args.tile),
         light=getattr(args, "light", "auto"),
+        exposure=getattr(args, "exposure", "auto"),
         weights=getattr(args, "weights", None),
         scale=getattr(args, "scale", 1),
         upscaler=getattr(args, "upscaler", "auto"),

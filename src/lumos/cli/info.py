@@ -94,13 +94,16 @@ def would_use(rgb: np.ndarray, analysis: Analysis, model: str) -> dict[str, Any]
     ``shadows`` is ``None`` for a model that does not open up shadows (the seed
     models), as in the stats of a run. ``dehaze`` is the strength ``--dehaze auto``
     uses (0 on a photo the haze verdict calls clear); the other strengths are chosen,
-    as in a run, on the dehazed photo.
+    as in a run, on the dehazed photo. ``darken`` is the over-exposure verdict and what
+    ``--exposure auto`` would darken (:mod:`lumos.stages.highlights`).
     """
     from ..stages.dehaze import Dehazed
+    from ..stages.highlights import Highlighted
 
-    plan = Dehazed(get_enhancer(model), None).prepare(
+    plan = Highlighted(Dehazed(get_enhancer(model), None)).prepare(
         rgb, analysis, denoise=None, detail=None, brightness=None, shadows=None
     )
+    hplan = plan.params["highlights"]
     shadows = plan.params.get("shadows")
     verdict = plan.params.get("exposure")
     # Four decimals, as the stats of a run and the explain report: the 8-bit target
@@ -113,6 +116,8 @@ def would_use(rgb: np.ndarray, analysis: Analysis, model: str) -> dict[str, Any]
         "shadows": None if shadows is None else round(float(shadows), 4),
         "exposure": None if verdict is None else {**verdict.to_dict(), "text": verdict.text()},
         "dehaze": round(float(plan.params["dehaze"].strength), 4),
+        # What --exposure auto does the other way: darken an over-exposed photo.
+        "darken": {**hplan.to_dict(), "text": hplan.verdict.text()},
     }
 
 
@@ -167,6 +172,12 @@ def _haze_line(a: dict[str, Any]) -> str:
     return f"haze          {verdict} (density {density:.2f}; hazy from {HAZY_AT:.2f})"
 
 
+def _over_line(darken: dict[str, Any]) -> str:
+    """The over-exposure verdict, and how many stops ``--exposure auto`` would darken."""
+    ev = darken.get("darken_ev", 0.0)
+    return darken["text"] + (f" -> would darken {ev:.2f} stops" if ev else "")
+
+
 def _format_text(d: dict[str, Any]) -> str:
     a, w = d["analysis"], d["would_use"]
     exif = d["exif"]
@@ -190,6 +201,7 @@ def _format_text(d: dict[str, Any]) -> str:
         f"compression   {d['compression']}",
         f"light         {a['light']} (confidence {a['light_confidence']:.0%})",
         *([f"exposure      {w['exposure']['text']}"] if w.get("exposure") else []),
+        *([f"over-exposure {_over_line(w['darken'])}"] if w.get("darken") else []),
         _haze_line(a),
         "",
         f"lumos would   use {w['model']}: denoise {w['denoise']:.2f}, detail {w['detail']:.2f}, "

@@ -198,6 +198,7 @@ def _facts(
         exposure=None if p.get("exposure") is None else p["exposure"].text(),
         exposure_label=None if p.get("exposure") is None else p["exposure"].label,
         deblock=_deblock_used(res),
+        darkening=None if p.get("highlights") is None else p["highlights"].why(),
     )
 
 
@@ -212,7 +213,7 @@ def _tell(stages: list[StageMeasure], facts: Facts) -> list[StageMeasure]:
     told = []
     keys = [s.key for s in stages]
     for s in stages:
-        if s.key in ("input", "naive", "illumination", "brightened", "denoised"):
+        if s.key in ("input", "naive", "highlights", "illumination", "brightened", "denoised"):
             title, what = stage_text(s.key, facts)
         elif s.key == "detail":
             prev = stages[keys.index("denoised")] if "denoised" in keys else None
@@ -287,7 +288,7 @@ def build_report(
     out_mean = m.mean_luma(out)
     naive = m.naive_gain(rgb, out_mean)
     chain: list[tuple[str, np.ndarray]] = [("input", rgb), ("naive", naive)]
-    for key in (*DEHAZE_KEYS, "illumination", "brightened", "denoised", "detail"):
+    for key in ("highlights", *DEHAZE_KEYS, "illumination", "brightened", "denoised", "detail"):
         if key in inter and not (key == "detail" and np.array_equal(inter[key], out)):
             chain.append((key, inter[key]))
     chain.append(("output", out))
@@ -365,6 +366,7 @@ def build_report(
             "shadows": opts.shadows,
             "dehaze": opts.dehaze,
             "light": opts.light,
+            "exposure": opts.exposure,
         },
         denoise=float(res.plan.denoise),
         detail=float(res.plan.detail),

@@ -69,6 +69,9 @@ class Facts:
         model that makes none.
     exposure_label : str or None
         Its label (``under-exposed``, ``dark scene exposed for its highlights``, ...).
+    darkening : str or None
+        What the highlights stage did and why (:meth:`HighlightsPlan.why`,
+        :mod:`lumos.stages.highlights`); ``None`` where no such stage ran.
     deblock : (strength, flats, blockiness, threshold) or None
         The compression clean-up before the gain (:mod:`lumos.stages.deblock`): the
         block filter's and the flats' strengths, the input's blockiness and the largest
@@ -91,6 +94,7 @@ class Facts:
     exposure: str | None = None
     exposure_label: str | None = None
     deblock: tuple[float, float, float, float] | None = None
+    darkening: str | None = None
 
     @property
     def shadows_opened(self) -> bool:
@@ -141,7 +145,15 @@ def stage_text(key: str, f: Facts) -> tuple[str, str]:
             what = f"As decoded: already well exposed (mean {_l(f.input_mean)})."
         if f.exposure:
             what += f" Exposure verdict — {f.exposure}."
+        if f.darkening:
+            what += f" Over-exposure — {f.darkening}."
         return "Your photo", what
+    if key == "highlights":
+        return "0 · Highlights brought down", (
+            "In linear light, each pixel scaled by the gain of its edge-aware base "
+            "(one ratio for R, G and B, so hues stay), along a curve that keeps white "
+            f"white: {f.darkening or 'over-exposure corrected'}."
+        )
     if key == "naive":
         ratio = f.output_mean / max(f.input_mean, 1e-4)
         what = (

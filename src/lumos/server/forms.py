@@ -21,7 +21,7 @@ from starlette.datastructures import UploadFile
 
 from ..api import make_options
 from ..cli import _options
-from ..config import LIGHT_CHOICES, SCALE_CHOICES, UPSCALER_CHOICES
+from ..config import EXPOSURE_CHOICES, LIGHT_CHOICES, SCALE_CHOICES, UPSCALER_CHOICES
 from ..errors import OptionError
 from ..models import available_models, default_model, needs_weights
 from .processing import EnhanceParams, parse_format
@@ -171,6 +171,13 @@ def enhance_form(
     upscaler: Annotated[
         str | None, Form(description="auto | learned | classical: how `scale` enlarges (auto)")
     ] = None,
+    exposure: Annotated[
+        str | None,
+        Form(
+            description="auto | brighten | darken: which way to correct exposure (auto: "
+            "darken an over-exposed photo, brighten a dark one)"
+        ),
+    ] = None,
     light: Annotated[
         str | None,
         Form(
@@ -195,6 +202,7 @@ def enhance_form(
         shadows=parse_field("shadows", _options.unit_or_auto, shadows),
         dehaze=parse_field("dehaze", _options.unit_or_auto, dehaze),
         light=parse_field("light", _choice(LIGHT_CHOICES), light) or "auto",
+        exposure=parse_field("exposure", _choice(EXPOSURE_CHOICES), exposure) or "auto",
         scale=scale_value,
         upscaler=upscaler_value,
     )

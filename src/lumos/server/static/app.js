@@ -18,6 +18,7 @@
     batchSummary: $("batch-summary"), batchList: $("batch-list"), batchZip: $("batch-zip"),
     batchClose: $("batch-close"), batchDelete: $("batch-delete"), keep: $("keep"),
     size: $("a-size"), bright: $("a-bright"), noise: $("a-noise"), light: $("a-light"),
+    exposure: $("a-exposure"),
     haze: $("a-haze"),
   };
   const sliders = ["denoise", "detail", "brightness", "shadows", "dehaze"].map((id) => ({
@@ -120,6 +121,13 @@
     el.noise.title = info.compression || "";  // whether JPEG blocks show, and what follows
     el.light.textContent = `${a.light} (${Math.round(a.light_confidence * 100)}% sure)`;
     el.haze.textContent = `${a.hazy ? "hazy" : "clear"} (density ${Number(a.haze_density).toFixed(2)})`;
+    // The over-exposure verdict and what automatic exposure would darken (stops).
+    const dk = (info.would_use || {}).darken;
+    el.exposure.textContent = dk
+      ? `${dk.over.label}${dk.darken_ev ? ` · darken ${dk.darken_ev.toFixed(1)} stops` : ""} ` +
+        `(${Math.round(a.clipped_fraction * 100)}% clipped)`
+      : "–";
+    el.exposure.title = dk ? dk.text : "";
   }
 
   // Each model chooses its own automatic strengths; the server measured them all.
@@ -141,6 +149,7 @@
     form.append("file", file, preview ? "preview.jpg" : file.name);
     for (const s of sliders) form.append(s.id, s.input.value);
     form.append("model", $("model").value);
+    form.append("exposure", $("exposure").value);
     if (preview) {
       form.append("preview_max_side", String(PREVIEW_SIDE));
       form.append("format", "jpg");
@@ -234,8 +243,10 @@
       state.afterUrl = URL.createObjectURL(xhr.response);
       el.after.src = state.afterUrl;
       const stats = JSON.parse(xhr.getResponseHeader("X-Lumos-Stats") || "{}");
+      // What the exposure correction did and why (darkened, or not, by the verdict).
+      const why = stats.exposure && stats.exposure.why ? ` · ${stats.exposure.why}` : "";
       el.used.textContent = stats.timings_s
-        ? `Preview ${stats.width} × ${stats.height} in ${sum(stats.timings_s).toFixed(2)} s`
+        ? `Preview ${stats.width} × ${stats.height} in ${sum(stats.timings_s).toFixed(2)} s${why}`
         : "";
       clearError("preview");
       if (!state.picking) hideStatus();
@@ -325,6 +336,7 @@
     const form = new FormData();
     for (const f of files) form.append("files", f, f.name);
     form.append("model", $("model").value);
+    form.append("exposure", $("exposure").value);
     if (useSettings) {
       for (const s of sliders) form.append(s.id, s.input.value);
       form.append("scale", $("scale").value);
@@ -511,6 +523,7 @@
     setSliders(autoValues());
     schedule();
   });
+  $("exposure").addEventListener("change", schedule);
   $("model").addEventListener("change", () => {
     // Untouched sliders follow the new model's automatic values; tuned ones stay.
     if (state.info && !state.tuned) setSliders(autoValues());
