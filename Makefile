@@ -14,7 +14,8 @@ help:
 	@echo "make lint        - ruff check + format check"
 	@echo "make format      - ruff format + autofix"
 	@echo "make bench       - rewrite docs/speed.md, docs/robustness.md, docs/benchmarks.md and its"
-	@echo "                   contact sheets and plot (every method on every dataset; ../shared/data)"
+	@echo "                   contact sheets and plot (every method on every dataset; ../shared/data),"
+	@echo "                   docs/dehaze_bench.md and docs/exposure_bench.md (over/under exposure)"
 	@echo "make bench-speed - print the speed table (s/MP, peak RSS); writes nothing"
 	@echo "make bench-lol   - PSNR/SSIM of the classical enhancer on LOL eval15 (needs ../shared/data)"
 	@echo "make train       - train the noise reading LumosNE, LumosNet (5 members) and LumosDN from scratch"
@@ -62,6 +63,7 @@ bench: $(VENV)/.bench.stamp
 	$(PY) bench/do_no_harm.py --before bench/results/do_no_harm_before.json \
 	  --json bench/results/do_no_harm_after.json | tee -a docs/benchmarks.md
 	$(PY) bench/dehaze.py | tee docs/dehaze_bench.md
+	$(PY) bench/exposure.py --sheet docs/contact_exposure_real.png | tee docs/exposure_bench.md
 
 $(VENV)/.bench.stamp: $(VENV)/.base.stamp
 	$(PIP) install -q -e '.[bench]'
