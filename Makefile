@@ -64,6 +64,7 @@ bench: $(VENV)/.bench.stamp
 	  --json bench/results/do_no_harm_after.json | tee -a docs/benchmarks.md
 	$(PY) bench/dehaze.py | tee docs/dehaze_bench.md
 	$(PY) bench/exposure.py --sheet docs/contact_exposure_real.png | tee docs/exposure_bench.md
+	$(PY) bench/exposure_matching.py | tee -a docs/exposure_bench.md
 
 $(VENV)/.bench.stamp: $(VENV)/.base.stamp
 	$(PIP) install -q -e '.[bench]'

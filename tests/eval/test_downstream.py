@@ -90,3 +90,20 @@ def test_bad_options_and_shapes() -> None:
         keypoint_matches(img, img, ratio=0.0)
     with pytest.raises(InputError, match="RGB"):
         keypoint_matches(img[..., :2], img)
+
+
+def test_match_homography_recovers_a_known_warp() -> None:
+    from lumos.eval.downstream import corner_error, match_homography
+
+    img = textured()
+    h, w = img.shape[:2]
+    src = np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
+    true = cv2.getPerspectiveTransform(src, src + np.float32([[9, -6], [-7, 5], [4, 8], [-5, -9]]))
+    moved = cv2.warpPerspective(img, true, (w, h), borderMode=cv2.BORDER_REFLECT_101)
+    res, est = match_homography(img, moved)
+    assert res["inliers"] > 20 and corner_error(est, true, (h, w)) < 3.0
+    # A wrong homography is far off; none at all is infinitely so.
+    assert corner_error(np.eye(3), true, (h, w)) > 5.0
+    assert corner_error(None, true, (h, w)) == float("inf")
+    blank = np.zeros_like(img)
+    assert match_homography(blank, moved)[1] is None

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import InputError, OptionError
 
-__all__ = ["keypoint_matches"]
+__all__ = ["corner_error", "keypoint_matches", "match_homography"]
 
 _METHODS = ("sift", "orb")
 _MAX_FEATURES = 4000  # bounds the run time on large photos
@@ -86,6 +86,20 @@ def keypoint_matches(
     >>> keypoint_matches(img, img)["method"] in ("sift", "orb")
     True
     """
+    return match_homography(a, b, method=method, ratio=ratio, ransac_threshold=ransac_threshold)[0]
+
+
+def match_homography(
+    a: np.ndarray,
+    b: np.ndarray,
+    *,
+    method: str = "sift",
+    ratio: float = 0.75,
+    ransac_threshold: float = 3.0,
+) -> tuple[dict[str, Any], np.ndarray | None]:
+    """:func:`keypoint_matches` and the RANSAC homography it found (a to b; ``None``
+    with fewer than 4 matches or when RANSAC fails), for scoring it against a known one
+    (:func:`corner_error`)."""
     if method not in _METHODS:
         raise OptionError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
     if not 0.0 < ratio <= 1.0:
@@ -103,16 +117,32 @@ def keypoint_matches(
         "inlier_ratio": 0.0,
     }
     if des_a is None or des_b is None or len(kp_a) < 2 or len(kp_b) < 2:
-        return result
+        return result, None
     pairs = cv2.BFMatcher(norm).knnMatch(des_a, des_b, k=2)
     good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < ratio * p[1].distance]
     result["matches"] = len(good)
     if len(good) < _MIN_HOMOGRAPHY_MATCHES:
-        return result
+        return result, None
     src = np.float32([kp_a[m.queryIdx].pt for m in good]).reshape(-1, 1, 2)
     dst = np.float32([kp_b[m.trainIdx].pt for m in good]).reshape(-1, 1, 2)
-    _, mask = cv2.findHomography(src, dst, cv2.RANSAC, ransac_threshold)
+    h, mask = cv2.findHomography(src, dst, cv2.RANSAC, ransac_threshold)
     inliers = 0 if mask is None else int(mask.sum())
     result["inliers"] = inliers
     result["inlier_ratio"] = inliers / len(good)
-    return result
+    return result, h
+
+
+def corner_error(estimated: np.ndarray | None, true: np.ndarray, shape: tuple[int, int]) -> float:
+    """Mean distance, in pixels, between the image corners mapped by ``estimated`` and by
+    ``true`` (``inf`` for no estimate): the usual test of a recovered homography.
+
+    >>> corner_error(np.eye(3), np.eye(3), (10, 20))
+    0.0
+    """
+    if estimated is None:
+        return float("inf")
+    h, w = shape
+    corners = np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]]).reshape(-1, 1, 2)
+    got = cv2.perspectiveTransform(corners, np.asarray(estimated, np.float64))
+    want = cv2.perspectiveTransform(corners, np.asarray(true, np.float64))
+    return float(np.linalg.norm(got - want, axis=-1).mean())
