@@ -214,8 +214,8 @@ def real(data: Path, models: list[str], side: int, sheet: Path | None) -> None:
 
 
 def write_sheet(rows: list[tuple[str, list[np.ndarray]]], labels: list[str], path: Path) -> None:
-    """Two photos per row, each as input | one column per model, 200 px high."""
-    h = 200
+    """Two photos per row, each as input | one column per model, 150 px high."""
+    h = 150
     strips = []
     for name, outs in rows:
         tiles = []
