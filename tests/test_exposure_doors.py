@@ -81,6 +81,8 @@ def test_explain_report_tells_the_darkening() -> None:
     r = build_report(_over_photo(), with_sweep=False, options={"model": "classical"})
     keys = [s.key for s in r.stages]
     assert "highlights" in keys and keys.index("highlights") < keys.index("output")
+    assert keys.index("exposure_map") < keys.index("highlights")
+    assert r.stage("exposure_map").mean_luminance < 0.9  # a map with darkening in it
     assert "darkened by" in r.stage("highlights").what
     assert "Over-exposure — darkened by" in r.stage("input").what
     assert r.options["exposure"] == "auto"

@@ -208,12 +208,24 @@ def _steepness_change(before: StageMeasure, after: StageMeasure) -> float | None
     return (after.sharpness - before.sharpness) / before.sharpness
 
 
+STORY_KEYS = (
+    "input",
+    "naive",
+    "exposure_map",
+    "highlights",
+    "illumination",
+    "brightened",
+    "denoised",
+)
+"""Stages whose title and text come from :func:`stage_text`."""
+
+
 def _tell(stages: list[StageMeasure], facts: Facts) -> list[StageMeasure]:
     """Give every measured stage its title and text, from the facts and the numbers."""
     told = []
     keys = [s.key for s in stages]
     for s in stages:
-        if s.key in ("input", "naive", "highlights", "illumination", "brightened", "denoised"):
+        if s.key in STORY_KEYS:
             title, what = stage_text(s.key, facts)
         elif s.key == "detail":
             prev = stages[keys.index("denoised")] if "denoised" in keys else None
@@ -288,7 +300,15 @@ def build_report(
     out_mean = m.mean_luma(out)
     naive = m.naive_gain(rgb, out_mean)
     chain: list[tuple[str, np.ndarray]] = [("input", rgb), ("naive", naive)]
-    for key in ("highlights", *DEHAZE_KEYS, "illumination", "brightened", "denoised", "detail"):
+    for key in (
+        "exposure_map",
+        "highlights",
+        *DEHAZE_KEYS,
+        "illumination",
+        "brightened",
+        "denoised",
+        "detail",
+    ):
         if key in inter and not (key == "detail" and np.array_equal(inter[key], out)):
             chain.append((key, inter[key]))
     chain.append(("output", out))

@@ -148,6 +148,13 @@ def stage_text(key: str, f: Facts) -> tuple[str, str]:
         if f.darkening:
             what += f" Over-exposure — {f.darkening}."
         return "Your photo", what
+    if key == "exposure_map":
+        return "0 · Exposure map", (
+            "The gain each pixel's light was multiplied by to bring the highlights down "
+            "(white: kept as it was, as clipped areas are; darker: brought down more). It "
+            "follows an edge-aware base of the luminance, so texture inside a highlight "
+            "keeps its contrast."
+        )
     if key == "highlights":
         return "0 · Highlights brought down", (
             "In linear light, each pixel scaled by the gain of its edge-aware base "

@@ -60,6 +60,7 @@ __all__ = [
     "TARGET_MEAN",
     "Highlighted",
     "HighlightsPlan",
+    "darken_region",
     "highlights_region",
     "highlights_stats",
     "linear_to_srgb",
@@ -224,8 +225,16 @@ def plan_highlights(image: FloatImage, analysis: Analysis, mode: str = "auto") -
 
 def highlights_region(tile: FloatImage, hplan: HighlightsPlan, region: Region) -> FloatImage:
     """Darken one tile; ``region`` is its window in the full image (no halo needed)."""
+    return darken_region(tile, hplan, region)[0]
+
+
+def darken_region(
+    tile: FloatImage, hplan: HighlightsPlan, region: Region
+) -> tuple[FloatImage, FloatMap]:
+    """:func:`highlights_region` and the gain each pixel's linear light was multiplied
+    by (the exposure map of the explain report: 1 where kept, ``1 / k`` at most)."""
     if not hplan.active:
-        return tile
+        return tile, np.ones(tile.shape[:2], np.float32)
     assert hplan.coeffs is not None
     k = float(2.0**hplan.ev)
     lin = srgb_to_linear(tile)
@@ -236,8 +245,8 @@ def highlights_region(tile: FloatImage, hplan: HighlightsPlan, region: Region) -
     by_base = tone_curve(base, k) / base
     # The pixel's own curve as a floor: white (F(1) = 1) stays white.
     by_pixel = tone_curve(y, k) / np.maximum(y, np.float32(1e-6))
-    gain = np.maximum(by_base, by_pixel)
-    return linear_to_srgb(lin * gain[..., None])
+    gain = np.minimum(np.maximum(by_base, by_pixel), np.float32(1.0))
+    return linear_to_srgb(lin * gain[..., None]), gain.astype(np.float32)
 
 
 def _exposure_of(image: FloatImage, analysis: Analysis) -> Analysis:
@@ -328,9 +337,10 @@ class Highlighted:
             return self.inner.process_region(
                 tile, plan, region, keep_intermediates=keep_intermediates
             )
-        darker = highlights_region(tile, hplan, region)
+        darker, gain = darken_region(tile, hplan, region)
         out = self.inner.process_region(darker, plan, region, keep_intermediates=keep_intermediates)
         if keep_intermediates:
+            out.intermediates["exposure_map"] = gain
             out.intermediates["highlights"] = darker
         return out
 
