@@ -245,3 +245,27 @@ def test_eval_table_columns_never_run_together(tmp_path: Path, capsys) -> None:
         assert len(row.split()) == len(header.split())
         assert len(row) == len(header)
         assert "-" in row.split()
+
+
+def test_eval_downstream_enhance_both_matches_two_exposures(tmp_path: Path, capsys) -> None:
+    from lumos.stages.highlights import linear_to_srgb, srgb_to_linear
+
+    rng = np.random.default_rng(1)
+    under, over = tmp_path / "under", tmp_path / "over"
+    under.mkdir()
+    over.mkdir()
+    blocks = rng.random((12, 12, 3)).repeat(16, 0).repeat(16, 1)
+    clean = (0.03 + 0.87 * (blocks + 0.15 * rng.random((192, 192, 3))) / 1.15).astype(np.float32)
+    lin = srgb_to_linear(clean)
+    for folder, ev in ((under, -2.0), (over, 2.0)):
+        img = linear_to_srgb(np.clip(lin * np.float32(2.0**ev), 0, 1))
+        Image.fromarray((img * 255 + 0.5).astype(np.uint8)).save(folder / "a.png")
+    j = tmp_path / "s.json"
+    argv = ["eval", "--pairs", str(under), str(over), "--downstream", "--no-niqe", "-q"]
+    assert main([*argv, "--enhance-both", "--model", "classical", "--json", str(j)]) == 0
+    both = json.loads(j.read_text())["mean"]
+    assert both["inliers"] > 0 and both["inliers_input"] >= 0
+    capsys.readouterr()
+    assert main(["eval", "--unpaired", str(under), "--enhance-both"]) == 2
+    err = capsys.readouterr().err
+    assert "--enhance-both needs --downstream and --pairs" in err and err.count("\n") == 1

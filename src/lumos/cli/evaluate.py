@@ -21,6 +21,7 @@ examples:
   lumos eval --pairs LOL/eval15/low LOL/eval15/high
   lumos eval --pairs low/ high/ --denoise 0.8 --downstream --json scores.json
   lumos eval --unpaired dicm/ --baseline clahe
+  lumos eval --pairs under/ over/ --downstream --enhance-both   one scene, two exposures
 
 PSNR and SSIM are plain (8-bit RGB, no rescaling). 'PSNR gt-mean' rescales the
 output to the reference's mean brightness first, as some papers do; it is shown
@@ -51,6 +52,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     add_pipeline_options(p)
     p.add_argument("--downstream", action="store_true", help="keypoint inliers vs reference")
+    p.add_argument(
+        "--enhance-both",
+        action="store_true",
+        help="with --downstream and --pairs: the second folder holds the same scenes at "
+        "another exposure; enhance both and count inliers between the two outputs",
+    )
     p.add_argument("--no-niqe", action="store_true", help="skip NIQE (faster)")
     p.add_argument(
         "--save", type=_options.path, metavar="DIR", help="save outputs as DIR/<stem>.png"
@@ -155,6 +162,8 @@ def _inode(path: Path) -> tuple[int, int] | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.enhance_both and not (args.downstream and args.pairs):
+        raise OptionError("--enhance-both needs --downstream and --pairs")
     if args.pairs:
         items: list[tuple[Path, Path | None]] = [(a, b) for a, b in find_pairs(*args.pairs)]
     else:
@@ -181,6 +190,7 @@ def run(args: argparse.Namespace) -> int:
         items,
         with_niqe=not args.no_niqe,
         downstream=args.downstream,
+        enhance_both=args.enhance_both,
         save_to=args.save,
         progress=progress,
         on_failure=failed,

@@ -147,6 +147,7 @@ def evaluate(
     *,
     with_niqe: bool = True,
     downstream: bool = False,
+    enhance_both: bool = False,
     save_to: Path | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     on_failure: Callable[[Path, str], None] | None = None,
@@ -163,6 +164,10 @@ def evaluate(
         NIQE costs about 0.1 s per image; it can be turned off.
     downstream : bool
         Also count keypoint inliers against the reference (input and output).
+    enhance_both : bool
+        With ``downstream``: the reference is a second photo to enhance, not a target
+        (one scene at two exposures, as in the colon paper): ``inliers`` are counted
+        between the two outputs, ``inliers_input`` between the two inputs.
     save_to : Path, optional
         Save each output as PNG here (for contact sheets).
     on_failure : callable, optional
@@ -176,7 +181,9 @@ def evaluate(
     failures: list[tuple[str, str]] = []
     for i, (src, ref_path) in enumerate(items):
         try:
-            scores.append(_score_one(method, src, ref_path, with_niqe, downstream, save_to))
+            scores.append(
+                _score_one(method, src, ref_path, with_niqe, downstream, save_to, enhance_both)
+            )
         except LumosError as exc:
             if on_failure is None:
                 raise
@@ -207,6 +214,14 @@ def evaluate(
     return Summary(scores=scores, peak_rss_mb=peak, mean=mean, failures=failures)
 
 
+def _run(method: Method, rgb: np.ndarray, path: Path) -> np.ndarray:
+    """``method`` on one decoded photo, told whether its file was lossy where it asks."""
+    if getattr(method, "takes_lossy", False):
+        lossy = path.suffix.lower() in (".jpg", ".jpeg", ".heic", ".heif")
+        return method(rgb, lossy=lossy)  # type: ignore[call-arg]
+    return method(rgb)
+
+
 def _score_one(
     method: Method,
     src: Path,
@@ -214,6 +229,7 @@ def _score_one(
     with_niqe: bool,
     downstream: bool,
     save_to: Path | None,
+    enhance_both: bool = False,
 ) -> ImageScore:
     from .niqe import niqe
 
@@ -261,7 +277,9 @@ def _score_one(
         if downstream:
             from .downstream import keypoint_matches
 
-            score.inliers = int(keypoint_matches(out, ref)["inliers"])
+            # Exposure pairs: the other exposure is enhanced too, and matched as enhanced.
+            other = _run(method, ref, ref_path) if enhance_both else ref
+            score.inliers = int(keypoint_matches(out, other)["inliers"])
             score.inliers_input = int(keypoint_matches(rgb, ref)["inliers"])
     if save_to is not None:
         from ..io import DecodedImage, ImageMeta, write_image
