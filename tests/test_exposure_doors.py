@@ -85,6 +85,7 @@ def test_explain_report_tells_the_darkening() -> None:
     assert r.stage("exposure_map").mean_luminance < 0.9  # a map with darkening in it
     assert "darkened by" in r.stage("highlights").what
     assert "Over-exposure — darkened by" in r.stage("input").what
+    assert "White turns grey" in r.stage("naive").what
     assert r.options["exposure"] == "auto"
     plain = build_report(_over_photo(), with_sweep=False, options={"exposure": "brighten"})
     assert "highlights" not in {s.key for s in plain.stages}

@@ -169,6 +169,9 @@ def stage_text(key: str, f: Facts) -> tuple[str, str]:
         )
         if ratio > 1.1:
             what += " Noise is multiplied with the signal and becomes visible."
+        elif ratio < 0.9:
+            # Darkening (an over-exposed photo): what one gain does to white.
+            what += " White turns grey with everything else; lumos keeps it white."
         else:
             what += " Here that is nearly your photo as it is."
         return "Plain brightening (for comparison)", what
