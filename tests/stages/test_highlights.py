@@ -133,3 +133,39 @@ def test_bad_exposure_value_is_one_line() -> None:
     with pytest.raises(OptionError) as err:
         EnhanceOptions(exposure="brigth")
     assert "\n" not in str(err.value) and "auto, brighten, darken" in str(err.value)
+
+
+class _Echo:
+    """A stand-in enhancer that returns its tile: what the highlights wrapper hands on."""
+
+    name = "echo"
+    tile_workers = 1
+
+    def prepare(self, image, analysis, **_):  # type: ignore[no-untyped-def]
+        from lumos.enhancer import Plan
+
+        return Plan(halo=8, denoise=0.0, detail=0.0, target_brightness=0.5)
+
+    def process_region(self, tile, plan, region, *, keep_intermediates=False):  # type: ignore[no-untyped-def]
+        from lumos.enhancer import TileOutput
+
+        return TileOutput(image=tile)
+
+
+def test_wrapper_tiles_slice_the_darkened_photo_without_seams() -> None:
+    from lumos.stages.highlights import Highlighted
+
+    over = _expose(_clean(5, size=160), 2.0)
+    wrapper = Highlighted(_Echo())
+    plan = wrapper.prepare(over, analyse(over), denoise=None, detail=None, brightness=None)
+    whole = highlights_image(over, plan.params["highlights"])
+    for keep in (False, True):  # sliced from the plan, or darkened tile by tile (reports)
+
+        def process(tile, region, keep=keep):  # type: ignore[no-untyped-def]
+            return wrapper.process_region(tile, plan, region, keep_intermediates=keep)
+
+        out = run_tiled(process, over, tile=64, halo=8, workers=1, keep_intermediates=keep)
+        assert np.abs(out.image - whole).max() < 1e-5
+        if keep:
+            gain = out.intermediates["exposure_map"]
+            assert gain.shape == over.shape[:2] and 0.0 < gain.min() < 0.6 and gain.max() <= 1.0

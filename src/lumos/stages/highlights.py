@@ -316,13 +316,19 @@ class Highlighted:
         shadows: float | None = None,
     ) -> Plan:
         hplan = plan_highlights(image, analysis, self.mode)
+        darkened = None
         if hplan.active:
-            image = highlights_image(image, hplan)
+            image = darkened = highlights_image(image, hplan)
             analysis = _exposure_of(image, analysis)
         plan = self.inner.prepare(
             image, analysis, denoise=denoise, detail=detail, brightness=brightness, shadows=shadows
         )
-        return replace(plan, params={**plan.params, "highlights": hplan})
+        # The darkened photo is kept for the tiles to slice: darkening is per pixel, so a
+        # tile's window of it is what darkening the tile would give, for half the cost
+        # (about 1 s per 12 MP on one core).
+        return replace(
+            plan, params={**plan.params, "highlights": hplan, "highlights_image": darkened}
+        )
 
     def process_region(
         self,
@@ -337,7 +343,12 @@ class Highlighted:
             return self.inner.process_region(
                 tile, plan, region, keep_intermediates=keep_intermediates
             )
-        darker, gain = darken_region(tile, hplan, region)
+        y0, y1, x0, x1 = region
+        whole = plan.params.get("highlights_image")
+        if keep_intermediates or whole is None or whole[y0:y1, x0:x1].shape != tile.shape:
+            darker, gain = darken_region(tile, hplan, region)
+        else:
+            darker, gain = whole[y0:y1, x0:x1], None
         out = self.inner.process_region(darker, plan, region, keep_intermediates=keep_intermediates)
         if keep_intermediates:
             out.intermediates["exposure_map"] = gain
