@@ -77,7 +77,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory) -> Iterator[str]:
     """A real uvicorn server on a free loopback port, in a background thread."""
-    app = create_app(ServerSettings(temp_dir=tmp_path_factory.mktemp("work")))
+    yield from _serve(ServerSettings(temp_dir=tmp_path_factory.mktemp("work")))
+
+
+def _serve(settings: ServerSettings) -> Iterator[str]:
+    app = create_app(settings)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -122,6 +126,10 @@ def _after_src(page) -> str:  # type: ignore[no-untyped-def]
 
 def _upload(page, photo: Path) -> None:  # type: ignore[no-untyped-def]
     page.set_input_files("#file", str(photo))
+    _wait_preview(page)
+
+
+def _wait_preview(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_selector("#work", state="visible", timeout=30_000)
     page.wait_for_function(
         "() => { const i = document.getElementById('after');"
@@ -129,6 +137,15 @@ def _upload(page, photo: Path) -> None:  # type: ignore[no-untyped-def]
         timeout=30_000,
     )
     page.wait_for_selector("#busy", state="hidden", timeout=30_000)
+
+
+def _upload_next(page, photo: Path) -> None:  # type: ignore[no-untyped-def]
+    """Like :func:`_upload` with a photo already on screen: waits for the new one's preview."""
+    page.set_input_files("#file", str(photo))
+    page.wait_for_function(
+        "(name) => document.getElementById('name').textContent === name", arg=photo.stem
+    )
+    _wait_preview(page)
 
 
 def test_upload_compare_tune_download(browser, server_url, tmp_path):
@@ -612,5 +629,113 @@ def test_batch_markers_up_to_100_are_not_clipped(browser, server_url):
             }"""
         )
         assert room >= 0, f"the marker '100.' needs {-room:.1f} px more"
+    finally:
+        context.close()
+
+
+def _busy(route) -> None:  # type: ignore[no-untyped-def]
+    route.fulfill(
+        status=503,
+        headers={"Retry-After": "1", "Content-Type": "application/json"},
+        body='{"detail": "busy"}',
+    )
+
+
+def test_a_busy_preview_is_sent_again_after_retry_after(browser, server_url, tmp_path):
+    """A 503 left 'try again in 5 s' on screen and no preview until a slider moved."""
+    photo = dark_scene(tmp_path / "night.jpg", 480, 320)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    sent: list = []
+
+    def busy_once(route) -> None:  # type: ignore[no-untyped-def]
+        sent.append(route)
+        _busy(route) if len(sent) == 1 else route.continue_()
+
+    try:
+        _upload(page, photo)
+        first = _after_src(page)
+        page.route("**/v1/enhance", busy_once)
+        page.fill("#denoise", "0.3")
+        page.wait_for_selector("#error", state="visible", timeout=30_000)
+        assert "trying the preview again in 1 s (try 1 of 3)" in page.text_content("#error")
+        page.wait_for_function(
+            "(old) => { const i = document.getElementById('after');"
+            " return i.src !== old && i.complete && i.naturalWidth > 0; }",
+            arg=first,
+            timeout=30_000,
+        )
+        page.wait_for_selector("#error", state="hidden", timeout=10_000)
+        assert len(sent) == 2
+        errors.clear()  # the refused request is logged as a console error
+    finally:
+        context.close()
+
+
+def test_a_busy_preview_gives_up_after_three_tries(browser, server_url, tmp_path):
+    photo = dark_scene(tmp_path / "night.jpg", 480, 320)
+    context, page, _ = _open(browser, server_url, 390, 844, phone=True)
+    sent: list = []
+
+    def always_busy(route) -> None:  # type: ignore[no-untyped-def]
+        sent.append(route)
+        _busy(route)
+
+    try:
+        _upload(page, photo)
+        page.route("**/v1/enhance", always_busy)
+        page.fill("#denoise", "0.3")
+        page.wait_for_function(
+            "() => document.getElementById('error').textContent.includes('try again in 1 s')",
+            timeout=30_000,
+        )
+        page.wait_for_timeout(1500)  # no fifth try
+        assert len(sent) == 4
+        assert page.text_content("#error") == "The server is busy; try again in 1 s"
+        page.screenshot(path="/tmp/lumos-busy-phone.png")
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def small_server_url(tmp_path_factory) -> Iterator[str]:
+    """A server whose megapixel limit a 960 x 640 photo passes at 2x but not at 4x."""
+    yield from _serve(ServerSettings(temp_dir=tmp_path_factory.mktemp("small"), max_megapixels=3))
+
+
+@pytest.mark.parametrize(("width", "height", "phone"), [(1440, 900, False), (390, 844, True)])
+def test_an_enlargement_over_the_limit_is_not_offered(
+    browser, small_server_url, tmp_path, width, height, phone
+):
+    """4x was offered where the result would pass the limit, and refused after the upload."""
+    big = dark_scene(tmp_path / "big.jpg", 960, 640)  # 0.61 MP: 2x 2.5 MP, 4x 9.8 MP
+    small = dark_scene(tmp_path / "small.jpg", 320, 240)  # 4x is 1.2 MP
+    context, page, errors = _open(browser, small_server_url, width, height, phone=phone)
+    try:
+        page.wait_for_function("() => document.getElementById('limits').textContent !== ''")
+        _upload(page, small)
+        page.select_option("#scale", "4")
+        assert page.locator("#scale-note").is_hidden()
+
+        _upload_next(page, big)
+        disabled = page.eval_on_selector_all("#scale option", "os => os.map(o => o.disabled)")
+        assert disabled == [False, False, True]
+        assert page.input_value("#scale") == "2"  # the largest the limit allows
+        assert "(over 3 MP)" in page.text_content("#scale option[value='4']")
+        note = page.locator("#scale-note")
+        assert note.is_visible() and "past 3 MP" in note.text_content()
+        note.scroll_into_view_if_needed()
+        page.screenshot(path=f"/tmp/lumos-scale-limit-{width}.png")
+        with page.expect_download(timeout=60_000) as info:
+            page.click("#download")
+        assert info.value.suggested_filename == "big_lumos_2x.jpg"
+
+        _upload_next(page, small)  # a photo that can take 4x again offers it
+        assert page.eval_on_selector_all("#scale option", "os => os.map(o => o.disabled)") == [
+            False,
+            False,
+            False,
+        ]
+        assert "over" not in page.text_content("#scale option[value='4']")
+        assert errors == []
     finally:
         context.close()

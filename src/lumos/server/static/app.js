@@ -6,6 +6,8 @@
   const PREVIEW_SIDE = 800;   // long side of slider previews (px)
   const MB = 1000 * 1000;     // the server's MB (max_upload_mb), in bytes
   const DEBOUNCE_MS = 250;    // wait this long after the last slider move
+  const BUSY_RETRIES = 3;     // a preview refused as busy (503) is sent again this often
+  const BUSY_WAIT_MAX_S = 30; // but never waits longer than this for one Retry-After
   const $ = (id) => document.getElementById(id);
 
   const el = {
@@ -35,6 +37,8 @@
     pickSeq: 0,          // numbers each pick: a reply to an older pick is stale
     picking: false,      // a pick is uploading or being measured
     maxUploadMb: null,
+    maxMegapixels: null,
+    retryTimer: 0,       // counts down to the next try of a preview refused as busy
     maxJobFiles: null,
     batchTimer: 0,
   };
@@ -78,6 +82,7 @@
     }[xhr.status] || `The server answered ${xhr.status}`;
     const err = new Error(detail && !text.includes(detail) ? `${text}: ${detail}` : text);
     err.status = xhr.status;
+    if (xhr.status === 503) err.retryAfter = Number(retry) >= 0 ? Number(retry) : null;
     return err;
   }
 
@@ -120,6 +125,31 @@
     el.noise.title = info.compression || "";  // whether JPEG blocks show, and what follows
     el.light.textContent = `${a.light} (${Math.round(a.light_confidence * 100)}% sure)`;
     el.haze.textContent = `${a.hazy ? "hazy" : "clear"} (density ${Number(a.haze_density).toFixed(2)})`;
+  }
+
+  // An enlargement whose result would pass the server's megapixel limit is refused
+  // (413) only after the whole upload: it is not offered, and the menu says why.
+  function limitScale() {
+    const select = $("scale");
+    const mp = state.info && state.info.width * state.info.height / 1e6;
+    let note = "";
+    for (const option of select.options) {
+      const s = Number(option.value);
+      option.textContent = option.dataset.label || (option.dataset.label = option.textContent);
+      const over = Boolean(mp && state.maxMegapixels && s > 1 && mp * s * s > state.maxMegapixels);
+      option.disabled = over;
+      if (over) {
+        option.textContent += ` (over ${state.maxMegapixels} MP)`;
+        note = `Enlarging past ${state.maxMegapixels} MP is not possible on this server.`;
+      }
+    }
+    if (select.selectedOptions[0] && select.selectedOptions[0].disabled) {
+      const allowed = [...select.options].filter((o) => !o.disabled);
+      select.value = allowed[allowed.length - 1].value;
+    }
+    select.title = note;
+    $("scale-note").textContent = note;
+    $("scale-note").hidden = !note;
   }
 
   // Each model chooses its own automatic strengths; the server measured them all.
@@ -198,6 +228,7 @@
     state.file = file;
     state.info = info;
     describe(info);
+    limitScale();
     state.tuned = false;
     setSliders(autoValues());
     // The After half showed the previous photo's result until this one's preview came.
@@ -220,9 +251,10 @@
 
   // ---- previews -------------------------------------------------------------------------
 
-  async function preview() {
+  async function preview(attempt = 0) {
     const blob = state.previewBlob;
     if (!blob) return;
+    stopRetry();
     if (state.previewXhr) state.previewXhr.abort();  // only the latest settings matter
     el.busy.hidden = false;
     const req = send("/v1/enhance", optionsForm(blob, true));
@@ -242,7 +274,8 @@
     } catch (err) {
       if (!err.aborted && blob === state.previewBlob) {
         if (!state.picking) hideStatus();
-        showError(err, "preview");
+        if (err.status === 503 && attempt < BUSY_RETRIES) retryLater(err, attempt + 1);
+        else showError(err, "preview");
       }
     } finally {
       if (state.previewXhr === req.xhr) { state.previewXhr = null; el.busy.hidden = true; }
@@ -250,7 +283,25 @@
   }
   const sum = (obj) => Object.values(obj).reduce((a, b) => a + b, 0);
 
+  // A busy server says when to come back (Retry-After): the preview is sent again
+  // by itself then, with the seconds counting down, instead of leaving the user a
+  // "try again in 5 s" to act on. A newer preview (a slider moved) replaces the wait.
+  function retryLater(err, attempt) {
+    const wait = Math.min(err.retryAfter ?? 2, BUSY_WAIT_MAX_S);
+    const end = Date.now() + wait * 1000;
+    const tick = () => {
+      const left = Math.ceil((end - Date.now()) / 1000);
+      if (left <= 0) { stopRetry(); preview(attempt); return; }
+      showError(Object.assign(new Error(`The server is busy; trying the preview again in ` +
+        `${left} s (try ${attempt} of ${BUSY_RETRIES})`), { status: 503 }), "preview");
+      state.retryTimer = setTimeout(tick, Math.min(1000, end - Date.now()));
+    };
+    tick();
+  }
+  function stopRetry() { clearTimeout(state.retryTimer); state.retryTimer = 0; }
+
   function schedule() {
+    stopRetry();
     clearTimeout(state.timer);
     state.timer = setTimeout(preview, DEBOUNCE_MS);
   }
@@ -535,6 +586,8 @@
   setSplit(50);
   fetch("/healthz").then((r) => r.json()).then((h) => {
     state.maxUploadMb = h.max_upload_mb;
+    state.maxMegapixels = h.max_megapixels;
+    limitScale();
     state.maxJobFiles = h.max_job_files;
     el.limits.textContent = `Up to ${h.max_upload_mb} MB and ${h.max_megapixels} megapixels.`;
     const minutes = Math.round(h.job_ttl_s / 60);
