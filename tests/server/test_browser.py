@@ -739,3 +739,46 @@ def test_an_enlargement_over_the_limit_is_not_offered(
         assert errors == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("width", "height", "phone"), [(1440, 900, False), (390, 844, True)])
+def test_how_was_this_done_opens_the_explain_report(
+    browser, server_url, tmp_path, width, height, phone
+):
+    from lumos.server.report_bridge import ReportUnavailableError, report_function
+
+    try:
+        report_function()
+    except ReportUnavailableError as exc:
+        pytest.skip(str(exc))
+    photo = dark_scene(tmp_path / "night walk.jpg", 480, 320)
+    context, page, errors = _open(browser, server_url, width, height, phone=phone)
+    try:
+        _upload(page, photo)
+        page.fill("#denoise", "0.7")
+        page.wait_for_selector("#busy", state="hidden", timeout=30_000)
+        with context.expect_page() as opened:
+            page.click("#explain")
+        report = opened.value
+        report.wait_for_load_state("load", timeout=60_000)
+        assert report.title() == "lumos explain: night walk.jpg"
+        assert "strength 0.70" in report.text_content("body")  # the slider as set, not auto
+        assert "Input480×320" in report.text_content("body")  # the preview on screen
+        report.screenshot(path=f"/tmp/lumos-report-{width}.png")
+        assert page.locator("#error").is_hidden()
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_no_report_link_without_the_report_module(browser, server_url, monkeypatch):
+    monkeypatch.setattr("lumos.server.report_bridge._NAMES", ("no_such_renderer",))
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        with page.expect_response("**/v1/report"):
+            page.reload()
+        page.wait_for_timeout(200)
+        assert page.locator("#explain").is_hidden()
+        assert errors == []
+    finally:
+        context.close()

@@ -345,6 +345,35 @@
     return plain ? plain[1] : "lumos.jpg";
   }
 
+  // ---- "How was this done?": the explain report ----------------------------------------
+
+  // The report is a page of its own, with its own Content-Security-Policy (inline
+  // styles, no script), so it cannot be shown from a blob: or inside this page, which
+  // would impose this page's policy on it. A form posted to a new tab gets it as
+  // the server sent it. It explains the preview on screen with the sliders as set:
+  // quick, where a 12 MP original takes the server half a minute.
+  function explain() {
+    if (!state.previewBlob) return;
+    const form = document.createElement("form");
+    Object.assign(form, { method: "post", action: "/v1/enhance", target: "_blank",
+      enctype: "multipart/form-data", hidden: true });
+    const add = (name, value) => {
+      const input = Object.assign(document.createElement("input"), { type: "hidden", name, value });
+      form.append(input);
+    };
+    const file = Object.assign(document.createElement("input"), { type: "file", name: "file" });
+    const photo = new DataTransfer();
+    photo.items.add(new File([state.previewBlob], state.file.name, { type: state.previewBlob.type }));
+    file.files = photo.files;
+    form.append(file);
+    for (const s of sliders) add(s.id, s.input.value);
+    add("model", $("model").value);
+    add("report", "true");
+    document.body.append(form);
+    form.submit();
+    form.remove();
+  }
+
   // ---- several photos: one job on the server, polled until done ------------------------
 
   function choose(files) {
@@ -568,6 +597,7 @@
     schedule();
   });
   el.download.addEventListener("click", download);
+  $("explain").addEventListener("click", explain);
   el.another.addEventListener("click", () => { el.file.value = ""; el.file.click(); });
   el.more.addEventListener("click", () => { el.moreFiles.value = ""; el.moreFiles.click(); });
   el.moreFiles.addEventListener("change", () => {
@@ -584,6 +614,9 @@
   });
 
   setSplit(50);
+  // Offered only where the server has the report module (it answers 501 otherwise).
+  fetch("/v1/report").then((r) => r.json()).then((r) => { $("explain").hidden = !r.available; })
+    .catch(() => { /* no report link */ });
   fetch("/healthz").then((r) => r.json()).then((h) => {
     state.maxUploadMb = h.max_upload_mb;
     state.maxMegapixels = h.max_megapixels;
