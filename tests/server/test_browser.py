@@ -782,3 +782,78 @@ def test_no_report_link_without_the_report_module(browser, server_url, monkeypat
         assert errors == []
     finally:
         context.close()
+
+
+def _zoom_state(page) -> dict:  # type: ignore[no-untyped-def]
+    return page.evaluate(
+        """() => { const c = document.getElementById('compare').getBoundingClientRect();
+          const a = document.getElementById('after'), b = document.getElementById('before');
+          const r = a.getBoundingClientRect();
+          return { box: [c.width, c.height], after: [r.left - c.left, r.top - c.top, r.width],
+                   afterNatural: a.complete ? a.naturalWidth : 0, beforeNatural: b.naturalWidth,
+                   clip: a.style.clipPath }; }"""
+    )
+
+
+@pytest.mark.parametrize(("width", "height", "phone"), [(1440, 900, False), (390, 844, True)])
+def test_the_100_percent_view_pans_and_hold_shows_the_original(
+    browser, server_url, tmp_path, width, height, phone
+):
+    photo = dark_scene(tmp_path / "wide.jpg", 1600, 1000)  # more than the 800 px preview
+    context, page, errors = _open(browser, server_url, width, height, phone=phone)
+    try:
+        _upload(page, photo)
+        fit = _zoom_state(page)
+        assert fit["afterNatural"] == 800 and fit["box"][0] < 1600
+        with page.expect_response("**/v1/enhance", timeout=60_000) as full:
+            page.click("#zoom")
+        assert full.value.ok
+        assert json.loads(full.value.headers["x-lumos-stats"])["width"] == 1600
+        page.wait_for_function(
+            "() => { const i = document.getElementById('after');"
+            " return i.complete && i.naturalWidth === 1600; }",
+            timeout=60_000,
+        )
+        page.wait_for_function("() => document.getElementById('before').naturalWidth === 1600")
+        zoomed = _zoom_state(page)
+        assert zoomed["box"] == pytest.approx(fit["box"], abs=1)  # the box keeps its place
+        assert zoomed["after"][2] == pytest.approx(1600, abs=1)  # pixel for pixel
+        assert page.get_attribute("#zoom", "aria-pressed") == "true"
+
+        # A drag on the photo pans it (the divider stays); the photo never leaves a gap.
+        box = page.locator("#compare").bounding_box()
+        x0, y0 = box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.5
+        split = page.get_attribute("#divider", "aria-valuenow")
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        page.mouse.move(x0 + 5000, y0 + 5000, steps=4)
+        page.mouse.up()
+        panned = _zoom_state(page)
+        assert panned["after"][:2] == pytest.approx([0, 0], abs=1)  # top-left corner, no gap
+        assert page.get_attribute("#divider", "aria-valuenow") == split
+        # The divider still splits the window where it stands: the clip follows the pan.
+        half = box["width"] * int(split) / 100
+        assert float(panned["clip"].split()[-1].removesuffix("px)")) == pytest.approx(half, abs=1)
+        page.screenshot(path=f"/tmp/lumos-zoom-{width}.png")
+        # A slider moved in the 100% view brings a full-resolution result, not a preview.
+        stats = _preview_stats(page, lambda: page.fill("#denoise", "0.2"))
+        assert stats["width"] == 1600 and stats["denoise"] == 0.2
+
+        # Press and hold: the original in place of the result; let go: the result again.
+        hold = page.locator("#hold").bounding_box()
+        page.mouse.move(hold["x"] + 10, hold["y"] + 10)
+        page.mouse.down()
+        assert page.eval_on_selector("#after", "a => getComputedStyle(a).visibility") == "hidden"
+        page.screenshot(path=f"/tmp/lumos-hold-{width}.png")
+        page.mouse.up()
+        assert page.eval_on_selector("#after", "a => getComputedStyle(a).visibility") == "visible"
+
+        # Back to the fitted view: the settings changed meanwhile, so a new preview comes.
+        stats = _preview_stats(page, lambda: page.click("#zoom"))
+        assert stats["width"] == 800 and stats["denoise"] == 0.2
+        back = _zoom_state(page)
+        assert back["afterNatural"] == 800 and back["after"][2] == pytest.approx(fit["after"][2])
+        assert page.get_attribute("#zoom", "aria-pressed") == "false"
+        assert errors == []
+    finally:
+        context.close()

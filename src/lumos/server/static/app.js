@@ -30,7 +30,14 @@
     file: null,          // the original upload (sent again, full size, on Download)
     previewBlob: null,   // small JPEG of the original: what slider previews send
     info: null,          // /v1/analyse reply
-    afterUrl: null,
+    afterUrl: null,      // the After of the preview (PREVIEW_SIDE)
+    previewKey: "",      // the settings afterUrl was made with
+    zoomed: false,       // the 100% view: full-resolution Before and After, panned
+    zoomUrl: null,       // the After at full resolution, for the 100% view
+    zoomKey: "",
+    fullBefore: null,    // the original as the browser decodes it (not HEIC, RAW, TIFF)
+    pan: { x: 0, y: 0 }, // offset of the photo in the 100% view, CSS px
+    split: 50,           // divider position, % of the visible width
     previewXhr: null,
     timer: 0,
     tuned: false,        // the sliders were moved by hand since the last automatic values
@@ -158,6 +165,9 @@
     return byModel[$("model").value] || state.info.would_use;
   }
 
+  // What a result depends on: a result made with other settings is not the one to show.
+  const settingsKey = () => JSON.stringify([sliders.map((s) => s.input.value), $("model").value]);
+
   function setSliders(values) {
     for (const s of sliders) {
       const v = values[s.id === "brightness" ? "target_brightness" : s.id];
@@ -166,13 +176,14 @@
     }
   }
 
-  function optionsForm(file, preview) {
+  // full: a preview of the whole original (the 100% view), not one PREVIEW_SIDE long.
+  function optionsForm(file, preview, full = false) {
     const form = new FormData();
-    form.append("file", file, preview ? "preview.jpg" : file.name);
+    form.append("file", file, preview && !full ? "preview.jpg" : file.name);
     for (const s of sliders) form.append(s.id, s.input.value);
     form.append("model", $("model").value);
     if (preview) {
-      form.append("preview_max_side", String(PREVIEW_SIDE));
+      if (!full) form.append("preview_max_side", String(PREVIEW_SIDE));
       form.append("format", "jpg");
       form.append("quality", "90");
     } else {
@@ -232,9 +243,15 @@
     state.tuned = false;
     setSliders(autoValues());
     // The After half showed the previous photo's result until this one's preview came.
-    if (state.afterUrl) { URL.revokeObjectURL(state.afterUrl); state.afterUrl = null; }
+    setZoom(false);
+    for (const name of ["afterUrl", "zoomUrl", "fullBefore"]) {
+      if (state[name]) URL.revokeObjectURL(state[name]);
+      state[name] = null;
+    }
+    state.previewKey = state.zoomKey = "";
     el.after.removeAttribute("src");
     el.before.src = info.preview;
+    loadFullBefore(file, info);
     state.previewBlob = dataUrlToBlob(info.preview);
     document.body.classList.add("has-photo");
     el.work.hidden = false;
@@ -256,15 +273,21 @@
     if (!blob) return;
     stopRetry();
     if (state.previewXhr) state.previewXhr.abort();  // only the latest settings matter
+    const full = state.zoomed;  // the 100% view shows the full-resolution result
+    const key = settingsKey();
     el.busy.hidden = false;
-    const req = send("/v1/enhance", optionsForm(blob, true));
+    const req = send("/v1/enhance", full ? optionsForm(state.file, true, true)
+      : optionsForm(blob, true));
     state.previewXhr = req.xhr;
     try {
       const { xhr } = await req.promise;
       if (blob !== state.previewBlob) return;  // a preview of a photo no longer shown
-      if (state.afterUrl) URL.revokeObjectURL(state.afterUrl);
-      state.afterUrl = URL.createObjectURL(xhr.response);
-      el.after.src = state.afterUrl;
+      const url = URL.createObjectURL(xhr.response);
+      const kind = full ? "zoom" : "after";
+      if (state[kind + "Url"]) URL.revokeObjectURL(state[kind + "Url"]);
+      state[kind + "Url"] = url;
+      state[full ? "zoomKey" : "previewKey"] = key;
+      if (full === state.zoomed) el.after.src = url;
       const stats = JSON.parse(xhr.getResponseHeader("X-Lumos-Stats") || "{}");
       el.used.textContent = stats.timings_s
         ? `Preview ${stats.width} × ${stats.height} in ${sum(stats.timings_s).toFixed(2)} s`
@@ -516,11 +539,80 @@
     }
   }
 
+  // ---- the 100% view: full resolution, dragged to pan; hold to see the original --------
+
+  // The Before of the 100% view: the original itself where the browser decodes it to
+  // the size the server read (JPEG, PNG, WEBP; upright by its EXIF orientation, as
+  // the server turns it), else the small preview, enlarged.
+  function loadFullBefore(file, info) {
+    const url = URL.createObjectURL(file);
+    const probe = new Image();
+    probe.onload = () => {
+      const same = probe.naturalWidth === info.width && probe.naturalHeight === info.height;
+      if (same && state.file === file) {
+        state.fullBefore = url;
+        if (state.zoomed) el.before.src = url;
+      } else URL.revokeObjectURL(url);
+    };
+    probe.onerror = () => URL.revokeObjectURL(url);
+    probe.src = url;
+  }
+
+  function setZoom(on) {
+    const zoom = $("zoom");
+    if (on && !state.info) return;
+    if (on === state.zoomed) return;
+    state.zoomed = on;
+    zoom.setAttribute("aria-pressed", String(on));
+    zoom.textContent = on ? "Fit to window" : "100%";
+    if (on) {
+      // The box keeps its size on screen; the photo inside is shown pixel for pixel.
+      const box = el.compare.getBoundingClientRect();
+      el.compare.style.width = `${box.width}px`;
+      el.compare.style.height = `${box.height}px`;
+      el.compare.classList.add("zoomed");
+      for (const img of [el.before, el.after]) {
+        img.style.width = `${state.info.width}px`;
+        img.style.height = `${state.info.height}px`;
+      }
+      state.pan = { x: (box.width - state.info.width) / 2, y: (box.height - state.info.height) / 2 };
+      if (state.fullBefore) el.before.src = state.fullBefore;
+      if (state.zoomKey === settingsKey()) el.after.src = state.zoomUrl;
+      else preview();  // meanwhile the preview's After, enlarged
+    } else {
+      el.compare.classList.remove("zoomed");
+      for (const node of [el.compare, el.before, el.after]) {
+        node.style.width = node.style.height = node.style.transform = "";
+      }
+      if (state.info) el.before.src = state.info.preview;
+      if (state.afterUrl) el.after.src = state.afterUrl;
+      if (state.info && state.previewKey !== settingsKey()) preview();
+    }
+    panBy(0, 0);
+  }
+
+  // Moves the photo by (dx, dy), never leaving a gap at an edge it covers.
+  function panBy(dx, dy) {
+    if (!state.zoomed) { setSplit(state.split); return; }
+    const box = el.compare.getBoundingClientRect();
+    const fit = (v, inner, outer) => (inner <= outer ? (outer - inner) / 2
+      : Math.min(0, Math.max(outer - inner, v)));
+    state.pan.x = fit(state.pan.x + dx, state.info.width, box.width);
+    state.pan.y = fit(state.pan.y + dy, state.info.height, box.height);
+    const t = `translate(${state.pan.x}px, ${state.pan.y}px)`;
+    el.before.style.transform = el.after.style.transform = t;
+    setSplit(state.split);
+  }
+
   // ---- comparison slider (mouse, touch, keyboard) ---------------------------------------
 
   function setSplit(percent) {
     const p = Math.max(0, Math.min(100, percent));
-    el.after.style.clipPath = `inset(0 0 0 ${p}%)`;
+    state.split = p;
+    if (state.zoomed) {  // the divider is in the window, the clip in the panned photo
+      const x = (p / 100) * el.compare.clientWidth - state.pan.x;
+      el.after.style.clipPath = `inset(0 0 0 ${Math.max(0, x)}px)`;
+    } else el.after.style.clipPath = `inset(0 0 0 ${p}%)`;
     el.divider.style.left = `${p}%`;
     el.divider.setAttribute("aria-valuenow", String(Math.round(p)));
   }
@@ -530,15 +622,26 @@
   }
 
   let dragging = false;
+  let panning = null;  // the last pointer position while the 100% view is dragged
   if (window.PointerEvent) {
     el.compare.addEventListener("pointerdown", (e) => {
       e.preventDefault();  // no native image drag or text selection while comparing
-      dragging = true;
       el.compare.setPointerCapture(e.pointerId);
+      // In the 100% view a drag pans the photo; the divider moves by its handle.
+      if (state.zoomed && !el.divider.contains(e.target)) {
+        panning = { x: e.clientX, y: e.clientY };
+        return;
+      }
+      dragging = true;
       splitAt(e.clientX);
     });
-    el.compare.addEventListener("pointermove", (e) => dragging && splitAt(e.clientX));
-    const stop = () => { dragging = false; };
+    el.compare.addEventListener("pointermove", (e) => {
+      if (panning) {
+        panBy(e.clientX - panning.x, e.clientY - panning.y);
+        panning = { x: e.clientX, y: e.clientY };
+      } else if (dragging) splitAt(e.clientX);
+    });
+    const stop = () => { dragging = false; panning = null; };
     el.compare.addEventListener("pointerup", stop);
     el.compare.addEventListener("pointercancel", stop);
   } else {  // old mobile browsers: touch events
@@ -597,6 +700,27 @@
     schedule();
   });
   el.download.addEventListener("click", download);
+  $("zoom").addEventListener("click", () => setZoom(!state.zoomed));
+  el.compare.addEventListener("dblclick", () => setZoom(!state.zoomed));
+  // The 100% view's box was sized for the window: a new width ends it. (A phone's
+  // height changes as its address bar slides while scrolling; that one does not.)
+  let windowWidth = window.innerWidth;
+  window.addEventListener("resize", () => {
+    if (window.innerWidth !== windowWidth) setZoom(false);
+    windowWidth = window.innerWidth;
+  });
+  // Press and hold (mouse, finger or Space) to see the original in place of the result.
+  const hold = $("hold");
+  const showOriginal = (on) => el.compare.classList.toggle("original", on);
+  hold.addEventListener("pointerdown", (e) => { e.preventDefault(); showOriginal(true); });
+  for (const type of ["pointerup", "pointerleave", "pointercancel", "blur"]) {
+    hold.addEventListener(type, () => showOriginal(false));
+  }
+  hold.addEventListener("keydown", (e) => {
+    if (e.key === " " || e.key === "Enter") { e.preventDefault(); showOriginal(true); }
+  });
+  hold.addEventListener("keyup", () => showOriginal(false));
+  hold.addEventListener("contextmenu", (e) => e.preventDefault());  // a long press on a phone
   $("explain").addEventListener("click", explain);
   el.another.addEventListener("click", () => { el.file.value = ""; el.file.click(); });
   el.more.addEventListener("click", () => { el.moreFiles.value = ""; el.moreFiles.click(); });
