@@ -857,3 +857,77 @@ def test_the_100_percent_view_pans_and_hold_shows_the_original(
         assert errors == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("width", "height", "phone"), [(1440, 900, False), (390, 844, True)])
+def test_download_shows_percent_and_time_left_and_can_be_cancelled(
+    browser, server_url, tmp_path, monkeypatch, width, height, phone
+):
+    from lumos.server.limits import Cancelled
+
+    photo = dark_scene(tmp_path / "night.jpg", 960, 640)
+    context, page, errors = _open(browser, server_url, width, height, phone=phone)
+    stopped = threading.Event()
+
+    def half_way(src, folder, params, token=None, report=None):  # type: ignore[no-untyped-def]
+        """Half the tiles done, then on until the request goes (the server is in this process)."""
+        report("enhancing", 5, 10)
+        try:
+            for _ in range(600):
+                token.check()
+                time.sleep(0.05)
+        except Cancelled:
+            stopped.set()
+            raise
+        raise AssertionError("Cancel did not stop the work")
+
+    asked: list = []
+    page.on("response", lambda r: "/v1/progress/" in r.url and asked.append(r.url))
+    try:
+        _upload(page, photo)
+        monkeypatch.setattr("lumos.server.routes_enhance.enhance_file", half_way)
+        page.click("#download")  # the percent below comes from the server: progress_id was sent
+        page.wait_for_function(
+            "() => /50% · about \\d+ s left/.test(document.getElementById('status').textContent)",
+            timeout=30_000,
+        )
+        assert "Enhancing at full resolution… 50%" in page.text_content("#status")
+        assert page.locator("#cancel").is_visible() and page.locator("#download").is_disabled()
+        assert asked[0].rsplit("/", 1)[1].startswith("page-")
+        page.screenshot(path=f"/tmp/lumos-progress-{width}.png")
+
+        page.click("#cancel")
+        page.wait_for_function(
+            "() => document.getElementById('status-text').textContent === 'Cancelled.'"
+        )
+        assert stopped.wait(10), "the server went on with the cancelled work"
+        assert page.locator("#cancel").is_hidden() and page.locator("#download").is_enabled()
+        assert page.locator("#error").is_hidden()
+        polls = len(asked)
+        page.wait_for_timeout(1200)
+        assert len(asked) == polls, "the page still asks after Cancel"
+        page.wait_for_selector("#status", state="hidden", timeout=10_000)
+        errors[:] = [e for e in errors if "404" not in e]  # see the test below
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_download_follows_the_real_progress(browser, server_url, tmp_path):
+    photo = dark_scene(tmp_path / "night.jpg", 1600, 1000)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    answers: list = []
+    page.on("response", lambda r: "/v1/progress/" in r.url and answers.append(r.status))
+    try:
+        _upload(page, photo)
+        page.select_option("#scale", "2")  # a second stage: enlarging
+        with page.expect_download(timeout=120_000) as info:
+            page.click("#download")
+        assert info.value.suggested_filename == "night_lumos_2x.jpg"
+        assert 200 in answers, answers
+        page.wait_for_selector("#cancel", state="hidden")
+        # Before the upload is read and after the reply has left, the id is unknown (404).
+        errors[:] = [e for e in errors if "404" not in e]
+        assert errors == []
+    finally:
+        context.close()

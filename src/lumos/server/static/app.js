@@ -19,6 +19,7 @@
     batch: $("batch"), batchSettings: $("batch-settings"), batchProgress: $("batch-progress"),
     batchSummary: $("batch-summary"), batchList: $("batch-list"), batchZip: $("batch-zip"),
     batchClose: $("batch-close"), batchDelete: $("batch-delete"), keep: $("keep"),
+    cancel: $("cancel"),
     size: $("a-size"), bright: $("a-bright"), noise: $("a-noise"), light: $("a-light"),
     haze: $("a-haze"),
   };
@@ -39,6 +40,7 @@
     pan: { x: 0, y: 0 }, // offset of the photo in the 100% view, CSS px
     split: 50,           // divider position, % of the visible width
     previewXhr: null,
+    downloadXhr: null,   // the full-resolution download under way (Cancel aborts it)
     timer: 0,
     tuned: false,        // the sliders were moved by hand since the last automatic values
     pickSeq: 0,          // numbers each pick: a reply to an older pick is stale
@@ -50,6 +52,7 @@
     batchTimer: 0,
   };
   const POLL_MS = 800;       // how often a running job is asked for its progress
+  const PROGRESS_MS = 500;   // how often a full-resolution download is asked how far it got
 
   // ---- talking to the server ------------------------------------------------------------
 
@@ -293,10 +296,10 @@
         ? `Preview ${stats.width} × ${stats.height} in ${sum(stats.timings_s).toFixed(2)} s`
         : "";
       clearError("preview");
-      if (!state.picking) hideStatus();
+      if (!state.picking && !state.downloadXhr) hideStatus();
     } catch (err) {
       if (!err.aborted && blob === state.previewBlob) {
-        if (!state.picking) hideStatus();
+        if (!state.picking && !state.downloadXhr) hideStatus();
         if (err.status === 503 && attempt < BUSY_RETRIES) retryLater(err, attempt + 1);
         else showError(err, "preview");
       }
@@ -336,11 +339,24 @@
     clearError();
     el.download.disabled = true;
     showStatus("Uploading…", 0);
+    const id = progressId();
+    const form = optionsForm(state.file, false);
+    form.append("progress_id", id);
+    let uploaded = 0;  // when the upload ended: the time left is reckoned from there
+    const req = send("/v1/enhance", form, {
+      onUpload: (f) => {
+        if (f < 1) showStatus("Uploading…", f);
+        else if (!uploaded) {
+          uploaded = Date.now();
+          showStatus("Waiting for the server…", null);
+          follow(req.xhr, id, uploaded);
+        }
+      },
+    });
+    state.downloadXhr = req.xhr;
+    el.cancel.hidden = false;
     try {
-      const { xhr } = await send("/v1/enhance", optionsForm(state.file, false), {
-        onUpload: (f) => showStatus(f < 1 ? "Uploading…" : "Enhancing at full resolution…",
-          f < 1 ? f : null),
-      }).promise;
+      const { xhr } = await req.promise;
       const a = document.createElement("a");
       a.href = URL.createObjectURL(xhr.response);
       a.download = filenameOf(xhr.getResponseHeader("Content-Disposition") || "");
@@ -351,11 +367,60 @@
       showStatus(`Saved ${a.download}`, 1);
       setTimeout(hideStatus, 2500);
     } catch (err) {
-      hideStatus();
-      showError(err);
+      if (err.aborted) {  // Cancel: the server stops the work when the request goes
+        showStatus("Cancelled.", 0);
+        setTimeout(hideStatus, 2000);
+      } else {
+        hideStatus();
+        showError(err);
+      }
     } finally {
+      state.downloadXhr = null;
+      el.cancel.hidden = true;
       el.download.disabled = false;
     }
+  }
+
+  // Random, so that no one else's request can be followed (or spoilt) by guessing;
+  // getRandomValues, as randomUUID needs https on a server reached by its LAN address.
+  function progressId() {
+    const bytes = crypto.getRandomValues(new Uint8Array(12));
+    return "page-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  // The share of the work each stage stands for: enlarging costs about as much as
+  // the enhancement it follows.
+  function fractionDone(p, scale) {
+    const part = p.total ? p.done / p.total : 0;
+    if (p.stage === "waiting") return 0;
+    if (p.stage === "reading") return 0.02;
+    if (p.stage === "saving") return 0.97;
+    if (p.stage === "enlarging") return 0.5 + 0.45 * part;
+    return 0.05 + (scale > 1 ? 0.45 : 0.9) * part;  // enhancing
+  }
+
+  // Asks the server how far the download has got until its reply comes: percent
+  // done, and the time left once enough is done to tell.
+  function follow(xhr, id, since) {
+    const scale = Number($("scale").value);
+    const ask = async () => {
+      if (state.downloadXhr !== xhr) return;
+      try {
+        const r = await fetch(`/v1/progress/${id}`);
+        if (r.ok && state.downloadXhr === xhr) {
+          const p = await r.json();
+          const f = fractionDone(p, scale);
+          const s = (Date.now() - since) / 1000;
+          const left = f >= 0.1 ? Math.max(1, Math.round((s / f) * (1 - f))) : null;
+          const what = p.stage === "waiting" ? "Waiting for the server…"
+            : p.stage === "enlarging" ? "Enlarging…" : "Enhancing at full resolution…";
+          showStatus(`${what} ${Math.round(f * 100)}%${left ? ` · about ${left} s left` : ""}`,
+            p.stage === "waiting" ? null : f);
+        }
+      } catch (_) { /* the download itself reports a lost server */ }
+      if (state.downloadXhr === xhr) setTimeout(ask, PROGRESS_MS);
+    };
+    ask();
   }
 
   // filename* (RFC 5987) keeps a name like "Nacht Café 夜景"; filename= is its ASCII fallback.
@@ -700,6 +765,7 @@
     schedule();
   });
   el.download.addEventListener("click", download);
+  el.cancel.addEventListener("click", () => state.downloadXhr && state.downloadXhr.abort());
   $("zoom").addEventListener("click", () => setZoom(!state.zoomed));
   el.compare.addEventListener("dblclick", () => setZoom(!state.zoomed));
   // The 100% view's box was sized for the window: a new width ends it. (A phone's
