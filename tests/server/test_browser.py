@@ -931,3 +931,46 @@ def test_download_follows_the_real_progress(browser, server_url, tmp_path):
         assert errors == []
     finally:
         context.close()
+
+
+def test_download_stays_in_reach_on_a_phone(browser, server_url, tmp_path):
+    photo = dark_scene(tmp_path / "night.jpg", 640, 960)
+    context, page, errors = _open(browser, server_url, 390, 844, phone=True)
+
+    def rect(selector: str) -> dict:
+        return page.eval_on_selector(
+            selector,
+            "e => { const r = e.getBoundingClientRect();"
+            " return { top: r.top, bottom: r.bottom, h: window.innerHeight }; }",
+        )
+
+    try:
+        _upload(page, photo)
+        for where in ("top", "bottom"):  # looking at the photo, or at the panel's end
+            page.evaluate(f"window.scrollTo(0, {0 if where == 'top' else 100000})")
+            r = rect("#download")
+            assert r["top"] >= 0 and r["bottom"] <= r["h"], f"Download out of reach at the {where}"
+            page.screenshot(path=f"/tmp/lumos-sticky-{where}.png")
+        # Nothing hides behind it: the last button of the panel can be scrolled above it.
+        assert rect("#another")["bottom"] <= rect("#download")["top"]
+        # A status line floats above it, not under it.
+        page.evaluate("document.getElementById('status').hidden = false")
+        assert rect("#status")["bottom"] <= rect("#download")["top"]
+        page.evaluate("document.getElementById('status').hidden = true")
+        with page.expect_download(timeout=60_000) as info:
+            page.click("#download")
+        assert info.value.suggested_filename == "night_lumos.jpg"
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_download_is_in_the_panel_on_a_desktop(browser, server_url, tmp_path):
+    photo = dark_scene(tmp_path / "night.jpg", 480, 320)
+    context, page, errors = _open(browser, server_url, 1440, 900)
+    try:
+        _upload(page, photo)
+        assert page.eval_on_selector("#download", "b => getComputedStyle(b).position") == "static"
+        assert errors == []
+    finally:
+        context.close()
