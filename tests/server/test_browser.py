@@ -974,3 +974,48 @@ def test_download_is_in_the_panel_on_a_desktop(browser, server_url, tmp_path):
         assert errors == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("width", "height", "phone"), [(1440, 900, False), (390, 844, True)])
+def test_file_type_quality_light_and_upscaler_choices(
+    browser, server_url, tmp_path, width, height, phone
+):
+    photo = dark_scene(tmp_path / "night.jpg", 480, 320)
+    context, page, errors = _open(browser, server_url, width, height, phone=phone)
+    try:
+        _upload(page, photo)
+        assert page.locator("#upscaler-control").is_hidden()  # only when enlarging
+        page.click(".more summary")
+        assert page.locator("#quality-control").is_visible()  # a JPEG keeps a quality
+
+        # Light changes the look: the preview is asked again with it.
+        stats = _preview_stats(page, lambda: page.select_option("#light", "uneven"))
+        assert stats["light_routed"] == "uneven"
+
+        page.select_option("#format", "png")
+        assert page.locator("#quality-control").is_hidden()  # lossless: no quality
+        with page.expect_download(timeout=60_000) as info:
+            page.click("#download")
+        assert info.value.suggested_filename == "night_lumos.png"
+        saved = tmp_path / "out.png"
+        info.value.save_as(saved)
+        with Image.open(saved) as out:
+            assert out.format == "PNG" and out.size == (480, 320)
+
+        page.select_option("#format", "webp")
+        page.fill("#quality", "60")
+        assert page.text_content("#quality-out") == "60"
+        page.select_option("#scale", "2")
+        assert page.locator("#upscaler-control").is_visible()
+        page.select_option("#upscaler", "classical")
+        page.locator("#quality-control").scroll_into_view_if_needed()
+        page.screenshot(path=f"/tmp/lumos-choices-{width}.png")
+        with page.expect_response("**/v1/enhance", timeout=60_000) as reply:
+            page.click("#download")
+        stats = json.loads(reply.value.headers["x-lumos-stats"])
+        assert stats["format"] == "WEBP" and stats["scale"] == 2
+        assert stats["upscaler"] == "classical" and stats["light_routed"] == "uneven"
+        page.wait_for_selector("#status", state="hidden", timeout=30_000)
+        assert errors == []
+    finally:
+        context.close()

@@ -169,7 +169,8 @@
   }
 
   // What a result depends on: a result made with other settings is not the one to show.
-  const settingsKey = () => JSON.stringify([sliders.map((s) => s.input.value), $("model").value]);
+  const settingsKey = () => JSON.stringify([sliders.map((s) => s.input.value), $("model").value,
+    $("light").value]);
 
   function setSliders(values) {
     for (const s of sliders) {
@@ -185,6 +186,7 @@
     form.append("file", file, preview && !full ? "preview.jpg" : file.name);
     for (const s of sliders) form.append(s.id, s.input.value);
     form.append("model", $("model").value);
+    form.append("light", $("light").value);  // changes the look: previews show it too
     if (preview) {
       if (!full) form.append("preview_max_side", String(PREVIEW_SIDE));
       form.append("format", "jpg");
@@ -192,8 +194,36 @@
     } else {
       // Enlarging is for the full-resolution download only; previews show the look.
       form.append("scale", $("scale").value);
+      form.append("upscaler", $("upscaler").value);
+      fileOptions(form);
     }
     return form;
+  }
+
+  // The file a download (or a list of photos) is saved as; previews are always JPEG.
+  // several: photos of any type, kept as they are unless a type is chosen, so the
+  // quality goes along for those that are JPEG.
+  function fileOptions(form, several = false) {
+    const chosen = $("format").value;
+    if (chosen) form.append("format", chosen);
+    if (several ? !["png", "tiff"].includes(chosen) : lossyOutput()) {
+      form.append("quality", $("quality").value);
+    }
+  }
+
+  // Whether the chosen file type has a quality: JPEG and WEBP, asked for or kept
+  // (HEIC and RAW are saved as JPEG).
+  function lossyOutput() {
+    const chosen = $("format").value;
+    if (chosen) return chosen === "jpg" || chosen === "webp";
+    const input = state.info ? state.info.format : "JPEG";
+    return !["PNG", "TIFF", "BMP"].includes(input);
+  }
+
+  // Menus that matter only sometimes are shown only then.
+  function showRelevant() {
+    $("upscaler-control").hidden = $("scale").value === "1";
+    $("quality-control").hidden = !lossyOutput();
   }
 
   // ---- choosing a photo -----------------------------------------------------------------
@@ -243,6 +273,7 @@
     state.info = info;
     describe(info);
     limitScale();
+    showRelevant();
     state.tuned = false;
     setSliders(autoValues());
     // The After half showed the previous photo's result until this one's preview came.
@@ -496,7 +527,10 @@
     if (useSettings) {
       for (const s of sliders) form.append(s.id, s.input.value);
       form.append("scale", $("scale").value);
+      form.append("upscaler", $("upscaler").value);
+      form.append("light", $("light").value);
     }
+    fileOptions(form, true);  // the file type is a choice of its own, whoever set the look
     el.batchSettings.textContent = useSettings
       ? `Settings: denoise ${sliders[0].input.value}, detail ${sliders[1].input.value}, ` +
         `brightness ${sliders[2].input.value}, shadows ${sliders[3].input.value}, ` +
@@ -765,6 +799,11 @@
     schedule();
   });
   el.download.addEventListener("click", download);
+  $("light").addEventListener("change", schedule);
+  for (const id of ["scale", "format"]) $(id).addEventListener("change", showRelevant);
+  $("quality").addEventListener("input", () => {
+    $("quality-out").textContent = $("quality").value;
+  });
   el.cancel.addEventListener("click", () => state.downloadXhr && state.downloadXhr.abort());
   $("zoom").addEventListener("click", () => setZoom(!state.zoomed));
   el.compare.addEventListener("dblclick", () => setZoom(!state.zoomed));
