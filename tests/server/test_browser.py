@@ -1019,3 +1019,87 @@ def test_file_type_quality_light_and_upscaler_choices(
         assert errors == []
     finally:
         context.close()
+
+
+def _thumbs(page) -> list[dict]:  # type: ignore[no-untyped-def]
+    return page.eval_on_selector_all(
+        "#batch-list li",
+        "lis => lis.map(li => { const i = li.querySelector('img.thumb');"
+        " return { cls: li.className, src: i ? i.src : '', shown: i ? i.naturalWidth : 0,"
+        " retry: !!li.querySelector('button.retry'), text: li.textContent }; })",
+    )
+
+
+@pytest.mark.parametrize(("width", "height", "phone"), [(1440, 900, False), (390, 844, True)])
+def test_batch_thumbnails_and_trying_a_failed_photo_again(
+    browser, server_url, tmp_path, monkeypatch, width, height, phone
+):
+    from lumos.server import jobs
+
+    real = jobs.enhance_file
+
+    def flaky(src, folder, params, token=None, *args, **kw):  # type: ignore[no-untyped-def]
+        if folder.name == "out1":
+            raise OSError("disk hiccup")  # the second photo fails in the job only
+        return real(src, folder, params, token, *args, **kw)
+
+    photos = [dark_scene(tmp_path / f"room {i}.jpg", 480, 320) for i in range(3)]
+    context, page, errors = _open(browser, server_url, width, height, phone=phone)
+    try:
+        monkeypatch.setattr(jobs, "enhance_file", flaky)
+        page.set_input_files("#file", [str(p) for p in photos])
+        page.wait_for_selector("#batch-zip", state="visible", timeout=60_000)
+        lines = _thumbs(page)
+        assert [line["cls"] for line in lines] == ["done", "failed", "done"], lines
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#batch-list img.thumb')]"
+            ".every(i => i.complete && i.naturalWidth > 0)"
+        )
+        lines = _thumbs(page)
+        assert "/v1/jobs/" in lines[0]["src"] and lines[1]["src"].startswith("blob:")
+        assert [line["retry"] for line in lines] == [False, True, False]
+        assert page.text_content("#batch-summary") == "2 of 3 enhanced, 1 failed."
+        page.screenshot(path=f"/tmp/lumos-batch-failed-{width}.png", full_page=True)
+
+        with page.expect_response("**/v1/enhance", timeout=60_000) as again:
+            page.click("#batch-list li.failed button.retry")
+        assert again.value.ok
+        page.wait_for_function(
+            "() => document.querySelectorAll('#batch-list li.done').length === 3"
+        )
+        assert page.text_content("#batch-summary") == "3 of 3 enhanced."
+        mended = page.locator("#batch-list li").nth(1)
+        assert "done (tried again)" in mended.text_content()
+        with page.expect_download(timeout=30_000) as info:
+            mended.locator("a").click()
+        assert info.value.suggested_filename == "room_1_lumos.jpg"
+        page.screenshot(path=f"/tmp/lumos-batch-retried-{width}.png", full_page=True)
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_busy_server_gets_the_list_again_after_retry_after(browser, server_url, tmp_path):
+    photos = [dark_scene(tmp_path / f"room {i}.jpg", 320, 240) for i in range(2)]
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    sent: list = []
+
+    def busy_once(route) -> None:  # type: ignore[no-untyped-def]
+        sent.append(route)
+        _busy(route) if len(sent) == 1 else route.continue_()
+
+    try:
+        page.route("**/v1/jobs", busy_once)
+        page.set_input_files("#file", [str(p) for p in photos])
+        page.wait_for_function(
+            "() => document.getElementById('batch-summary').textContent"
+            ".startsWith('The server is busy; trying again in 1 s (try 1 of 3)')",
+            timeout=30_000,
+        )
+        page.wait_for_selector("#batch-zip", state="visible", timeout=60_000)
+        assert len(sent) == 2
+        assert page.text_content("#batch-summary") == "2 of 2 enhanced."
+        assert page.locator("#error").is_hidden()
+        errors.clear()  # the refused request is logged as a console error
+    finally:
+        context.close()

@@ -50,6 +50,13 @@
     retryTimer: 0,       // counts down to the next try of a preview refused as busy
     maxJobFiles: null,
     batchTimer: 0,
+    batchSeq: 0,         // numbers each list: a retry's reply for an older list is stale
+    batchFiles: [],      // the photos of the list, for their thumbnails and retries
+    batchOptions: [],    // the list's form fields but the files, for a retry
+    thumbs: new Map(),   // index -> its <img>, kept across polls so it is not fetched again
+    originals: [],       // object URLs of the photos as chosen: thumbnails until done
+    retried: new Map(),  // index -> {status, url, name, error} of a file tried again
+    lastJob: null,
   };
   const POLL_MS = 800;       // how often a running job is asked for its progress
   const PROGRESS_MS = 500;   // how often a full-resolution download is asked how far it got
@@ -521,16 +528,17 @@
     if (state.picking) hideStatus();
     state.pickSeq++;
     state.picking = false;
-    const form = new FormData();
-    for (const f of files) form.append("files", f, f.name);
-    form.append("model", $("model").value);
+    const options = new FormData();
+    options.append("model", $("model").value);
     if (useSettings) {
-      for (const s of sliders) form.append(s.id, s.input.value);
-      form.append("scale", $("scale").value);
-      form.append("upscaler", $("upscaler").value);
-      form.append("light", $("light").value);
+      for (const s of sliders) options.append(s.id, s.input.value);
+      options.append("scale", $("scale").value);
+      options.append("upscaler", $("upscaler").value);
+      options.append("light", $("light").value);
     }
-    fileOptions(form, true);  // the file type is a choice of its own, whoever set the look
+    fileOptions(options, true);  // the file type is a choice of its own, whoever set the look
+    newList(files, [...options.entries()]);
+    const seq = state.batchSeq;
     el.batchSettings.textContent = useSettings
       ? `Settings: denoise ${sliders[0].input.value}, detail ${sliders[1].input.value}, ` +
         `brightness ${sliders[2].input.value}, shadows ${sliders[3].input.value}, ` +
@@ -546,21 +554,112 @@
     el.batchProgress.value = 0;
     el.batchSummary.textContent = `Uploading ${files.length} photos…`;
     document.body.classList.add("has-photo");
-    try {
-      const { xhr } = await send("/v1/jobs", form, {
-        json: true,
-        onUpload: (f) => {
-          el.batchProgress.value = Math.round(f * 100);
-          el.batchSummary.textContent = f < 1 ? `Uploading ${files.length} photos…` : "Starting…";
-        },
-      }).promise;
-      el.batch.dataset.job = xhr.response.id;
-      el.batchDelete.hidden = false;
-      await poll(xhr.response.status_url, xhr.response.id);
-    } catch (err) {
-      el.batchSummary.textContent = "";
-      showError(err);
+    for (let attempt = 0; ; attempt++) {
+      const form = new FormData();
+      for (const f of files) form.append("files", f, f.name);
+      for (const [k, v] of state.batchOptions) form.append(k, v);
+      try {
+        const { xhr } = await send("/v1/jobs", form, {
+          json: true,
+          onUpload: (f) => {
+            el.batchProgress.value = Math.round(f * 100);
+            el.batchSummary.textContent = f < 1 ? `Uploading ${files.length} photos…` : "Starting…";
+          },
+        }).promise;
+        if (seq !== state.batchSeq) return;
+        el.batch.dataset.job = xhr.response.id;
+        el.batchDelete.hidden = false;
+        await poll(xhr.response.status_url, xhr.response.id);
+        return;
+      } catch (err) {
+        if (seq !== state.batchSeq) return;
+        // Busy (too many jobs kept, or the queue full): sent again by itself after
+        // the Retry-After it was given, as previews are.
+        if (err.status === 503 && attempt < BUSY_RETRIES) {
+          await countdown(Math.min(err.retryAfter ?? 2, BUSY_WAIT_MAX_S), (left) => {
+            el.batchSummary.textContent = `The server is busy; trying again in ${left} s ` +
+              `(try ${attempt + 1} of ${BUSY_RETRIES})`;
+          });
+          if (seq !== state.batchSeq) return;
+          continue;
+        }
+        el.batchSummary.textContent = "";
+        showError(err);
+        return;
+      }
     }
+  }
+
+  // Waits `seconds`, telling `show` the whole seconds left.
+  function countdown(seconds, show) {
+    return new Promise((resolve) => {
+      const end = Date.now() + seconds * 1000;
+      const tick = () => {
+        const left = Math.ceil((end - Date.now()) / 1000);
+        if (left <= 0) return resolve();
+        show(left);
+        setTimeout(tick, Math.min(1000, end - Date.now()));
+      };
+      tick();
+    });
+  }
+
+  // A new list: its photos' thumbnails (as chosen, until their results come) and
+  // the options a retry of one of them needs.
+  function newList(files, options) {
+    state.batchSeq++;
+    for (const url of state.originals) URL.revokeObjectURL(url);
+    for (const r of state.retried.values()) if (r.url) URL.revokeObjectURL(r.url);
+    state.originals = files.map((f) => URL.createObjectURL(f));
+    state.batchFiles = files;
+    state.batchOptions = options;
+    state.thumbs = new Map();
+    state.retried = new Map();
+    state.lastJob = null;
+  }
+
+  function thumbnail(index, url) {
+    let img = state.thumbs.get(index);
+    if (!img) {
+      img = Object.assign(document.createElement("img"), { className: "thumb", alt: "",
+        loading: "lazy", decoding: "async" });
+      // A photo the browser cannot show (HEIC, RAW, TIFF) keeps an empty square.
+      img.onerror = () => { img.style.visibility = "hidden"; };
+      state.thumbs.set(index, img);
+    }
+    if (url && img.dataset.src !== url) {
+      img.dataset.src = url;
+      img.style.visibility = "";
+      img.src = url;
+    }
+    return img;
+  }
+
+  // One failed photo sent again on its own, with the list's options; its result is
+  // then downloaded from its line (the zip holds what the job made).
+  async function retryFile(index) {
+    const seq = state.batchSeq;
+    const file = state.batchFiles[index];
+    if (!file) return;
+    state.retried.set(index, { status: "running" });
+    renderJob(state.lastJob);
+    const form = new FormData();
+    form.append("file", file, file.name);
+    for (const [k, v] of state.batchOptions) form.append(k, v);
+    let outcome;
+    try {
+      const { xhr } = await send("/v1/enhance", form).promise;
+      outcome = { status: "done", url: URL.createObjectURL(xhr.response),
+        name: filenameOf(xhr.getResponseHeader("Content-Disposition") || "") };
+    } catch (err) {
+      outcome = { status: "failed", error: err.message };
+    }
+    if (seq !== state.batchSeq || !el.batch.dataset.job) {  // another list, or deleted
+      if (outcome.url) URL.revokeObjectURL(outcome.url);
+      return;
+    }
+    state.retried.set(index, outcome);
+    renderJob(state.lastJob);
   }
 
   async function poll(url, id) {
@@ -583,11 +682,15 @@
   }
 
   function renderJob(job) {
+    if (!job) return;
+    state.lastJob = job;
     el.batchProgress.value = job.total ? Math.round((job.done / job.total) * 100) : 0;
-    const ok = job.done - job.failed;
+    const mended = [...state.retried.values()].filter((r) => r.status === "done").length;
+    const ok = job.done - job.failed + mended;
+    const failed = job.failed - mended;
     const finished = !(job.status === "queued" || job.status === "running");
     el.batchSummary.textContent = finished
-      ? `${ok} of ${job.total} enhanced${job.failed ? `, ${job.failed} failed` : ""}.`
+      ? `${ok} of ${job.total} enhanced${failed ? `, ${failed} failed` : ""}.`
       : `Enhancing… ${job.done} of ${job.total} done.`;
     el.batchList.replaceChildren(...job.files.map(fileLine));
     if (job.zip_url) {
@@ -597,23 +700,38 @@
   }
 
   function fileLine(f) {
+    // A failed photo tried again is shown as that try went.
+    const again = f.status === "failed" ? state.retried.get(f.index) : null;
+    const shown = again ? { ...f, status: again.status, error: again.error,
+      url: again.url, name: again.name || f.name } : f;
     const li = document.createElement("li");
-    li.className = f.status;
+    li.className = shown.status;
     let name;
-    if (f.url) {  // done: the link names the file it downloads
+    if (shown.url) {  // done: the link names the file it downloads
       name = document.createElement("a");
-      name.href = f.url;
-      name.download = f.name;
-      name.textContent = f.name;
+      name.href = shown.url;
+      name.download = shown.name;
+      name.textContent = shown.name;
     } else {      // waiting or failed: the photo as the user knows it
       name = document.createElement("span");
       name.textContent = f.source_name || f.name;
     }
     const note = document.createElement("span");
     note.className = "state";
-    note.textContent = f.status === "failed" ? `failed: ${f.error || "unknown error"}`
-      : f.status === "done" ? "done" : f.status === "running" ? "enhancing…" : "waiting";
-    li.append(name, note);
+    note.textContent = shown.status === "failed" ? `failed: ${shown.error || "unknown error"}`
+      : shown.status === "done" ? (again ? "done (tried again)" : "done")
+        : shown.status === "running" ? "enhancing…" : "waiting";
+    const body = document.createElement("span");
+    body.className = "line";
+    body.append(name, note);
+    // The result once done, the photo as chosen until then.
+    li.append(thumbnail(f.index, shown.url || state.originals[f.index]), body);
+    if (shown.status === "failed" && state.batchFiles[f.index]) {
+      const retry = Object.assign(document.createElement("button"), { type: "button",
+        className: "secondary small retry", textContent: "Try again" });
+      retry.addEventListener("click", () => retryFile(f.index));
+      li.append(retry);
+    }
     return li;
   }
 
