@@ -634,10 +634,11 @@ def test_batch_markers_up_to_100_are_not_clipped(browser, server_url):
 
 
 def _busy(route) -> None:  # type: ignore[no-untyped-def]
+    """The server's own 503 (lumos.server.errors), with a short Retry-After."""
     route.fulfill(
         status=503,
         headers={"Retry-After": "1", "Content-Type": "application/json"},
-        body='{"detail": "busy"}',
+        body='{"detail": "the server is busy; try again in a few seconds"}',
     )
 
 
@@ -1101,5 +1102,34 @@ def test_a_busy_server_gets_the_list_again_after_retry_after(browser, server_url
         assert page.text_content("#batch-summary") == "2 of 2 enhanced."
         assert page.locator("#error").is_hidden()
         errors.clear()  # the refused request is logged as a console error
+    finally:
+        context.close()
+
+
+def test_busy_and_timeout_messages_say_it_once(browser, server_url, tmp_path):
+    """'The server is busy; try again in 1 s: the server is busy; try again in a few seconds'."""
+    photo = dark_scene(tmp_path / "night.jpg", 480, 320)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        _upload(page, photo)
+        page.route("**/v1/enhance", _busy)
+        page.click("#download")
+        page.wait_for_selector("#error", state="visible", timeout=30_000)
+        assert page.text_content("#error") == "The server is busy; try again in 1 s"
+        page.unroute("**/v1/enhance")
+        page.route(
+            "**/v1/enhance",
+            lambda route: route.fulfill(
+                status=504,
+                content_type="application/json",
+                body='{"detail": "the image took too long to process; try a smaller one"}',
+            ),
+        )
+        page.click("#download")
+        page.wait_for_function(
+            "() => document.getElementById('error').textContent.startsWith('The photo took')"
+        )
+        assert page.text_content("#error") == "The photo took too long to process"
+        errors.clear()  # the refused requests are logged as console errors
     finally:
         context.close()

@@ -97,6 +97,9 @@
       503: `The server is busy${retry ? `; try again in ${retry} s` : ""}`,
       504: "The photo took too long to process",
     }[xhr.status] || `The server answered ${xhr.status}`;
+    // Busy and too slow say all there is in the page's own words; the server's detail
+    // only said it again ("The server is busy; try again in 5 s: the server is busy; ...").
+    if (xhr.status === 503 || xhr.status === 504) detail = "";
     const err = new Error(detail && !text.includes(detail) ? `${text}: ${detail}` : text);
     err.status = xhr.status;
     if (xhr.status === 503) err.retryAfter = Number(retry) >= 0 ? Number(retry) : null;
