@@ -1133,3 +1133,23 @@ def test_busy_and_timeout_messages_say_it_once(browser, server_url, tmp_path):
         errors.clear()  # the refused requests are logged as console errors
     finally:
         context.close()
+
+
+def test_a_new_photo_leaves_the_100_percent_view(browser, server_url, tmp_path):
+    first = dark_scene(tmp_path / "first.jpg", 1200, 800)
+    second = dark_scene(tmp_path / "second.jpg", 320, 480)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        _upload(page, first)
+        with page.expect_response("**/v1/enhance", timeout=60_000):
+            page.click("#zoom")
+        sent: list = []
+        page.on("request", lambda r: "/v1/enhance" in r.url and sent.append(r))
+        _upload_next(page, second)
+        assert page.get_attribute("#zoom", "aria-pressed") == "false"
+        assert not page.eval_on_selector("#compare", "c => c.classList.contains('zoomed')")
+        assert page.eval_on_selector("#after", "i => i.naturalWidth") == 320  # its own preview
+        assert len(sent) == 1, "a preview of the old photo was asked on the way out"
+        assert errors == []
+    finally:
+        context.close()

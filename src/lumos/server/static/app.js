@@ -287,7 +287,7 @@
     state.tuned = false;
     setSliders(autoValues());
     // The After half showed the previous photo's result until this one's preview came.
-    setZoom(false);
+    setZoom(false, false);  // a new photo: its own preview follows
     for (const name of ["afterUrl", "zoomUrl", "fullBefore"]) {
       if (state[name]) URL.revokeObjectURL(state[name]);
       state[name] = null;
@@ -778,7 +778,8 @@
     probe.src = url;
   }
 
-  function setZoom(on) {
+  // refresh: ask for a preview if the one kept was made with other settings.
+  function setZoom(on, refresh = true) {
     const zoom = $("zoom");
     if (on && !state.info) return;
     if (on === state.zoomed) return;
@@ -806,7 +807,7 @@
       }
       if (state.info) el.before.src = state.info.preview;
       if (state.afterUrl) el.after.src = state.afterUrl;
-      if (state.info && state.previewKey !== settingsKey()) preview();
+      if (refresh && state.info && state.previewKey !== settingsKey()) preview();
     }
     panBy(0, 0);
   }
