@@ -572,6 +572,15 @@ def test_status_and_errors_are_in_view_by_the_buttons(
             " return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; }",
         )
 
+    def overlap(a: str, b: str) -> bool:
+        return page.evaluate(
+            "([a, b]) => { const r = document.querySelector(a).getBoundingClientRect();"
+            " const s = document.querySelector(b).getBoundingClientRect();"
+            " return r.left < s.right && s.left < r.right"
+            " && r.top < s.bottom && s.top < r.bottom; }",
+            [a, b],
+        )
+
     held: list = []
 
     def hold_then_refuse(route) -> None:  # type: ignore[no-untyped-def]
@@ -583,17 +592,22 @@ def test_status_and_errors_are_in_view_by_the_buttons(
 
     try:
         _upload(page, photo)
-        page.locator("#download").scroll_into_view_if_needed()
+        # Download at the bottom of the window, where the floating boxes are.
+        page.eval_on_selector(
+            "#download", "b => { b.scrollIntoView({ block: 'end' }); window.scrollBy(0, 4); }"
+        )
         page.route("**/v1/enhance", hold_then_refuse)
         page.click("#download")
         _wait_held(page, held)
         page.wait_for_selector("#status", state="visible")
         assert in_view("#status") and in_view("#download")
+        assert not overlap("#status", "#download"), "the status line covers Download"
         held[0].continue_()
         page.wait_for_selector("#status", state="hidden", timeout=60_000)
         page.click("#download")
         page.wait_for_selector("#error", state="visible", timeout=30_000)
         assert in_view("#error") and in_view("#download")
+        assert not overlap("#error", "#download"), "the error box covers Download"
         if os.environ.get("LUMOS_SCREENSHOTS"):
             page.screenshot(path=str(tmp_path.parent / f"error-in-view-{width}.png"))
         errors.clear()
