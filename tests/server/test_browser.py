@@ -1167,3 +1167,40 @@ def test_a_new_photo_leaves_the_100_percent_view(browser, server_url, tmp_path):
         assert errors == []
     finally:
         context.close()
+
+
+def test_the_100_percent_view_tells_how_far_it_has_got(browser, server_url, tmp_path, monkeypatch):
+    from lumos.server import routes_enhance
+
+    real = routes_enhance.enhance_file
+    release = threading.Event()
+
+    def slow_full(src, folder, params, token=None, report=None):  # type: ignore[no-untyped-def]
+        if report is not None:  # only the followed request: the whole photo
+            report("enhancing", 2, 4)
+            release.wait(30)
+            return real(src, folder, params, token, report=report)
+        return real(src, folder, params, token)
+
+    photo = dark_scene(tmp_path / "wide.jpg", 1600, 1000)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        _upload(page, photo)
+        monkeypatch.setattr(routes_enhance, "enhance_file", slow_full)
+        page.click("#zoom")
+        page.wait_for_function(
+            "() => document.getElementById('status-text').textContent"
+            ".startsWith('Rendering the 100% view… 50%')",
+            timeout=30_000,
+        )
+        assert page.locator("#cancel").is_hidden()  # not a download: leaving 100% stops it
+        release.set()
+        page.wait_for_function(
+            "() => document.getElementById('after').naturalWidth === 1600", timeout=60_000
+        )
+        page.wait_for_selector("#status", state="hidden", timeout=10_000)
+        errors[:] = [e for e in errors if "404" not in e]  # progress asked before it began
+        assert errors == []
+    finally:
+        release.set()
+        context.close()

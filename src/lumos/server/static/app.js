@@ -320,8 +320,20 @@
     const full = state.zoomed;  // the 100% view shows the full-resolution result
     const key = settingsKey();
     el.busy.hidden = false;
-    const req = send("/v1/enhance", full ? optionsForm(state.file, true, true)
-      : optionsForm(blob, true));
+    const form = full ? optionsForm(state.file, true, true) : optionsForm(blob, true);
+    // The whole photo takes seconds: the status line tells how far it has got, unless
+    // a download or a new photo has it.
+    const id = full ? progressId() : "";
+    if (full) form.append("progress_id", id);
+    let followed = false;
+    const req = send("/v1/enhance", form, {
+      onUpload: (f) => {
+        if (!full || f < 1 || followed) return;
+        followed = true;
+        follow(id, Date.now(), () => state.previewXhr === req.xhr && !state.downloadXhr &&
+          !state.picking, "Rendering the 100% view…", 1);
+      },
+    });
     state.previewXhr = req.xhr;
     try {
       const { xhr } = await req.promise;
@@ -346,6 +358,7 @@
       }
     } finally {
       if (state.previewXhr === req.xhr) { state.previewXhr = null; el.busy.hidden = true; }
+      if (followed && !state.previewXhr && !state.picking && !state.downloadXhr) hideStatus();
     }
   }
   const sum = (obj) => Object.values(obj).reduce((a, b) => a + b, 0);
@@ -390,7 +403,7 @@
         else if (!uploaded) {
           uploaded = Date.now();
           showStatus("Waiting for the server…", null);
-          follow(req.xhr, id, uploaded);
+          follow(id, uploaded, () => state.downloadXhr === req.xhr);
         }
       },
     });
@@ -442,24 +455,25 @@
 
   // Asks the server how far the download has got until its reply comes: percent
   // done, and the time left once enough is done to tell.
-  function follow(xhr, id, since) {
-    const scale = Number($("scale").value);
+  // alive: whether the request is still the one the status line is about.
+  function follow(id, since, alive, label = "Enhancing at full resolution…",
+    scale = Number($("scale").value)) {
     const ask = async () => {
-      if (state.downloadXhr !== xhr) return;
+      if (!alive()) return;
       try {
         const r = await fetch(`/v1/progress/${id}`);
-        if (r.ok && state.downloadXhr === xhr) {
+        if (r.ok && alive()) {
           const p = await r.json();
           const f = fractionDone(p, scale);
           const s = (Date.now() - since) / 1000;
           const left = f >= 0.1 ? Math.max(1, Math.round((s / f) * (1 - f))) : null;
           const what = p.stage === "waiting" ? "Waiting for the server…"
-            : p.stage === "enlarging" ? "Enlarging…" : "Enhancing at full resolution…";
+            : p.stage === "enlarging" ? "Enlarging…" : label;
           showStatus(`${what} ${Math.round(f * 100)}%${left ? ` · about ${left} s left` : ""}`,
             p.stage === "waiting" ? null : f);
         }
-      } catch (_) { /* the download itself reports a lost server */ }
-      if (state.downloadXhr === xhr) setTimeout(ask, PROGRESS_MS);
+      } catch (_) { /* the request itself reports a lost server */ }
+      if (alive()) setTimeout(ask, PROGRESS_MS);
     };
     ask();
   }
