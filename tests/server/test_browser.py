@@ -799,6 +799,10 @@ def test_no_report_link_without_the_report_module(browser, server_url, monkeypat
         context.close()
 
 
+def _centre(page, selector: str) -> None:  # type: ignore[no-untyped-def]
+    page.eval_on_selector(selector, "e => e.scrollIntoView({ block: 'center' })")
+
+
 def _zoom_state(page) -> dict:  # type: ignore[no-untyped-def]
     return page.evaluate(
         """() => { const c = document.getElementById('compare').getBoundingClientRect();
@@ -836,6 +840,7 @@ def test_the_100_percent_view_pans_and_hold_shows_the_original(
         assert page.get_attribute("#zoom", "aria-pressed") == "true"
 
         # A drag on the photo pans it (the divider stays); the photo never leaves a gap.
+        _centre(page, "#compare")  # on a phone, clear of the Download bar
         box = page.locator("#compare").bounding_box()
         x0, y0 = box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.5
         split = page.get_attribute("#divider", "aria-valuenow")
@@ -855,6 +860,7 @@ def test_the_100_percent_view_pans_and_hold_shows_the_original(
         assert stats["width"] == 1600 and stats["denoise"] == 0.2
 
         # Press and hold: the original in place of the result; let go: the result again.
+        _centre(page, "#hold")  # on a phone, clear of the Download bar
         hold = page.locator("#hold").bounding_box()
         page.mouse.move(hold["x"] + 10, hold["y"] + 10)
         page.mouse.down()
