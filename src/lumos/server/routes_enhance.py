@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -176,18 +176,21 @@ async def report_status() -> JSONResponse:
 
 @router.get(
     "/progress/{progress_id}",
-    responses={404: {"model": ErrorReply, "description": "no such request is running"}},
+    response_model=Progress,
+    responses={204: {"description": "no request with this progress_id is running"}},
 )
-async def progress(state: State, progress_id: str) -> Progress:
+async def progress(state: State, progress_id: str) -> Response:
     """How far the ``POST /v1/enhance`` sent with this ``progress_id`` has got.
 
     ``stage`` is ``waiting`` (for a worker), ``reading``, ``enhancing``,
     ``enlarging`` (``scale`` > 1) or ``saving``; ``done`` of ``total`` counts the
-    tiles of that stage. 404 before the upload has arrived and once the reply is
-    on its way.
+    tiles of that stage. 204 (nothing to tell) before the upload has been read and
+    once the reply is on its way: a client polls across both, and a 404 there would
+    be logged as an error by every browser.
     """
     found = state.progress.get(progress_id)
     if found is None:
-        raise HTTPException(404, "no enhance request with this progress_id is running")
+        return Response(status_code=204, headers={"Cache-Control": "no-store"})
     stage, done, total = found
-    return Progress(stage=stage, done=done, total=total)
+    body = Progress(stage=stage, done=done, total=total).model_dump()
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})

@@ -462,7 +462,7 @@
       if (!alive()) return;
       try {
         const r = await fetch(`/v1/progress/${id}`);
-        if (r.ok && alive()) {
+        if (r.status === 200 && alive()) {  // 204: not begun, or over
           const p = await r.json();
           const f = fractionDone(p, scale);
           const s = (Date.now() - since) / 1000;
