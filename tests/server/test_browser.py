@@ -1207,3 +1207,25 @@ def test_the_100_percent_view_tells_how_far_it_has_got(browser, server_url, tmp_
     finally:
         release.set()
         context.close()
+
+
+def test_the_100_percent_view_pans_with_the_arrow_keys(browser, server_url, tmp_path):
+    photo = dark_scene(tmp_path / "wide.jpg", 1600, 1000)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        _upload(page, photo)
+        assert page.get_attribute("#compare", "tabindex") is None  # no tab stop when fitted
+        with page.expect_response("**/v1/enhance", timeout=60_000):
+            page.click("#zoom")
+        start = _zoom_state(page)["after"][:2]
+        page.focus("#compare")
+        page.keyboard.press("ArrowRight")  # look further right: the photo moves left
+        page.keyboard.press("Shift+ArrowDown")
+        moved = _zoom_state(page)["after"][:2]
+        assert moved[0] == pytest.approx(start[0] - 40, abs=1)
+        assert moved[1] == pytest.approx(start[1] - 200, abs=1)
+        page.click("#zoom")
+        assert page.get_attribute("#compare", "tabindex") is None
+        assert errors == []
+    finally:
+        context.close()

@@ -806,6 +806,7 @@
       el.compare.style.width = `${box.width}px`;
       el.compare.style.height = `${box.height}px`;
       el.compare.classList.add("zoomed");
+      el.compare.tabIndex = 0;  // arrow keys pan, for those without a mouse
       for (const img of [el.before, el.after]) {
         img.style.width = `${state.info.width}px`;
         img.style.height = `${state.info.height}px`;
@@ -816,6 +817,7 @@
       else preview();  // meanwhile the preview's After, enlarged
     } else {
       el.compare.classList.remove("zoomed");
+      el.compare.removeAttribute("tabindex");
       for (const node of [el.compare, el.before, el.after]) {
         node.style.width = node.style.height = node.style.transform = "";
       }
@@ -887,6 +889,17 @@
     window.addEventListener("mouseup", () => { dragging = false; });
   }
   el.compare.addEventListener("dragstart", (e) => e.preventDefault());
+  // In the 100% view the arrow keys pan the photo (Shift: further); the divider,
+  // focused on its own, keeps its arrows.
+  el.compare.addEventListener("keydown", (e) => {
+    if (!state.zoomed || e.target !== el.compare) return;
+    const step = e.shiftKey ? 200 : 40;
+    const move = { ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step],
+      ArrowDown: [0, -step] }[e.key];
+    if (!move) return;
+    e.preventDefault();
+    panBy(...move);
+  });
   el.divider.addEventListener("keydown", (e) => {
     const now = Number(el.divider.getAttribute("aria-valuenow"));
     const step = e.shiftKey ? 10 : 2;
