@@ -13,7 +13,9 @@ synthetic ones are made at run time with fixed seeds):
   (:func:`lumos.data.camera.camera_noise`; the denoiser never trained on Kodak);
 * ``kodak24-dark-jpeg``: Kodak24 darkened 1/15 with camera noise, saved as JPEG
   quality 20-60 with 4:2:0 chroma (a messaging app's dark photo); GT-mean PSNR is
-  the fairer column there (the reference is at the original brightness).
+  the fairer column there (the reference is at the original brightness);
+* ``kodak24-camera-nr``: as ``kodak24-camera``, with cameras that reduce noise in
+  camera (coarse luma grain, calm colour), as real camera JPEGs are (cc15).
 
 Then Set5 x2 through ``lumos enhance --scale 2`` against bicubic and LumosSR alone
 (Y-PSNR, the SR convention): the enhancement pass must not damage a clean photo.
@@ -75,16 +77,31 @@ def datasets(data: Path, tmp: Path, quick: bool) -> dict[str, list[tuple[Path, P
     from lumos.data.camera import camera_noise, sample_camera
 
     rng = np.random.default_rng(11)
-    cam_dir, jpg_dir = tmp / "camera", tmp / "dark_jpeg"
-    for d in (cam_dir, jpg_dir, tmp / "ref"):
+    nr_rng = np.random.default_rng(12)  # its own stream: the sets above stay as they were
+    cam_dir, jpg_dir, nr_dir = tmp / "camera", tmp / "dark_jpeg", tmp / "camera_nr"
+    for d in (cam_dir, jpg_dir, nr_dir, tmp / "ref", tmp / "ref_nr"):
         d.mkdir(parents=True, exist_ok=True)
-    cam_items, jpg_items = [], []
+    cam_items, jpg_items, nr_items = [], [], []
     for i, p in enumerate(find_images(data / "kodak24")[:n]):
         clean = read_rgb(p).astype(np.float32) / 255
-        noisy, ref = camera_noise(clean, sample_camera(rng, jpeg_probability=0.5), seed=i)
+        try:
+            camera = sample_camera(rng, jpeg_probability=0.5, grain=False)
+        except TypeError:  # a commit before in-camera noise reduction (--before rows)
+            camera = sample_camera(rng, jpeg_probability=0.5)
+        noisy, ref = camera_noise(clean, camera, seed=i)
         cam_items.append(
             (_save(cam_dir / f"{p.stem}.png", noisy), _save(tmp / "ref" / f"{p.stem}.png", ref))
         )
+        # Cameras that reduce noise in camera (coarse grain, calm colour), as real JPEGs are.
+        camera = sample_camera(nr_rng, jpeg_probability=0.5)
+        if getattr(camera, "luma_grain", None) is not None:
+            noisy, ref = camera_noise(clean, camera, seed=100 + i)
+            nr_items.append(
+                (
+                    _save(nr_dir / f"{p.stem}.png", noisy),
+                    _save(tmp / "ref_nr" / f"{p.stem}.png", ref),
+                )
+            )
         params = DarkenParams(exposure=1 / 15, shot_noise=3e-4, read_noise=1.5e-3, seed=i)
         dark = darken(clean, params, seed=i)
         q = int(rng.integers(20, 61))
@@ -92,6 +109,8 @@ def datasets(data: Path, tmp: Path, quick: bool) -> dict[str, list[tuple[Path, P
         jpg_items.append((jpg, p))
     sets["kodak24-camera"] = cam_items
     sets["kodak24-dark-jpeg"] = jpg_items
+    if nr_items:
+        sets["kodak24-camera-nr"] = nr_items
     return sets
 
 

@@ -99,3 +99,24 @@ def test_cancel_is_asked_between_the_tiles_of_every_pass() -> None:
 
     with pytest.raises(_Stop):
         run_pipeline(dark, opts, cancel=stop_at_the_last_check)
+
+
+def test_enlarge_progress_counts_the_enlargement_tiles_on_their_own() -> None:
+    # The server's progress_id reports the enlargement as a stage of its own.
+    dark = darken(_scene(160, 192).astype(np.float32), DarkenParams(exposure=1 / 12), seed=1)
+    opts = EnhanceOptions(model="classical", scale=2, tiling=TilingOptions(tile=64))
+    enhance: list[tuple[int, int]] = []
+    enlarge: list[tuple[int, int]] = []
+    run_pipeline(
+        dark,
+        opts,
+        progress=lambda d, t: enhance.append((d, t)),
+        enlarge_progress=lambda d, t: enlarge.append((d, t)),
+    )
+    assert enhance and enhance[-1][0] == enhance[-1][1]
+    assert len(enlarge) > 1 and enlarge[-1][0] == enlarge[-1][1]
+    assert [d for d, _ in enlarge] == sorted(d for d, _ in enlarge)
+    # Without an enlargement there is nothing to tell.
+    enlarge.clear()
+    run_pipeline(dark, EnhanceOptions(model="classical"), enlarge_progress=enlarge.append)
+    assert enlarge == []

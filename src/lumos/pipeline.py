@@ -155,6 +155,20 @@ def check_output_size(height: int, width: int, options: EnhanceOptions) -> None:
         )
 
 
+def _ticker(cancel: Callable[[], None] | None, progress: ProgressFn | None) -> ProgressFn | None:
+    """One tile callback for a pass: the cancel check first, then the progress."""
+    if cancel is None and progress is None:
+        return None
+
+    def tick(done: int, total: int) -> None:
+        if cancel is not None:
+            cancel()
+        if progress is not None:
+            progress(done, total)
+
+    return tick
+
+
 def _upscale(
     source: FloatImage,
     enhanced: FloatImage,
@@ -163,6 +177,7 @@ def _upscale(
     options: EnhanceOptions,
     workers: int | None,
     cancel: Callable[[], None] | None = None,
+    progress: ProgressFn | None = None,
 ) -> tuple[FloatImage, FloatMap | None]:
     """Enlarge the enhanced image in a second tiled pass (see :mod:`lumos.stages.upscale`).
 
@@ -198,8 +213,8 @@ def _upscale(
         halo=uplan.halo,
         workers=workers or default_workers(),
         scale=options.scale,
-        # Not the caller's progress (one fixed total per run); only the cancel check.
-        progress=None if cancel is None else (lambda _done, _total: cancel()),
+        # The caller's enlarge_progress, with its own total: a pass of its own.
+        progress=_ticker(cancel, progress),
     )
     if alpha is not None:
         h, w = alpha.shape
@@ -218,6 +233,7 @@ def run_pipeline(
     workers: int | None = None,
     progress: ProgressFn | None = None,
     cancel: Callable[[], None] | None = None,
+    enlarge_progress: ProgressFn | None = None,
 ) -> PipelineResult:
     """Enhance an RGB float32 image.
 
@@ -244,6 +260,8 @@ def run_pipeline(
         Called between the tiles of every pass, the enlargement's too; what it
         raises stops the run (the server's requests that timed out or whose client
         has gone).
+    enlarge_progress : callable, optional
+        ``progress(done, total)`` per tile of the enlargement (``options.scale`` > 1).
 
     Returns
     -------
@@ -282,11 +300,7 @@ def run_pipeline(
     def process(tile: FloatImage, region: tuple[int, int, int, int]):
         return enhancer.process_region(tile, plan, region, keep_intermediates=keep_intermediates)
 
-    def tick(done: int, total: int) -> None:
-        if cancel is not None:
-            cancel()
-        if progress is not None:
-            progress(done, total)
+    tick = _ticker(cancel, progress)
 
     t0 = time.perf_counter()
     out = run_tiled(
@@ -297,13 +311,13 @@ def run_pipeline(
         align=plan.align,
         keep_intermediates=keep_intermediates,
         workers=workers or enhancer.tile_workers or default_workers(),
-        progress=tick if (progress or cancel) else None,
+        progress=tick,
     )
     timings["enhance"] = time.perf_counter() - t0
     final = np.clip(out.image, 0.0, 1.0, out=out.image)
     if options.scale > 1:
         t0 = time.perf_counter()
-        final, alpha = _upscale(rgb, final, alpha, plan, options, workers, cancel)
+        final, alpha = _upscale(rgb, final, alpha, plan, options, workers, cancel, enlarge_progress)
         timings["upscale"] = time.perf_counter() - t0
     return PipelineResult(
         rgb=final,

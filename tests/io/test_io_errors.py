@@ -197,3 +197,24 @@ def test_raw_read_error_is_plain_text(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         read_image(raw)
     assert exc.value.message == "truncated or corrupt RAW file (input/output error)"
+
+
+def test_jpeg_lacking_only_its_end_marker_is_read(tmp_path: Path) -> None:
+    """Some writers leave out the final FF D9; the pixels are all there (it was refused)."""
+    data = _jpeg(tmp_path / "full.jpg", (96, 64)).read_bytes()
+    assert data.endswith(b"\xff\xd9")
+    whole = read_image(tmp_path / "full.jpg").rgb
+    for cut in (2, 1):  # no marker, or half of one
+        src = tmp_path / f"no-eoi-{cut}.jpg"
+        src.write_bytes(data[:-cut])
+        np.testing.assert_array_equal(read_image(src).rgb, whole)
+        assert src.read_bytes() == data[:-cut]  # mended in memory only
+
+
+@pytest.mark.parametrize("lost", [40, 200, 1000])
+def test_jpeg_cut_inside_its_image_data_is_still_refused(tmp_path: Path, lost: int) -> None:
+    data = _jpeg(tmp_path / "full.jpg", (96, 64)).read_bytes()
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(data[: -(lost + 2)])
+    with pytest.raises(InputError, match="truncated or corrupt JPEG"):
+        read_image(cut)

@@ -77,7 +77,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory) -> Iterator[str]:
     """A real uvicorn server on a free loopback port, in a background thread."""
-    app = create_app(ServerSettings(temp_dir=tmp_path_factory.mktemp("work")))
+    yield from _serve(ServerSettings(temp_dir=tmp_path_factory.mktemp("work")))
+
+
+def _serve(settings: ServerSettings) -> Iterator[str]:
+    app = create_app(settings)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -122,6 +126,10 @@ def _after_src(page) -> str:  # type: ignore[no-untyped-def]
 
 def _upload(page, photo: Path) -> None:  # type: ignore[no-untyped-def]
     page.set_input_files("#file", str(photo))
+    _wait_preview(page)
+
+
+def _wait_preview(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_selector("#work", state="visible", timeout=30_000)
     page.wait_for_function(
         "() => { const i = document.getElementById('after');"
@@ -129,6 +137,15 @@ def _upload(page, photo: Path) -> None:  # type: ignore[no-untyped-def]
         timeout=30_000,
     )
     page.wait_for_selector("#busy", state="hidden", timeout=30_000)
+
+
+def _upload_next(page, photo: Path) -> None:  # type: ignore[no-untyped-def]
+    """Like :func:`_upload` with a photo already on screen: waits for the new one's preview."""
+    page.set_input_files("#file", str(photo))
+    page.wait_for_function(
+        "(name) => document.getElementById('name').textContent === name", arg=photo.stem
+    )
+    _wait_preview(page)
 
 
 def test_upload_compare_tune_download(browser, server_url, tmp_path):
@@ -555,6 +572,15 @@ def test_status_and_errors_are_in_view_by_the_buttons(
             " return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; }",
         )
 
+    def overlap(a: str, b: str) -> bool:
+        return page.evaluate(
+            "([a, b]) => { const r = document.querySelector(a).getBoundingClientRect();"
+            " const s = document.querySelector(b).getBoundingClientRect();"
+            " return r.left < s.right && s.left < r.right"
+            " && r.top < s.bottom && s.top < r.bottom; }",
+            [a, b],
+        )
+
     held: list = []
 
     def hold_then_refuse(route) -> None:  # type: ignore[no-untyped-def]
@@ -566,17 +592,22 @@ def test_status_and_errors_are_in_view_by_the_buttons(
 
     try:
         _upload(page, photo)
-        page.locator("#download").scroll_into_view_if_needed()
+        # Download at the bottom of the window, where the floating boxes are.
+        page.eval_on_selector(
+            "#download", "b => { b.scrollIntoView({ block: 'end' }); window.scrollBy(0, 4); }"
+        )
         page.route("**/v1/enhance", hold_then_refuse)
         page.click("#download")
         _wait_held(page, held)
         page.wait_for_selector("#status", state="visible")
         assert in_view("#status") and in_view("#download")
+        assert not overlap("#status", "#download"), "the status line covers Download"
         held[0].continue_()
         page.wait_for_selector("#status", state="hidden", timeout=60_000)
         page.click("#download")
         page.wait_for_selector("#error", state="visible", timeout=30_000)
         assert in_view("#error") and in_view("#download")
+        assert not overlap("#error", "#download"), "the error box covers Download"
         if os.environ.get("LUMOS_SCREENSHOTS"):
             page.screenshot(path=str(tmp_path.parent / f"error-in-view-{width}.png"))
         errors.clear()
@@ -612,5 +643,589 @@ def test_batch_markers_up_to_100_are_not_clipped(browser, server_url):
             }"""
         )
         assert room >= 0, f"the marker '100.' needs {-room:.1f} px more"
+    finally:
+        context.close()
+
+
+def _busy(route) -> None:  # type: ignore[no-untyped-def]
+    """The server's own 503 (lumos.server.errors), with a short Retry-After."""
+    route.fulfill(
+        status=503,
+        headers={"Retry-After": "1", "Content-Type": "application/json"},
+        body='{"detail": "the server is busy; try again in a few seconds"}',
+    )
+
+
+def test_a_busy_preview_is_sent_again_after_retry_after(browser, server_url, tmp_path):
+    """A 503 left 'try again in 5 s' on screen and no preview until a slider moved."""
+    photo = dark_scene(tmp_path / "night.jpg", 480, 320)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    sent: list = []
+
+    def busy_once(route) -> None:  # type: ignore[no-untyped-def]
+        sent.append(route)
+        _busy(route) if len(sent) == 1 else route.continue_()
+
+    try:
+        _upload(page, photo)
+        first = _after_src(page)
+        page.route("**/v1/enhance", busy_once)
+        page.fill("#denoise", "0.3")
+        page.wait_for_selector("#error", state="visible", timeout=30_000)
+        assert "trying the preview again in 1 s (try 1 of 3)" in page.text_content("#error")
+        page.wait_for_function(
+            "(old) => { const i = document.getElementById('after');"
+            " return i.src !== old && i.complete && i.naturalWidth > 0; }",
+            arg=first,
+            timeout=30_000,
+        )
+        page.wait_for_selector("#error", state="hidden", timeout=10_000)
+        assert len(sent) == 2
+        errors.clear()  # the refused request is logged as a console error
+    finally:
+        context.close()
+
+
+def test_a_busy_preview_gives_up_after_three_tries(browser, server_url, tmp_path):
+    photo = dark_scene(tmp_path / "night.jpg", 480, 320)
+    context, page, _ = _open(browser, server_url, 390, 844, phone=True)
+    sent: list = []
+
+    def always_busy(route) -> None:  # type: ignore[no-untyped-def]
+        sent.append(route)
+        _busy(route)
+
+    try:
+        _upload(page, photo)
+        page.route("**/v1/enhance", always_busy)
+        page.fill("#denoise", "0.3")
+        page.wait_for_function(
+            "() => document.getElementById('error').textContent.includes('try again in 1 s')",
+            timeout=30_000,
+        )
+        page.wait_for_timeout(1500)  # no fifth try
+        assert len(sent) == 4
+        assert page.text_content("#error") == "The server is busy; try again in 1 s"
+        page.screenshot(path="/tmp/lumos-busy-phone.png")
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def small_server_url(tmp_path_factory) -> Iterator[str]:
+    """A server whose megapixel limit a 960 x 640 photo passes at 2x but not at 4x."""
+    yield from _serve(ServerSettings(temp_dir=tmp_path_factory.mktemp("small"), max_megapixels=3))
+
+
+@pytest.mark.parametrize(("width", "height", "phone"), [(1440, 900, False), (390, 844, True)])
+def test_an_enlargement_over_the_limit_is_not_offered(
+    browser, small_server_url, tmp_path, width, height, phone
+):
+    """4x was offered where the result would pass the limit, and refused after the upload."""
+    big = dark_scene(tmp_path / "big.jpg", 960, 640)  # 0.61 MP: 2x 2.5 MP, 4x 9.8 MP
+    small = dark_scene(tmp_path / "small.jpg", 320, 240)  # 4x is 1.2 MP
+    context, page, errors = _open(browser, small_server_url, width, height, phone=phone)
+    try:
+        page.wait_for_function("() => document.getElementById('limits').textContent !== ''")
+        _upload(page, small)
+        page.select_option("#scale", "4")
+        assert page.locator("#scale-note").is_hidden()
+
+        _upload_next(page, big)
+        disabled = page.eval_on_selector_all("#scale option", "os => os.map(o => o.disabled)")
+        assert disabled == [False, False, True]
+        assert page.input_value("#scale") == "2"  # the largest the limit allows
+        assert "(over 3 MP)" in page.text_content("#scale option[value='4']")
+        note = page.locator("#scale-note")
+        assert note.is_visible() and "past 3 MP" in note.text_content()
+        note.scroll_into_view_if_needed()
+        page.screenshot(path=f"/tmp/lumos-scale-limit-{width}.png")
+        with page.expect_download(timeout=60_000) as info:
+            page.click("#download")
+        assert info.value.suggested_filename == "big_lumos_2x.jpg"
+
+        _upload_next(page, small)  # a photo that can take 4x again offers it
+        assert page.eval_on_selector_all("#scale option", "os => os.map(o => o.disabled)") == [
+            False,
+            False,
+            False,
+        ]
+        assert "over" not in page.text_content("#scale option[value='4']")
+        assert errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("width", "height", "phone"), [(1440, 900, False), (390, 844, True)])
+def test_how_was_this_done_opens_the_explain_report(
+    browser, server_url, tmp_path, width, height, phone
+):
+    from lumos.server.report_bridge import ReportUnavailableError, report_function
+
+    try:
+        report_function()
+    except ReportUnavailableError as exc:
+        pytest.skip(str(exc))
+    photo = dark_scene(tmp_path / "night walk.jpg", 480, 320)
+    context, page, errors = _open(browser, server_url, width, height, phone=phone)
+    try:
+        _upload(page, photo)
+        page.fill("#denoise", "0.7")
+        page.wait_for_selector("#busy", state="hidden", timeout=30_000)
+        with context.expect_page() as opened:
+            page.click("#explain")
+        report = opened.value
+        report.wait_for_load_state("load", timeout=60_000)
+        assert report.title() == "lumos explain: night walk.jpg"
+        assert "strength 0.70" in report.text_content("body")  # the slider as set, not auto
+        assert "Input480×320" in report.text_content("body")  # the preview on screen
+        report.screenshot(path=f"/tmp/lumos-report-{width}.png")
+        assert page.locator("#error").is_hidden()
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_no_report_link_without_the_report_module(browser, server_url, monkeypatch):
+    monkeypatch.setattr("lumos.server.report_bridge._NAMES", ("no_such_renderer",))
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        with page.expect_response("**/v1/report"):
+            page.reload()
+        page.wait_for_timeout(200)
+        assert page.locator("#explain").is_hidden()
+        assert errors == []
+    finally:
+        context.close()
+
+
+def _centre(page, selector: str) -> None:  # type: ignore[no-untyped-def]
+    page.eval_on_selector(selector, "e => e.scrollIntoView({ block: 'center' })")
+
+
+def _zoom_state(page) -> dict:  # type: ignore[no-untyped-def]
+    return page.evaluate(
+        """() => { const c = document.getElementById('compare').getBoundingClientRect();
+          const a = document.getElementById('after'), b = document.getElementById('before');
+          const r = a.getBoundingClientRect();
+          return { box: [c.width, c.height], after: [r.left - c.left, r.top - c.top, r.width],
+                   afterNatural: a.complete ? a.naturalWidth : 0, beforeNatural: b.naturalWidth,
+                   clip: a.style.clipPath }; }"""
+    )
+
+
+@pytest.mark.parametrize(("width", "height", "phone"), [(1440, 900, False), (390, 844, True)])
+def test_the_100_percent_view_pans_and_hold_shows_the_original(
+    browser, server_url, tmp_path, width, height, phone
+):
+    photo = dark_scene(tmp_path / "wide.jpg", 1600, 1000)  # more than the 800 px preview
+    context, page, errors = _open(browser, server_url, width, height, phone=phone)
+    try:
+        _upload(page, photo)
+        fit = _zoom_state(page)
+        assert fit["afterNatural"] == 800 and fit["box"][0] < 1600
+        with page.expect_response("**/v1/enhance", timeout=60_000) as full:
+            page.click("#zoom")
+        assert full.value.ok
+        assert json.loads(full.value.headers["x-lumos-stats"])["width"] == 1600
+        page.wait_for_function(
+            "() => { const i = document.getElementById('after');"
+            " return i.complete && i.naturalWidth === 1600; }",
+            timeout=60_000,
+        )
+        page.wait_for_function("() => document.getElementById('before').naturalWidth === 1600")
+        zoomed = _zoom_state(page)
+        assert zoomed["box"] == pytest.approx(fit["box"], abs=1)  # the box keeps its place
+        assert zoomed["after"][2] == pytest.approx(1600, abs=1)  # pixel for pixel
+        assert page.get_attribute("#zoom", "aria-pressed") == "true"
+
+        # A drag on the photo pans it (the divider stays); the photo never leaves a gap.
+        _centre(page, "#compare")  # on a phone, clear of the Download bar
+        box = page.locator("#compare").bounding_box()
+        x0, y0 = box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.5
+        split = page.get_attribute("#divider", "aria-valuenow")
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        page.mouse.move(x0 + 5000, y0 + 5000, steps=4)
+        page.mouse.up()
+        panned = _zoom_state(page)
+        assert panned["after"][:2] == pytest.approx([0, 0], abs=1)  # top-left corner, no gap
+        assert page.get_attribute("#divider", "aria-valuenow") == split
+        # The divider still splits the window where it stands: the clip follows the pan.
+        half = box["width"] * int(split) / 100
+        assert float(panned["clip"].split()[-1].removesuffix("px)")) == pytest.approx(half, abs=1)
+        page.screenshot(path=f"/tmp/lumos-zoom-{width}.png")
+        # A slider moved in the 100% view brings a full-resolution result, not a preview.
+        stats = _preview_stats(page, lambda: page.fill("#denoise", "0.2"))
+        assert stats["width"] == 1600 and stats["denoise"] == 0.2
+
+        # Press and hold: the original in place of the result; let go: the result again.
+        _centre(page, "#hold")  # on a phone, clear of the Download bar
+        hold = page.locator("#hold").bounding_box()
+        page.mouse.move(hold["x"] + 10, hold["y"] + 10)
+        page.mouse.down()
+        assert page.eval_on_selector("#after", "a => getComputedStyle(a).visibility") == "hidden"
+        page.screenshot(path=f"/tmp/lumos-hold-{width}.png")
+        page.mouse.up()
+        assert page.eval_on_selector("#after", "a => getComputedStyle(a).visibility") == "visible"
+
+        # Back to the fitted view: the settings changed meanwhile, so a new preview comes.
+        stats = _preview_stats(page, lambda: page.click("#zoom"))
+        assert stats["width"] == 800 and stats["denoise"] == 0.2
+        back = _zoom_state(page)
+        assert back["afterNatural"] == 800 and back["after"][2] == pytest.approx(fit["after"][2])
+        assert page.get_attribute("#zoom", "aria-pressed") == "false"
+        assert errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("width", "height", "phone"), [(1440, 900, False), (390, 844, True)])
+def test_download_shows_percent_and_time_left_and_can_be_cancelled(
+    browser, server_url, tmp_path, monkeypatch, width, height, phone
+):
+    from lumos.server.limits import Cancelled
+
+    photo = dark_scene(tmp_path / "night.jpg", 960, 640)
+    context, page, errors = _open(browser, server_url, width, height, phone=phone)
+    stopped = threading.Event()
+
+    def half_way(src, folder, params, token=None, report=None):  # type: ignore[no-untyped-def]
+        """Half the tiles done, then on until the request goes (the server is in this process)."""
+        report("enhancing", 5, 10)
+        try:
+            for _ in range(600):
+                token.check()
+                time.sleep(0.05)
+        except Cancelled:
+            stopped.set()
+            raise
+        raise AssertionError("Cancel did not stop the work")
+
+    asked: list = []
+    page.on("response", lambda r: "/v1/progress/" in r.url and asked.append(r.url))
+    try:
+        _upload(page, photo)
+        monkeypatch.setattr("lumos.server.routes_enhance.enhance_file", half_way)
+        page.click("#download")  # the percent below comes from the server: progress_id was sent
+        page.wait_for_function(
+            "() => /50% · about \\d+ s left/.test(document.getElementById('status').textContent)",
+            timeout=30_000,
+        )
+        assert "Enhancing at full resolution… 50%" in page.text_content("#status")
+        assert page.locator("#cancel").is_visible() and page.locator("#download").is_disabled()
+        assert asked[0].rsplit("/", 1)[1].startswith("page-")
+        page.screenshot(path=f"/tmp/lumos-progress-{width}.png")
+
+        page.click("#cancel")
+        page.wait_for_function(
+            "() => document.getElementById('status-text').textContent === 'Cancelled.'"
+        )
+        assert stopped.wait(10), "the server went on with the cancelled work"
+        assert page.locator("#cancel").is_hidden() and page.locator("#download").is_enabled()
+        assert page.locator("#error").is_hidden()
+        polls = len(asked)
+        page.wait_for_timeout(1200)
+        assert len(asked) == polls, "the page still asks after Cancel"
+        page.wait_for_selector("#status", state="hidden", timeout=10_000)
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_download_follows_the_real_progress(browser, server_url, tmp_path):
+    photo = dark_scene(tmp_path / "night.jpg", 1600, 1000)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    answers: list = []
+    page.on("response", lambda r: "/v1/progress/" in r.url and answers.append(r.status))
+    try:
+        _upload(page, photo)
+        page.select_option("#scale", "2")  # a second stage: enlarging
+        with page.expect_download(timeout=120_000) as info:
+            page.click("#download")
+        assert info.value.suggested_filename == "night_lumos_2x.jpg"
+        assert 200 in answers, answers
+        page.wait_for_selector("#cancel", state="hidden")
+        assert set(answers) <= {200, 204}  # 204 before the upload is read and after the reply
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_download_stays_in_reach_on_a_phone(browser, server_url, tmp_path):
+    photo = dark_scene(tmp_path / "night.jpg", 640, 960)
+    context, page, errors = _open(browser, server_url, 390, 844, phone=True)
+
+    def rect(selector: str) -> dict:
+        return page.eval_on_selector(
+            selector,
+            "e => { const r = e.getBoundingClientRect();"
+            " return { top: r.top, bottom: r.bottom, h: window.innerHeight }; }",
+        )
+
+    try:
+        _upload(page, photo)
+        for where in ("top", "bottom"):  # looking at the photo, or at the panel's end
+            page.evaluate(f"window.scrollTo(0, {0 if where == 'top' else 100000})")
+            r = rect("#download")
+            assert r["top"] >= 0 and r["bottom"] <= r["h"], f"Download out of reach at the {where}"
+            page.screenshot(path=f"/tmp/lumos-sticky-{where}.png")
+        # Nothing hides behind it: the last button of the panel can be scrolled above it.
+        assert rect("#another")["bottom"] <= rect("#download")["top"]
+        # A status line floats above it, not under it.
+        page.evaluate("document.getElementById('status').hidden = false")
+        assert rect("#status")["bottom"] <= rect("#download")["top"]
+        page.evaluate("document.getElementById('status').hidden = true")
+        with page.expect_download(timeout=60_000) as info:
+            page.click("#download")
+        assert info.value.suggested_filename == "night_lumos.jpg"
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_download_is_in_the_panel_on_a_desktop(browser, server_url, tmp_path):
+    photo = dark_scene(tmp_path / "night.jpg", 480, 320)
+    context, page, errors = _open(browser, server_url, 1440, 900)
+    try:
+        _upload(page, photo)
+        assert page.eval_on_selector("#download", "b => getComputedStyle(b).position") == "static"
+        assert errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("width", "height", "phone"), [(1440, 900, False), (390, 844, True)])
+def test_file_type_quality_light_and_upscaler_choices(
+    browser, server_url, tmp_path, width, height, phone
+):
+    photo = dark_scene(tmp_path / "night.jpg", 480, 320)
+    context, page, errors = _open(browser, server_url, width, height, phone=phone)
+    try:
+        _upload(page, photo)
+        assert page.locator("#upscaler-control").is_hidden()  # only when enlarging
+        page.click(".more summary")
+        assert page.locator("#quality-control").is_visible()  # a JPEG keeps a quality
+
+        # Light changes the look: the preview is asked again with it.
+        stats = _preview_stats(page, lambda: page.select_option("#light", "uneven"))
+        assert stats["light_routed"] == "uneven"
+
+        page.select_option("#format", "png")
+        assert page.locator("#quality-control").is_hidden()  # lossless: no quality
+        with page.expect_download(timeout=60_000) as info:
+            page.click("#download")
+        assert info.value.suggested_filename == "night_lumos.png"
+        saved = tmp_path / "out.png"
+        info.value.save_as(saved)
+        with Image.open(saved) as out:
+            assert out.format == "PNG" and out.size == (480, 320)
+
+        page.select_option("#format", "webp")
+        page.fill("#quality", "60")
+        assert page.text_content("#quality-out") == "60"
+        page.select_option("#scale", "2")
+        assert page.locator("#upscaler-control").is_visible()
+        page.select_option("#upscaler", "classical")
+        page.locator("#quality-control").scroll_into_view_if_needed()
+        page.screenshot(path=f"/tmp/lumos-choices-{width}.png")
+        with page.expect_response("**/v1/enhance", timeout=60_000) as reply:
+            page.click("#download")
+        stats = json.loads(reply.value.headers["x-lumos-stats"])
+        assert stats["format"] == "WEBP" and stats["scale"] == 2
+        assert stats["upscaler"] == "classical" and stats["light_routed"] == "uneven"
+        page.wait_for_selector("#status", state="hidden", timeout=30_000)
+        assert errors == []
+    finally:
+        context.close()
+
+
+def _thumbs(page) -> list[dict]:  # type: ignore[no-untyped-def]
+    return page.eval_on_selector_all(
+        "#batch-list li",
+        "lis => lis.map(li => { const i = li.querySelector('img.thumb');"
+        " return { cls: li.className, src: i ? i.src : '', shown: i ? i.naturalWidth : 0,"
+        " retry: !!li.querySelector('button.retry'), text: li.textContent }; })",
+    )
+
+
+@pytest.mark.parametrize(("width", "height", "phone"), [(1440, 900, False), (390, 844, True)])
+def test_batch_thumbnails_and_trying_a_failed_photo_again(
+    browser, server_url, tmp_path, monkeypatch, width, height, phone
+):
+    from lumos.server import jobs
+
+    real = jobs.enhance_file
+
+    def flaky(src, folder, params, token=None, *args, **kw):  # type: ignore[no-untyped-def]
+        if folder.name == "out1":
+            raise OSError("disk hiccup")  # the second photo fails in the job only
+        return real(src, folder, params, token, *args, **kw)
+
+    photos = [dark_scene(tmp_path / f"room {i}.jpg", 480, 320) for i in range(3)]
+    context, page, errors = _open(browser, server_url, width, height, phone=phone)
+    try:
+        monkeypatch.setattr(jobs, "enhance_file", flaky)
+        page.set_input_files("#file", [str(p) for p in photos])
+        page.wait_for_selector("#batch-zip", state="visible", timeout=60_000)
+        lines = _thumbs(page)
+        assert [line["cls"] for line in lines] == ["done", "failed", "done"], lines
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#batch-list img.thumb')]"
+            ".every(i => i.complete && i.naturalWidth > 0)"
+        )
+        lines = _thumbs(page)
+        assert "/v1/jobs/" in lines[0]["src"] and lines[1]["src"].startswith("blob:")
+        assert [line["retry"] for line in lines] == [False, True, False]
+        assert page.text_content("#batch-summary") == "2 of 3 enhanced, 1 failed."
+        page.screenshot(path=f"/tmp/lumos-batch-failed-{width}.png", full_page=True)
+
+        with page.expect_response("**/v1/enhance", timeout=60_000) as again:
+            page.click("#batch-list li.failed button.retry")
+        assert again.value.ok
+        page.wait_for_function(
+            "() => document.querySelectorAll('#batch-list li.done').length === 3"
+        )
+        assert page.text_content("#batch-summary") == "3 of 3 enhanced."
+        mended = page.locator("#batch-list li").nth(1)
+        assert "done (tried again)" in mended.text_content()
+        with page.expect_download(timeout=30_000) as info:
+            mended.locator("a").click()
+        assert info.value.suggested_filename == "room_1_lumos.jpg"
+        page.screenshot(path=f"/tmp/lumos-batch-retried-{width}.png", full_page=True)
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_busy_server_gets_the_list_again_after_retry_after(browser, server_url, tmp_path):
+    photos = [dark_scene(tmp_path / f"room {i}.jpg", 320, 240) for i in range(2)]
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    sent: list = []
+
+    def busy_once(route) -> None:  # type: ignore[no-untyped-def]
+        sent.append(route)
+        _busy(route) if len(sent) == 1 else route.continue_()
+
+    try:
+        page.route("**/v1/jobs", busy_once)
+        page.set_input_files("#file", [str(p) for p in photos])
+        page.wait_for_function(
+            "() => document.getElementById('batch-summary').textContent"
+            ".startsWith('The server is busy; trying again in 1 s (try 1 of 3)')",
+            timeout=30_000,
+        )
+        page.wait_for_selector("#batch-zip", state="visible", timeout=60_000)
+        assert len(sent) == 2
+        assert page.text_content("#batch-summary") == "2 of 2 enhanced."
+        assert page.locator("#error").is_hidden()
+        errors.clear()  # the refused request is logged as a console error
+    finally:
+        context.close()
+
+
+def test_busy_and_timeout_messages_say_it_once(browser, server_url, tmp_path):
+    """'The server is busy; try again in 1 s: the server is busy; try again in a few seconds'."""
+    photo = dark_scene(tmp_path / "night.jpg", 480, 320)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        _upload(page, photo)
+        page.route("**/v1/enhance", _busy)
+        page.click("#download")
+        page.wait_for_selector("#error", state="visible", timeout=30_000)
+        assert page.text_content("#error") == "The server is busy; try again in 1 s"
+        page.unroute("**/v1/enhance")
+        page.route(
+            "**/v1/enhance",
+            lambda route: route.fulfill(
+                status=504,
+                content_type="application/json",
+                body='{"detail": "the image took too long to process; try a smaller one"}',
+            ),
+        )
+        page.click("#download")
+        page.wait_for_function(
+            "() => document.getElementById('error').textContent.startsWith('The photo took')"
+        )
+        assert page.text_content("#error") == "The photo took too long to process"
+        errors.clear()  # the refused requests are logged as console errors
+    finally:
+        context.close()
+
+
+def test_a_new_photo_leaves_the_100_percent_view(browser, server_url, tmp_path):
+    first = dark_scene(tmp_path / "first.jpg", 1200, 800)
+    second = dark_scene(tmp_path / "second.jpg", 320, 480)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        _upload(page, first)
+        with page.expect_response("**/v1/enhance", timeout=60_000):
+            page.click("#zoom")
+        sent: list = []
+        page.on("request", lambda r: "/v1/enhance" in r.url and sent.append(r))
+        _upload_next(page, second)
+        assert page.get_attribute("#zoom", "aria-pressed") == "false"
+        assert not page.eval_on_selector("#compare", "c => c.classList.contains('zoomed')")
+        assert page.eval_on_selector("#after", "i => i.naturalWidth") == 320  # its own preview
+        assert len(sent) == 1, "a preview of the old photo was asked on the way out"
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_the_100_percent_view_tells_how_far_it_has_got(browser, server_url, tmp_path, monkeypatch):
+    from lumos.server import routes_enhance
+
+    real = routes_enhance.enhance_file
+    release = threading.Event()
+
+    def slow_full(src, folder, params, token=None, report=None):  # type: ignore[no-untyped-def]
+        if report is not None:  # only the followed request: the whole photo
+            report("enhancing", 2, 4)
+            release.wait(30)
+            return real(src, folder, params, token, report=report)
+        return real(src, folder, params, token)
+
+    photo = dark_scene(tmp_path / "wide.jpg", 1600, 1000)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        _upload(page, photo)
+        monkeypatch.setattr(routes_enhance, "enhance_file", slow_full)
+        page.click("#zoom")
+        page.wait_for_function(
+            "() => document.getElementById('status-text').textContent"
+            ".startsWith('Rendering the 100% view… 50%')",
+            timeout=30_000,
+        )
+        assert page.locator("#cancel").is_hidden()  # not a download: leaving 100% stops it
+        release.set()
+        page.wait_for_function(
+            "() => document.getElementById('after').naturalWidth === 1600", timeout=60_000
+        )
+        page.wait_for_selector("#status", state="hidden", timeout=10_000)
+        assert errors == []
+    finally:
+        release.set()
+        context.close()
+
+
+def test_the_100_percent_view_pans_with_the_arrow_keys(browser, server_url, tmp_path):
+    photo = dark_scene(tmp_path / "wide.jpg", 1600, 1000)
+    context, page, errors = _open(browser, server_url, 1280, 800)
+    try:
+        _upload(page, photo)
+        assert page.get_attribute("#compare", "tabindex") is None  # no tab stop when fitted
+        with page.expect_response("**/v1/enhance", timeout=60_000):
+            page.click("#zoom")
+        start = _zoom_state(page)["after"][:2]
+        page.focus("#compare")
+        page.keyboard.press("ArrowRight")  # look further right: the photo moves left
+        page.keyboard.press("Shift+ArrowDown")
+        moved = _zoom_state(page)["after"][:2]
+        assert moved[0] == pytest.approx(start[0] - 40, abs=1)
+        assert moved[1] == pytest.approx(start[1] - 200, abs=1)
+        page.click("#zoom")
+        assert page.get_attribute("#compare", "tabindex") is None
+        assert errors == []
     finally:
         context.close()

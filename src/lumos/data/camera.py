@@ -257,13 +257,16 @@ def sample_camera(
     *,
     exposure: tuple[float, float] = (1.0, 1.0),
     jpeg_probability: float = 0.6,
+    grain: bool = True,
 ) -> CameraParams:
     """Draw a camera and shot: noise from a clean base ISO to a phone at night.
 
     The shot-noise gain is log-uniform over 1e-4 .. 1e-2 (per unit of full well); the
     read noise follows it as Brooks et al. measured across cameras (log read variance
     about 2.18 x log shot gain + 1.2, with scatter). ``exposure`` is a log-uniform
-    range of the exposure multiplier (a darker shot of the same scene).
+    range of the exposure multiplier (a darker shot of the same scene). ``grain=False``
+    draws no in-camera noise reduction (and no random numbers for it: benchmark sets
+    made before it existed stay the same).
     """
     log_shot = rng.uniform(np.log(1e-4), np.log(1e-2))
     log_read_var = 2.18 * log_shot + 1.20 + rng.normal(0.0, 0.26)
@@ -278,7 +281,7 @@ def sample_camera(
         tone_curve=bool(rng.random() < 0.5),
         demosaic=str(rng.choice(list(_DEMOSAIC))),
         jpeg_quality=int(rng.integers(75, 98)) if rng.random() < jpeg_probability else None,
-        **_sample_grain(rng),
+        **(_sample_grain(rng) if grain else {}),
     )
 
 

@@ -442,6 +442,46 @@ def _stored_orientation(tiff: bytes) -> bytes:
     return reset_tiff_orientation(tiff)
 
 
+# Scan-data stand-ins for the test below; no 0xFF, so neither can end the scan early.
+_FILLERS = (bytes([0x55, 0xAA, 0x33, 0xCC]) * 8, bytes([0x0F, 0xF0, 0x96, 0x69]) * 8)
+_EOI = b"\xff\xd9"
+
+
+def _jpeg_without_end_marker(fp: IO[bytes]) -> Any:
+    """The decoded JPEG if all it lacks is its end-of-image marker, else ``None``.
+
+    Some cameras, apps and copies cut short by two bytes write no EOI. Pillow then
+    waits for data that never comes and calls the file truncated. A marker is
+    appended in memory (never to the file), scoped to this one decode rather than
+    the process-wide ``ImageFile.LOAD_TRUNCATED_IMAGES``, which would pass any cut
+    file as grey blocks. The scan is whole when bytes put before the marker change
+    no pixel: a decoder that still wanted data would have decoded them as pixels.
+    """
+    fp.seek(0)
+    data = fp.read()
+    if data.endswith(_EOI[:1]):  # half a marker: the scan would end at the FF
+        data = data[:-1]
+    if data.endswith(_EOI) or data.endswith(_EOI[:1]):  # cut elsewhere, or a longer run of FF
+        return None
+    try:
+        mended = _pil_decode(data + _EOI)
+        reference = np.asarray(mended)
+        for filler in _FILLERS:
+            if not np.array_equal(reference, np.asarray(_pil_decode(data + filler + _EOI))):
+                return None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        return None
+    return mended
+
+
+def _pil_decode(data: bytes) -> Any:
+    import io
+
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
 def _decode(path: Path, fp: IO[bytes], head: _Header) -> tuple[np.ndarray, bool, bool]:
     """Pixels (H, W[, C]); whether channels are BGR; whether they are already upright.
 
@@ -467,7 +507,14 @@ def _decode(path: Path, fp: IO[bytes], head: _Header) -> tuple[np.ndarray, bool,
             raise InputError(f"truncated or corrupt {meta.format} file", path=path)
         return pixels, pixels.ndim == 3 and pixels.shape[2] >= 3, False
     try:
-        image.load()  # raises on truncated data (ImageFile.LOAD_TRUNCATED_IMAGES is False)
+        try:
+            image.load()  # raises on truncated data (ImageFile.LOAD_TRUNCATED_IMAGES is False)
+        except OSError:
+            mended = _jpeg_without_end_marker(fp) if meta.format == "JPEG" else None
+            if mended is None:
+                raise
+            log.warning("%s: the JPEG end marker is missing; read without it", path)
+            image = mended
         # Pillow's TIFF plugin applies the orientation in load() and drops the tag.
         upright = meta.format == "TIFF" and head.turn != 1 and 274 not in image.tag_v2
         icc = image.info.get("icc_profile")

@@ -14,7 +14,7 @@ import logging
 import re
 import weakref
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -27,6 +27,7 @@ from .body_limit import BodyLimitMiddleware
 from .errors import install_handlers
 from .jobs import JobStore
 from .limits import Limiter
+from .progress import ProgressBoard
 from .settings import ServerSettings
 from .uploads import Workspace, too_large_text
 
@@ -81,6 +82,7 @@ class ServerState:
     limiter: Limiter
     workspace: Workspace
     jobs: JobStore
+    progress: ProgressBoard = field(default_factory=ProgressBoard)
 
     def close(self) -> None:
         self.jobs.close()

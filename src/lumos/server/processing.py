@@ -25,6 +25,7 @@ from ..io import DecodedImage, probe_image, read_image, write_image
 from ..io._formats import WRITABLE_FORMATS
 from ..pipeline import enlarged_megapixels, run_pipeline
 from .limits import CancelToken
+from .progress import ReportFn
 
 __all__ = [
     "EnhanceParams",
@@ -153,13 +154,20 @@ def _downscale(decoded: DecodedImage, max_side: int | None) -> DecodedImage:
 
 
 def enhance_file(
-    src: Path, out_dir: Path, params: EnhanceParams, token: CancelToken | None = None
+    src: Path,
+    out_dir: Path,
+    params: EnhanceParams,
+    token: CancelToken | None = None,
+    report: ReportFn | None = None,
 ) -> EnhancedFile:
     """Enhance ``src`` into a new file in ``out_dir``; returns it with the run's stats.
 
     ``token`` stops the work between tiles (of the enlargement too) once the request
-    has timed out or its client has gone.
+    has timed out or its client has gone. ``report(stage, done, total)`` is told
+    how far the work has got (``GET /v1/progress``).
     """
+    if report is not None:
+        report("reading", 0, 1)
     decoded = read_image(src, max_megapixels=params.options.max_megapixels)
     source_size = decoded.rgb.shape[1], decoded.rgb.shape[0]
     decoded = _downscale(decoded, params.preview_max_side)
@@ -175,7 +183,11 @@ def enhance_file(
         alpha=decoded.alpha,
         lossy=decoded.meta.lossy,
         cancel=None if token is None else token.check,
+        progress=None if report is None else lambda d, t: report("enhancing", d, t),
+        enlarge_progress=None if report is None else lambda d, t: report("enlarging", d, t),
     )
+    if report is not None:
+        report("saving", 0, 1)
     fmt = output_format(decoded.meta.format, params.format)
     out = DecodedImage(rgb=result.rgb, alpha=result.alpha, meta=decoded.meta)
     path = out_dir / f"result{SUFFIXES[fmt]}"

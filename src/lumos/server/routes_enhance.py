@@ -19,8 +19,9 @@ from .forms import (
     with_limits,
 )
 from .processing import analyse_file, enhance_file, probe
+from .progress import check_progress_id
 from .report_bridge import ReportUnavailableError, render_report, report_function
-from .schemas import ErrorReply
+from .schemas import ErrorReply, Progress
 from .uploads import content_disposition, display_name, download_name, save_upload
 
 __all__ = ["router"]
@@ -51,7 +52,9 @@ def _compact_stats(stats: dict[str, Any]) -> str:
     return json.dumps(stats, separators=(",", ":"), ensure_ascii=True, default=str)
 
 
-_ENHANCE_FILE = [Depends(upload_field("file", single=True, fields=ENHANCE_FIELDS | {"report"}))]
+_ENHANCE_FILE = [
+    Depends(upload_field("file", single=True, fields=ENHANCE_FIELDS | {"report", "progress_id"}))
+]
 _ANALYSE_FILE = [Depends(upload_field("file", single=True, fields={"preview_max_side"}))]
 
 
@@ -74,6 +77,13 @@ async def enhance(
     file: Upload,
     params: EnhanceForm,
     report: Annotated[bool, Form(description="return the HTML explain report instead")] = False,
+    progress_id: Annotated[
+        str | None,
+        Form(
+            description="8 to 64 letters, digits, - or _ of your choosing: "
+            "GET /v1/progress/{progress_id} tells how far this request has got while it runs"
+        ),
+    ] = None,
 ) -> Response:
     """Enhance one photo and return it in the upload's format (or ``format``).
 
@@ -83,6 +93,7 @@ async def enhance(
     JSON in the ``X-Lumos-Stats`` header.
     """
     settings = state.settings
+    follow = check_progress_id(progress_id)
     if report:
         report_function()  # 501 before the upload is stored, if there is no report module
     params = with_limits(params, settings)
@@ -98,11 +109,14 @@ async def enhance(
                 gone=request.is_disconnected,
             )
             return HTMLResponse(html, headers={"Content-Security-Policy": _REPORT_CSP})
-        result = await state.limiter.run(
-            lambda tok: enhance_file(src, folder, params, tok),
-            timeout=settings.timeout_s,
-            gone=request.is_disconnected,  # a preview the page has dropped stops here
-        )
+        with state.progress.track(follow) as tell:
+            # report= only when followed: the call is as it was for every other request.
+            extra = {} if tell is None else {"report": tell}
+            result = await state.limiter.run(
+                lambda tok: enhance_file(src, folder, params, tok, **extra),
+                timeout=settings.timeout_s,
+                gone=request.is_disconnected,  # a preview the page has dropped stops here
+            )
         data = await run_in_threadpool(result.path.read_bytes)
     # An enlarged result is a different file from the 1x one: it gets a name of its own,
     # or a browser saving both kept "night_lumos.jpg" and "night_lumos (1).jpg".
@@ -158,3 +172,25 @@ async def report_status() -> JSONResponse:
     except ReportUnavailableError as exc:
         return JSONResponse({"available": False, "detail": str(exc)})
     return JSONResponse({"available": True})
+
+
+@router.get(
+    "/progress/{progress_id}",
+    response_model=Progress,
+    responses={204: {"description": "no request with this progress_id is running"}},
+)
+async def progress(state: State, progress_id: str) -> Response:
+    """How far the ``POST /v1/enhance`` sent with this ``progress_id`` has got.
+
+    ``stage`` is ``waiting`` (for a worker), ``reading``, ``enhancing``,
+    ``enlarging`` (``scale`` > 1) or ``saving``; ``done`` of ``total`` counts the
+    tiles of that stage. 204 (nothing to tell) before the upload has been read and
+    once the reply is on its way: a client polls across both, and a 404 there would
+    be logged as an error by every browser.
+    """
+    found = state.progress.get(progress_id)
+    if found is None:
+        return Response(status_code=204, headers={"Cache-Control": "no-store"})
+    stage, done, total = found
+    body = Progress(stage=stage, done=done, total=total).model_dump()
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})

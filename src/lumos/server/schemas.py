@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-__all__ = ["ErrorReply", "Health", "JobCreated", "JobFile", "JobStatus"]
+__all__ = ["ErrorReply", "Health", "JobCreated", "JobFile", "JobStatus", "Progress"]
 
 
 class ErrorReply(BaseModel):
@@ -63,3 +63,11 @@ class JobStatus(BaseModel):
     files: list[JobFile]
     zip_url: str | None = None
     expires_in_s: float
+
+
+class Progress(BaseModel):
+    """``GET /v1/progress/{progress_id}``: how far one enhance request has got."""
+
+    stage: Literal["waiting", "reading", "enhancing", "enlarging", "saving"]
+    done: int = Field(description="tiles of this stage finished")
+    total: int = Field(description="tiles of this stage; 0 while waiting")
