@@ -131,7 +131,10 @@ def test_texture_of_a_bright_photo_is_not_read_as_noise_at_block_scale() -> None
     yy, xx = np.mgrid[0:256, 0:256].astype(np.float32)
     img = np.stack([0.5 + 0.3 * np.sin(xx / 3) * np.cos(yy / 4)] * 3, -1)
     img = (img + rng.normal(0, 1 / 255, img.shape)).astype(np.float32)
-    assert estimate_noise(img)[0] == _pixel_scale_sigma(img)[0]
+    # The block-scale readings see the sine's texture (several /255); the photo must
+    # still read as the noise it holds (1/255, which the pixel scale reads as 0.75).
+    reading = estimate_noise(img)[0]
+    assert _pixel_scale_sigma(img)[0] <= reading <= 1.05 / 255
 
 
 def test_noise_map_of_a_dark_jpeg_shows_the_noise_the_pipeline_reads() -> None:
