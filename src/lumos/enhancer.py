@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from ._types import FloatImage, Region
 from .analysis import Analysis
 
-__all__ = ["STAGE_NAMES", "Enhancer", "Plan", "TileOutput"]
+__all__ = ["STAGE_NAMES", "Enhancer", "FrontStage", "Plan", "TileOutput"]
 
 STAGE_NAMES = ("illumination", "brightened", "denoised", "detail")
 """Intermediates an enhancer can return for the explain report, in pipeline order."""
@@ -99,3 +99,15 @@ class Enhancer(Protocol):
         *,
         keep_intermediates: bool = False,
     ) -> TileOutput: ...
+
+
+class FrontStage:
+    """Base of an enhancer with a stage in front of it (dehazing, highlights): it wraps
+    the inner enhancer and carries its name and tile workers, so that the pipeline and
+    the doors see the enhancer the user chose."""
+
+    def __init__(self, inner: Enhancer) -> None:
+        self.inner = inner
+        # getattr: stand-ins for an enhancer (tests) need not carry these.
+        self.name: str = getattr(inner, "name", "")
+        self.tile_workers: int | None = getattr(inner, "tile_workers", None)

@@ -66,7 +66,7 @@ from .._types import FloatImage, FloatMap, Region
 from ..analysis import Analysis, dark_channel, make_proxy
 from ..analysis._analyse import LOW_LIGHT_MEAN
 from ..analysis._haze import auto_strength, patch_radius
-from ..enhancer import Enhancer, Plan, TileOutput
+from ..enhancer import Enhancer, FrontStage, Plan, TileOutput
 from ._filters import guided_coefficients, sample_lowres
 
 __all__ = [
@@ -261,7 +261,7 @@ def _exposure_of(image: FloatImage, analysis: Analysis) -> Analysis:
     )
 
 
-class Dehazed:
+class Dehazed(FrontStage):
     """An enhancer with dehazing in front: the photo is dehazed, then enhanced.
 
     ``prepare`` decides the strength (``option``: a number, or ``None`` for the
@@ -272,11 +272,8 @@ class Dehazed:
     """
 
     def __init__(self, inner: Enhancer, option: float | None) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.option = option
-        # getattr: stand-ins for an enhancer (tests) need not carry these.
-        self.name: str = getattr(inner, "name", "")
-        self.tile_workers: int | None = getattr(inner, "tile_workers", None)
 
     def prepare(
         self,

@@ -48,7 +48,7 @@ from .._types import FloatImage, FloatMap, Region
 from ..analysis import Analysis, make_proxy, measure_haze
 from ..analysis._analyse import BRIGHT_LEVEL, LOW_LIGHT_MEAN
 from ..config import EXPOSURE_CHOICES
-from ..enhancer import Enhancer, Plan, TileOutput
+from ..enhancer import Enhancer, FrontStage, Plan, TileOutput
 from ._filters import guided_coefficients, sample_lowres
 from .exposure import OverExposure, over_exposure_verdict
 
@@ -289,7 +289,7 @@ def highlights_image(image: FloatImage, hplan: HighlightsPlan) -> FloatImage:
     return out
 
 
-class Highlighted:
+class Highlighted(FrontStage):
     """An enhancer with the highlights stage in front (the first stage after analysis).
 
     ``prepare`` asks the over-exposure verdict, plans the darkening on the whole photo
@@ -300,10 +300,8 @@ class Highlighted:
     """
 
     def __init__(self, inner: Enhancer, mode: str = "auto") -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.mode = mode
-        self.name: str = getattr(inner, "name", "")
-        self.tile_workers: int | None = getattr(inner, "tile_workers", None)
 
     def prepare(
         self,
