@@ -45,6 +45,7 @@ import cv2
 import numpy as np
 
 from .._types import FloatImage, Region
+from ._ramp import ramp
 
 __all__ = [
     "DEBLOCK_HALO",
@@ -186,10 +187,6 @@ class DeblockPlan:
         return d
 
 
-def _fade(x: float, lo: float, hi: float) -> float:
-    return float(np.clip((x - lo) / (hi - lo), 0.0, 1.0))
-
-
 def grid_phase(rgb: FloatImage) -> tuple[int, int]:
     """Row and column (mod 8) where the 8x8 block grid's edges lie: (0, 0) for a JPEG
     as decoded, another phase for a crop of one. Read as
@@ -275,13 +272,13 @@ def plan_deblock(
     ``lossy`` file (its quantisation is the compression's, and no noise hides it).
     """
     log_gain = float(np.log2(max(gain, 1e-6)))
-    blocky = _fade(float(blockiness), *BLOCKINESS_RANGE)
-    strength = _fade(log_gain, *np.log2(GAIN_RANGE)) * blocky
+    blocky = ramp(float(blockiness), BLOCKINESS_RANGE)
+    strength = ramp(log_gain, tuple(np.log2(GAIN_RANGE))) * blocky
     phase = grid_phase(image) if strength > 0.0 else (0, 0)
     step = dc_step(image, phase) if strength > 0.0 else DEFAULT_STEP
     # A fine quantiser kept the texture that the ramps would take for block steps.
-    strength *= _fade(step, *STEP_RANGE)
-    flats = _fade(log_gain, *np.log2(FLATS_GAIN_RANGE)) * max(blocky, 1.0 if lossy else 0.0)
+    strength *= ramp(step, STEP_RANGE)
+    flats = ramp(log_gain, tuple(np.log2(FLATS_GAIN_RANGE))) * max(blocky, 1.0 if lossy else 0.0)
     return DeblockPlan(
         strength=strength,
         flats=flats,

@@ -58,6 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..analysis import Analysis
+from ._ramp import ramp
 
 __all__ = [
     "BLACK_LEVEL",
@@ -142,8 +143,7 @@ def exposure_verdict(analysis: Analysis, fade: tuple[float, float]) -> ExposureV
     m = float(analysis.mean_luminance)
     share = float(analysis.bright_fraction)
     by_share = float(np.clip(share / BRIGHT_SHARE_FULL, 0.0, 1.0)) ** 2
-    b0, b1 = BLACK_LEVEL
-    by_blacks = float(np.clip((analysis.p01 - b0) / (b1 - b0), 0.0, 1.0))
+    by_blacks = ramp(float(analysis.p01), BLACK_LEVEL)
     t = max(by_share, by_blacks)
     lo = min(fade[0], fade[0] + t * (EXPOSED_WINDOW[0] - fade[0]))
     hi = min(fade[1], fade[1] + t * (EXPOSED_WINDOW[1] - fade[1]))
@@ -165,11 +165,6 @@ OVER_BLACKS = (0.15, 0.30)
 """5th percentile of luma over which the blacks count as lifted by the exposure."""
 OVER_CLIPPED = (0.005, 0.02)
 """Share of the frame at the white point over which clipping counts as an exposure error."""
-
-
-def _ramp(value: float, span: tuple[float, float]) -> float:
-    lo, hi = span
-    return float(np.clip((value - lo) / (hi - lo), 0.0, 1.0))
 
 
 @dataclass(frozen=True)
@@ -226,9 +221,9 @@ def over_exposure_verdict(analysis: Analysis) -> OverExposure:
     """
     m = float(analysis.mean_luminance)
     strength = (
-        _ramp(m, OVER_MEAN)
-        * _ramp(float(analysis.p05), OVER_BLACKS)
-        * _ramp(float(analysis.clipped_fraction), OVER_CLIPPED)
+        ramp(m, OVER_MEAN)
+        * ramp(float(analysis.p05), OVER_BLACKS)
+        * ramp(float(analysis.clipped_fraction), OVER_CLIPPED)
     )
     if strength >= 1.0:
         label = "over-exposed"

@@ -28,6 +28,7 @@ import numpy as np
 from .._color import channel_max
 from .._types import FloatImage, FloatMap
 from ._filters import guided_coefficients
+from ._ramp import ramp
 
 __all__ = [
     "SHADOW_DARK",
@@ -84,11 +85,6 @@ def shadow_illumination(rgb: FloatImage) -> FloatMap:
     return np.exp(a * g + b).astype(np.float32) - np.float32(_LOG_EPS)
 
 
-def _ramp(value: float, span: tuple[float, float]) -> float:
-    lo, hi = span
-    return float(np.clip((value - lo) / (hi - lo), 0.0, 1.0))
-
-
 def auto_shadow_strength(illumination: FloatMap, rgb: FloatImage | None = None) -> float:
     """Strength in [0, :data:`SHADOW_STRENGTH`]: how much of the frame is in shadow,
     beside how much is in full light, times the :func:`backlight_evidence` of ``rgb``
@@ -100,7 +96,7 @@ def auto_shadow_strength(illumination: FloatMap, rgb: FloatImage | None = None) 
     """
     dark = float((illumination < SHADOW_DARK).mean())
     lit = float((illumination > SHADOW_LIT).mean())
-    strength = SHADOW_STRENGTH * _ramp(dark, SHADOW_FRACTION) * _ramp(lit, LIT_FRACTION)
+    strength = SHADOW_STRENGTH * ramp(dark, SHADOW_FRACTION) * ramp(lit, LIT_FRACTION)
     if rgb is not None and strength > 0.0:
         strength *= backlight_evidence(rgb, illumination)
     return strength
@@ -128,8 +124,8 @@ def backlight_evidence(rgb: FloatImage, illumination: FloatMap) -> float:
     clipped = float((channel_max(rgb) >= CLIP_LEVEL).mean())
     brightest = channel_max(rgb)
     saturation = (brightest - rgb.min(axis=-1)) / (brightest + np.float32(1e-3))
-    colourful = _ramp(float(saturation[lit].mean()), COLOURFUL_LIGHT)
-    return max(_ramp(above, LIGHT_ABOVE), _ramp(clipped, CLIPPED)) * (1.0 - colourful)
+    colourful = ramp(float(saturation[lit].mean()), COLOURFUL_LIGHT)
+    return max(ramp(above, LIGHT_ABOVE), ramp(clipped, CLIPPED)) * (1.0 - colourful)
 
 
 def shadow_log_gain(illumination: FloatMap, strength: float) -> FloatMap:
