@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from load import _SERVE, HOST, _free_port, _wait_ready
+from load import serving
 from soak import _photo
 
 
@@ -38,13 +38,8 @@ def main() -> int:
             cmd = [sys.executable, "-m", "lumos", "enhance", str(src), "-o", f"{tmp}/o{i}", "-q"]
             subprocess.run(cmd, check=True)
             cli.append(time.perf_counter() - t0)
-        port = _free_port()
-        url = f"http://{HOST}:{port}"
-        cmd = [sys.executable, "-c", _SERVE, "serve", "--host", HOST, "--port", str(port)]
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         api = []
-        try:
-            _wait_ready(url, proc)
+        with serving() as (_, url):
             for _ in range(args.repeat):
                 t0 = time.perf_counter()
                 r = httpx.post(
@@ -52,9 +47,6 @@ def main() -> int:
                 )
                 api.append(time.perf_counter() - t0)
                 assert r.status_code == 200, r.text
-        finally:
-            proc.terminate()
-            proc.wait(15)
     print(f"photo  {args.megapixels:g} MP JPEG, {len(data) / 1e6:.1f} MB")
     print(f"CLI    {', '.join(f'{t:.1f}' for t in cli)} s (whole command)")
     print(f"API    {', '.join(f'{t:.1f}' for t in api)} s (one request, server warm)")

@@ -11,12 +11,14 @@ be refused with 503; anything else makes the script exit 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -70,6 +72,27 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None
     raise SystemExit("server did not start in time")
 
 
+@contextlib.contextmanager
+def serving(*options: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    """``lumos serve`` on a free loopback port with ``options`` (``--concurrency 2`` ...),
+    ready to answer: yields the process and its URL; stops it on leaving (killed if it
+    has not ended 15 s after SIGTERM)."""
+    port = _free_port()
+    url = f"http://{HOST}:{port}"
+    cmd = [sys.executable, "-c", _SERVE, "serve", "--host", HOST, "--port", str(port), *options]
+    # Its output is not read: a pipe nobody empties would stall a server that logs a lot.
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_ready(url, proc)
+        yield proc, url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=50)
@@ -78,13 +101,8 @@ def main() -> int:
     ap.add_argument("--total-timeout", type=float, default=300.0, help="seconds for all requests")
     args = ap.parse_args()
 
-    port = _free_port()
-    url = f"http://{HOST}:{port}"
-    cmd = [sys.executable, "-c", _SERVE, "serve", "--host", HOST, "--port", str(port)]
-    cmd += ["--concurrency", str(args.concurrency), "--queue", str(args.queue)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        _wait_ready(url, proc)
+    options = ("--concurrency", str(args.concurrency), "--queue", str(args.queue))
+    with serving(*options) as (proc, url):
         data = _photo()
         deadline = time.monotonic() + args.total_timeout
 
@@ -107,12 +125,6 @@ def main() -> int:
             results = list(pool.map(one, range(args.requests)))
         wall = time.perf_counter() - t0
         rss = _peak_rss_mb(proc.pid)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
     ok = [t for c, t in results if c == 200]
     busy = [t for c, t in results if c == 503]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
-from load import _SERVE, HOST, _free_port, _peak_rss_mb, _wait_ready
+from load import _peak_rss_mb, serving
 
 
 def _rss_mb(pid: int) -> float:
@@ -59,13 +58,8 @@ def main() -> int:
     ap.add_argument("--slack", type=float, default=300.0, help="MB above the start allowed")
     args = ap.parse_args()
 
-    port = _free_port()
-    url = f"http://{HOST}:{port}"
-    cmd = [sys.executable, "-c", _SERVE, "serve", "--host", HOST, "--port", str(port)]
-    cmd += ["--concurrency", str(args.concurrency), "--queue", str(args.requests)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        _wait_ready(url, proc)
+    options = ("--concurrency", str(args.concurrency), "--queue", str(args.requests))
+    with serving(*options) as (proc, url):
         small = _photo(0.3)
         httpx.post(f"{url}/v1/enhance", files={"file": ("warm.jpg", small)}, timeout=120)
         time.sleep(1.0)
@@ -84,12 +78,6 @@ def main() -> int:
         peak = _peak_rss_mb(proc.pid)
         time.sleep(args.idle)
         idle = _rss_mb(proc.pid)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
     codes = sorted({c for c, _ in results})
     print(f"burst       {args.requests} x {args.megapixels:g} MP, {wall:.1f} s, status {codes}")
