@@ -64,7 +64,7 @@ def load_sources(
     real_pairs: int | None = None,
     clean_sets: tuple[str, ...] = CLEAN_SETS,
 ) -> Sources:
-    """Read the clean sets and the LOL subset below ``data_root`` (``../shared/data``).
+    """Read the clean sets and the real LOL pairs below ``data_root`` (``../shared/data``).
 
     ``real_pairs`` keeps only the first N training pairs (the subset's 40, then the
     more set's, each in name order; the others' references also leave the clean

@@ -153,11 +153,11 @@ def noisy_crop(
     base = clean
     if draw.exposure < 1.0:
         base = linear_to_srgb(srgb_to_linear(clean) * np.float32(draw.exposure))
-    # Level at each pixel: a constant part and a part growing with the signal.
-    grey = np.clip(base, 0.0, 1.0) / 0.5
     if draw.correlation == "camera":
         field = _camera_field(base, draw.level, rng)
     else:
+        # Level at each pixel: a constant part and a part growing with the signal.
+        grey = np.clip(base, 0.0, 1.0) / 0.5
         std = draw.level * np.sqrt((1.0 - draw.shot_share) + draw.shot_share * grey)
         std = std * np.asarray(draw.channel_scale, np.float32)
         field = std.astype(np.float32) * _unit_field(clean.shape[:2], draw, rng)
