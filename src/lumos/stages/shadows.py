@@ -121,8 +121,8 @@ def backlight_evidence(rgb: FloatImage, illumination: FloatMap) -> float:
     rows = np.arange(illumination.shape[0], dtype=np.float32)[:, None] / illumination.shape[0]
     rows = np.broadcast_to(rows, illumination.shape)
     above = float(rows[dark].mean() - rows[lit].mean())
-    clipped = float((channel_max(rgb) >= CLIP_LEVEL).mean())
     brightest = channel_max(rgb)
+    clipped = float((brightest >= CLIP_LEVEL).mean())
     saturation = (brightest - rgb.min(axis=-1)) / (brightest + np.float32(1e-3))
     colourful = ramp(float(saturation[lit].mean()), COLOURFUL_LIGHT)
     return max(ramp(above, LIGHT_ABOVE), ramp(clipped, CLIPPED)) * (1.0 - colourful)
