@@ -73,3 +73,53 @@ def test_real_pairs_can_come_as_jpegs_of_their_dark_photo() -> None:
     np.testing.assert_allclose(jpg.target.mean(), png.target.mean(), atol=0.02)
     assert 0 < float(np.abs(jpg.bright - png.bright).mean()) < 0.05
     assert sampler._pick() is jpg  # real_jpeg=1: always the JPEG copy
+
+
+def test_a_dark_jpeg_is_deblocked_before_the_gain_as_at_run_time() -> None:
+    from lumos.analysis import analyse
+    from lumos.data import jpeg_roundtrip
+    from lumos.models.lumosnet import LumosNetEnhancer, _brighten, brighten_whole
+    from lumos.stages.deblock import deblock_region
+
+    # Flat colours, a sharp patch and a fine checker: blocks show once compressed.
+    yy, xx = np.mgrid[0:160, 0:224].astype(np.float32)
+    clean = np.stack([0.5 + 0.3 * np.sin(xx / 13), 0.4 + 0.2 * np.cos(yy / 17), 0.35 + 0 * xx], -1)
+    clean[35:81, 42:77] = (0.9, 0.2, 0.2)
+    clean[(xx // 5 + yy // 7) % 2 == 0] *= 0.9
+    dark = jpeg_roundtrip(clean * np.float32(0.04), 30)
+    analysis = analyse(dark, lossy=True)
+    enhancer = LumosNetEnhancer()
+    plan = enhancer.prepare(dark, analysis, denoise=None, detail=None, brightness=None)
+    deblock = plan.params["deblock"]
+    assert deblock is not None and deblock.active  # its flat areas are smoothed at this gain
+    region = (0, 160, 0, 224)
+    bright, _, _ = brighten_whole(enhancer, dark, analysis)
+    expected, _ = _brighten(deblock_region(dark, deblock, region), plan.params, region)
+    undeblocked, _ = _brighten(dark, plan.params, region)
+    np.testing.assert_allclose(bright, expected, atol=1e-6)
+    assert np.abs(bright - undeblocked).max() > 1 / 255
+
+
+def test_dark_jpeg_share_makes_low_quality_jpegs_the_analysis_knows_are_lossy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import lumos.train.dn_data as dn_data
+
+    drawn: list[int | None] = []  # the JPEG quality of the photo darken() just made
+    seen: list[tuple[int | None, bool]] = []
+    darken, make_example = dn_data.darken, dn_data.make_example
+
+    def spy_darken(clean, params, *, seed=0):
+        drawn.append(params.jpeg_quality)
+        return darken(clean, params, seed=seed)
+
+    def spy_make(dark, ref, enhancer, *, lossy=False):
+        if drawn:  # a synthetic photo (real pairs and clean photos are not darkened)
+            seen.append((drawn.pop(), lossy))
+        return make_example(dark, ref, enhancer, lossy=lossy)
+
+    monkeypatch.setattr(dn_data, "darken", spy_darken)
+    monkeypatch.setattr(dn_data, "make_example", spy_make)
+    DnSampler(_sources(), patch=32, pool=6, seed=2, dark_jpeg=1.0)
+    assert len(seen) == 6
+    assert all(q is not None and 20 <= q <= 60 and lossy for q, lossy in seen)

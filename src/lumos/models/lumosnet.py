@@ -378,7 +378,8 @@ def learned_auto_denoise(noise_after_gain: float) -> float:
 def brighten_whole(
     enhancer: LumosNetEnhancer, image: FloatImage, analysis: Analysis
 ) -> tuple[FloatImage, np.ndarray, np.ndarray]:
-    """Auto-brighten a whole (small) photo as ``lumos enhance`` would, before any denoising.
+    """Auto-brighten a whole (small) photo as ``lumos enhance`` would, before any denoising
+    (deblocked first where the plan says so, as at run time).
 
     Returns (brightened, per-channel gain, expected noise std per pixel): the
     denoiser's inputs. Used to make its training data with the run-time code.
@@ -386,6 +387,8 @@ def brighten_whole(
     plan = enhancer.prepare(image, analysis, denoise=None, detail=None, brightness=None)
     p = plan.params
     h, w = image.shape[:2]
+    # As process_region does: compression blocks are smoothed before the gain.
+    image = deblock_region(image, p.get("deblock"), (0, h, 0, w))
     bright, gain = _brighten(image, p, (0, h, 0, w))
     return bright, gain, (gain @ _LUMA) * np.float32(p["sigma"])
 

@@ -42,6 +42,7 @@ from .dn_data import (
     DnExample,
     DnSampler,
     camera_validation_examples,
+    dark_jpeg_validation_examples,
     load_dn_sources,
     validation_examples,
 )
@@ -76,6 +77,7 @@ class DnConfig:
     real_jpeg: float = 0.0  # share of real pairs drawn with their dark photo as a JPEG
     camera_fraction: float = 0.0  # share of synthetic photos through a real camera's noise
     camera_exposed: float = 0.5  # share of those at their own exposure (nothing to brighten)
+    dark_jpeg: float = 0.0  # share of synthetic photos darkened and saved as JPEG of quality 20-60
     eval_every: int = 250
     checkpoint_every: int = 250
     limit_images: int | None = None  # small runs (the smoke test)
@@ -132,16 +134,24 @@ def train_dn(cfg: DnConfig, *, log=print) -> Path:
         if cfg.camera_fraction > 0
         else []
     )
+    # Dark low-quality JPEGs of photos it never trains on (only when it trains on them).
+    jpeg_val = (
+        dark_jpeg_validation_examples(Path(cfg.data_root), enhancer, limit=cfg.limit_images)
+        if cfg.dark_jpeg > 0
+        else []
+    )
 
     def evaluate(model: LumosDN) -> dict[str, float]:
         out = evaluate_dn(model, val)
-        cam = evaluate_dn(model, cam_val) if cam_val else {"psnr": math.nan}
-        out["camera_psnr"] = cam["psnr"]
+        for key, examples in (("camera_psnr", cam_val), ("jpeg_psnr", jpeg_val)):
+            out[key] = evaluate_dn(model, examples)["psnr"] if examples else math.nan
         return out
 
     def score(v: dict[str, float]) -> float:
-        # Both count alike: the LOL scenes (dark, brightened) and the camera set.
-        return v["psnr"] + (0.0 if math.isnan(v["camera_psnr"]) else v["camera_psnr"])
+        # Each set counts alike: the LOL scenes (dark, brightened), the camera set and
+        # the dark JPEGs, where a run has them.
+        extra = (v.get("camera_psnr", math.nan), v.get("jpeg_psnr", math.nan))
+        return v["psnr"] + sum(0.0 if math.isnan(x) else x for x in extra)
 
     def make_step(start: int):
         sampler = DnSampler(
@@ -156,6 +166,7 @@ def train_dn(cfg: DnConfig, *, log=print) -> Path:
             real_jpeg=cfg.real_jpeg,
             camera_fraction=cfg.camera_fraction,
             camera_exposed=cfg.camera_exposed,
+            dark_jpeg=cfg.dark_jpeg,
         )
         log(f"pool ready: {len(sampler.real)} real, {len(sampler.synthetic)} synthetic", flush=True)
 
@@ -177,9 +188,11 @@ def train_dn(cfg: DnConfig, *, log=print) -> Path:
             Metric("psnr", "val_psnr"),
             Metric("input_psnr", "val_input_psnr"),
             Metric("camera_psnr", "val_camera_psnr"),
+            Metric("jpeg_psnr", "val_jpeg_psnr"),
         ),
         describe=lambda v: (
             f"val {v['psnr']:.2f} dB (input {v['input_psnr']:.2f}), camera {v['camera_psnr']:.2f}"
+            f", dark JPEG {v['jpeg_psnr']:.2f}"
         ),
         lr_at=lambda step: warmup_cosine(step, cfg.steps, cfg.lr, warmup=200, floor=0.02),
         score=score,
@@ -247,6 +260,12 @@ def main(argv: list[str] | None = None) -> int:
         default=DnConfig.camera_exposed,
         help="share of those left at their own exposure, nothing to brighten (0-1)",
     )
+    ap.add_argument(
+        "--dark-jpeg",
+        type=float,
+        default=DnConfig.dark_jpeg,
+        help="share of synthetic photos darkened and saved as a JPEG of quality 20-60 (0-1)",
+    )
     ap.add_argument("--init", default=None, help="EMA weights (.pt) to start from (fine-tune)")
     args = ap.parse_args(argv)
     cfg = DnConfig(
@@ -260,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         real_jpeg=args.real_jpeg,
         camera_fraction=args.camera_fraction,
         camera_exposed=args.camera_exposed,
+        dark_jpeg=args.dark_jpeg,
         init=args.init,
     )
     out = Path(cfg.out_dir)

@@ -14,7 +14,9 @@ Three kinds of photos:
 * real LOL pairs (``lol_v1_our485_subset``, the 40 training scenes; the 10
   held-out ones are the validation set, as for LumosNet);
 * synthetic dark photos from clean images (:func:`lumos.data.darken`: exposure,
-  Poisson-Gaussian sensor noise in linear light, uneven light, casts, JPEG);
+  Poisson-Gaussian sensor noise in linear light, uneven light, casts, JPEG), a
+  share of them saved as a low-quality JPEG (quality 20-60, as video frames and
+  messaging apps leave dark photos: blocks the gain would turn into tiles);
 * photos through a real camera's noise (:func:`lumos.data.camera.camera_noise`:
   noise added on the Bayer mosaic, then demosaiced, white-balanced, colour-mixed,
   tone-mapped and saved as a JPEG), a share at the photo's own exposure (nothing to
@@ -30,7 +32,7 @@ and it cannot learn to restyle a photo.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -48,6 +50,7 @@ __all__ = [
     "DnExample",
     "DnSampler",
     "camera_validation_examples",
+    "dark_jpeg_validation_examples",
     "load_dn_sources",
     "make_example",
     "match_brightness",
@@ -85,9 +88,18 @@ def match_brightness(reference: np.ndarray, bright: np.ndarray) -> np.ndarray:
     return np.clip(reference * ratio, 0.0, 1.0).astype(np.float32)
 
 
-def make_example(dark: np.ndarray, reference: np.ndarray, enhancer: LumosNetEnhancer) -> DnExample:
-    """Brighten ``dark`` as ``lumos enhance`` would; pair it with ``reference`` matched to it."""
-    analysis = analyse(dark)
+LOW_JPEG_QUALITY = (20, 61)
+"""JPEG qualities (low, high exclusive) of the low-quality dark photos (``dark_jpeg``)."""
+
+
+def make_example(
+    dark: np.ndarray, reference: np.ndarray, enhancer: LumosNetEnhancer, *, lossy: bool = False
+) -> DnExample:
+    """Brighten ``dark`` as ``lumos enhance`` would; pair it with ``reference`` matched to it.
+
+    ``lossy``: ``dark`` was decoded from a JPEG (the run-time analysis is told so by the
+    file type; it then expects noise hidden under the compression and deblocks)."""
+    analysis = analyse(dark, lossy=lossy)
     bright, gain, sigma = brighten_whole(enhancer, dark, analysis)
     del gain
     return DnExample(bright, sigma, match_brightness(reference, bright))
@@ -116,8 +128,10 @@ class DnSampler:
         real_jpeg: float = 0.0,
         camera_fraction: float = 0.0,
         camera_exposed: float = 0.5,
+        dark_jpeg: float = 0.0,
     ) -> None:
         self.sources = sources
+        self.dark_jpeg = dark_jpeg
         self.correlated_noise = correlated_noise
         self.camera_fraction = camera_fraction
         self.camera_exposed = camera_exposed
@@ -133,7 +147,10 @@ class DnSampler:
         self.real_jpeg = real_jpeg if self.real else 0.0
         self.real_jpegs = [
             make_example(
-                jpeg_roundtrip(_f32(low), int(self.rng.integers(70, 96))), _f32(high), self.enhancer
+                jpeg_roundtrip(_f32(low), int(self.rng.integers(70, 96))),
+                _f32(high),
+                self.enhancer,
+                lossy=True,
             )
             for low, high in (sources.real_train if self.real_jpeg > 0 else [])
         ]
@@ -144,11 +161,14 @@ class DnSampler:
 
     def _synthetic(self) -> DnExample:
         clean = _f32(self.sources.clean[int(self.rng.integers(len(self.sources.clean)))])
-        if self.camera_fraction > 0 and self.rng.random() < self.camera_fraction:
+        low_jpeg = self.dark_jpeg > 0 and self.rng.random() < self.dark_jpeg
+        if not low_jpeg and self.camera_fraction > 0 and self.rng.random() < self.camera_fraction:
             return self._camera(clean)
         params = sample_params(self.rng, correlated_probability=self.correlated_noise)
+        if low_jpeg:
+            params = replace(params, jpeg_quality=int(self.rng.integers(*LOW_JPEG_QUALITY)))
         dark = darken(clean, params, seed=int(self.rng.integers(2**31)))
-        return make_example(dark, clean, self.enhancer)
+        return make_example(dark, clean, self.enhancer, lossy=params.jpeg_quality is not None)
 
     def _camera(self, clean: np.ndarray) -> DnExample:
         """``clean`` through a random real camera: at its own exposure (0.6-1.2x, so
@@ -160,7 +180,8 @@ class DnSampler:
         h, w = noisy.shape[:2]
         # A darkened shot's target is the photo at its own exposure, matched to the
         # brightness LumosNet chooses, as for the other dark photos.
-        return make_example(noisy, rendered if exposed else clean[:h, :w], self.enhancer)
+        reference = rendered if exposed else clean[:h, :w]
+        return make_example(noisy, reference, self.enhancer, lossy=cam.jpeg_quality is not None)
 
     def _identity(self) -> DnExample:
         clean = _f32(self.sources.clean[int(self.rng.integers(len(self.sources.clean)))])
@@ -242,7 +263,36 @@ def camera_validation_examples(
         clean = _f32(_read_rgb(p))
         cam = sample_camera(rng, exposure=(0.6, 1.2))
         noisy, rendered = camera_noise(clean, cam, seed=int(rng.integers(2**31)))
-        out.append((p.stem, make_example(noisy, rendered, enhancer)))
+        out.append(
+            (p.stem, make_example(noisy, rendered, enhancer, lossy=cam.jpeg_quality is not None))
+        )
+    return out
+
+
+def dark_jpeg_validation_examples(
+    data_root: Path, enhancer: LumosNetEnhancer, *, limit: int | None = None, seed: int = 9
+) -> list[tuple[str, DnExample]]:
+    """Set14 darkened 1/15 with sensor noise and saved as a JPEG of quality 20-60 (fixed
+    seeds), as ``bench/do_no_harm.py`` makes its Kodak24 dark-JPEG set: dark, compressed
+    photos on images the net never trains on."""
+    from ..data import DarkenParams
+    from .dataset import _read_rgb
+
+    folder = data_root / CAMERA_VAL_SET
+    if not folder.is_dir():
+        return []
+    rng = np.random.default_rng(seed)
+    out = []
+    for i, p in enumerate(sorted(folder.iterdir())[:limit]):
+        if p.suffix.lower() not in (".png", ".bmp", ".jpg", ".tif"):
+            continue
+        clean = _f32(_read_rgb(p))
+        quality = int(rng.integers(*LOW_JPEG_QUALITY))
+        params = DarkenParams(
+            exposure=1 / 15, shot_noise=3e-4, read_noise=1.5e-3, jpeg_quality=quality, seed=i
+        )
+        dark = darken(clean, params, seed=i)
+        out.append((p.stem, make_example(dark, clean, enhancer, lossy=True)))
     return out
 
 
