@@ -96,6 +96,30 @@ def test_without_the_denoiser_the_filters_finish() -> None:
     assert plan.params["chroma_ab"] is not None
 
 
+def test_a_dark_photo_gets_the_dark_photo_weights_and_a_bright_one_the_others() -> None:
+    from lumos.analysis import analyse
+    from lumos.models.denoiser import DN_DARK_WEIGHTS, DN_WEIGHTS
+
+    if not denoiser_available(DN_DARK_WEIGHTS):
+        pytest.skip("the dark-photo weights are not installed")
+    enh = LumosNetEnhancer()
+    rng = np.random.default_rng(5)
+    exposed = np.clip(_scene() + rng.normal(0, 0.02, _scene().shape), 0, 1).astype(np.float32)
+    dark = (exposed * np.float32(0.06)).astype(np.float32)
+    plans = {
+        name: enh.prepare(img, analyse(img), denoise=None, detail=None, brightness=None)
+        for name, img in (("exposed", exposed), ("dark", dark))
+    }
+    assert plans["dark"].params["denoiser"] == DN_DARK_WEIGHTS
+    assert plans["dark"].params["denoiser_weights"] == "dark"
+    assert plans["exposed"].params["denoiser"] == DN_WEIGHTS
+    assert plans["exposed"].params["denoiser_weights"] == "exposed"
+    # Without the dark-photo weights every photo gets the one set.
+    one = LumosNetEnhancer(dark_denoiser=None)
+    plan = one.prepare(dark, analyse(dark), denoise=None, detail=None, brightness=None)
+    assert plan.params["denoiser"] == DN_WEIGHTS
+
+
 def test_a_large_region_runs_in_chunks_with_the_same_result() -> None:
     rng = np.random.default_rng(2)
     img = np.clip(_scene(150, 230) + rng.normal(0, 0.05, (150, 230, 3)), 0, 1).astype(np.float32)

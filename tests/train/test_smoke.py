@@ -179,7 +179,7 @@ def test_short_denoiser_training_run_exports_a_working_model(tmp_path: Path) -> 
     assert (out / "log.csv").read_text().splitlines()[-1].startswith("6,")
 
     # The exported net finishes LumosNet's tiles seamlessly (aligned tiles = whole frame).
-    enh = LumosNetEnhancer(denoiser=out / "onnx" / "denoiser.onnx")
+    enh = LumosNetEnhancer(denoiser=out / "onnx" / "denoiser.onnx", dark_denoiser=None)
     rng = np.random.default_rng(1)
     photo = np.clip(0.08 + 0.03 * rng.standard_normal((150, 203, 3)), 0, 1).astype(np.float32)
     plan = enh.prepare(photo, analyse(photo), denoise=None, detail=None, brightness=None)

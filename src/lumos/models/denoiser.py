@@ -8,6 +8,13 @@ reflection (the whole photo is padded the same way, so tiles whose inner
 edges fall on multiples of :data:`DN_ALIGN` agree with it). Shipped in
 ``lumos/models/weights/denoiser/`` with its training record; nothing is
 downloaded.
+
+Two weight sets of that one net ship: :data:`DN_WEIGHTS` for photos kept near
+their exposure (real camera grain, clean photos) and :data:`DN_DARK_WEIGHTS`
+for photos brightened a lot (amplified sensor noise, JPEG blocks lifted from the
+shadows); LumosNet picks one per photo by its gain
+(:data:`lumos.models.lumosnet.DARK_DENOISER_GAIN`). How they were made:
+``scripts/denoiser_soup.py`` and the card beside them.
 """
 
 from __future__ import annotations
@@ -19,9 +26,18 @@ import numpy as np
 from .._types import FloatImage, FloatMap
 from ._onnx import onnx_session
 
-__all__ = ["DN_ALIGN", "DN_CHUNK", "DN_HALO", "DN_WEIGHTS", "denoise_rgb", "denoiser_available"]
+__all__ = [
+    "DN_ALIGN",
+    "DN_CHUNK",
+    "DN_DARK_WEIGHTS",
+    "DN_HALO",
+    "DN_WEIGHTS",
+    "denoise_rgb",
+    "denoiser_available",
+]
 
 DN_WEIGHTS = Path(__file__).resolve().parent / "weights" / "denoiser" / "denoiser.onnx"
+DN_DARK_WEIGHTS = DN_WEIGHTS.with_name("denoiser_dark.onnx")
 DN_ALIGN = 4
 DN_HALO = 28
 """Receptive-field radius of the net in full-resolution pixels (``LumosDN.halo``)."""

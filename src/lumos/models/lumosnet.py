@@ -47,7 +47,14 @@ from ..stages.detail import footprint as detail_footprint
 from ..stages.exposure import exposure_verdict
 from ..stages.shadows import shadow_illumination, shadow_log_gain, shadow_strength
 from ._onnx import onnx_session
-from .denoiser import DN_ALIGN, DN_HALO, DN_WEIGHTS, denoise_rgb, denoiser_available
+from .denoiser import (
+    DN_ALIGN,
+    DN_DARK_WEIGHTS,
+    DN_HALO,
+    DN_WEIGHTS,
+    denoise_rgb,
+    denoiser_available,
+)
 
 __all__ = [
     "WEIGHTS_DIR",
@@ -134,6 +141,16 @@ Measured through the pipeline (PSNR, old rule -> 1): cc15 real noise 34.47 -> 34
 (SSIM 0.888 -> 0.896), Kodak24 camera 35.06 -> 35.03, Kodak24 camera with NR
 32.76 -> 32.81, Kodak24 dark JPEG 22.35 -> 22.39, held-out LOL 23.87 -> 23.88,
 Kodak24 against itself 52.72 -> 49.45 (an invisible change)."""
+DARK_DENOISER_GAIN = 2.0
+"""Median gain from which a photo is denoised with LumosDN's dark-photo weights.
+
+LumosDN ships two weight sets (``scripts/denoiser_soup.py``): its first training, on
+dark photos brightened by LumosNet, and a blend of it with its camera fine-tune, for
+photos kept near their exposure. Each wins in its own regime and loses in the other
+(pipeline PSNR, blend | first net): held-out LOL 23.93 | 24.01, Kodak24 dark JPEG
+22.50 | 22.85; cc15 real noise 35.15 | 34.59, Kodak24 camera 34.60 | 32.05, Kodak24
+against itself 45.36 | 36.90. Photos that need no brightening have a median gain of
+1-1.3, dark ones 3 and more; one net per photo keeps the cost of one."""
 COARSE_SLICE_SIGMA = 2.0
 """Guide blur (pixels) from which the maps are sliced on 2x2 blocks (:func:`_slice_coarse`):
 photos from about 5 MP up (the blur is GUIDE_SIGMA pixels of a 1/4-size proxy, long side <= 512)."""
@@ -171,11 +188,20 @@ class LumosNetEnhancer:
     # core per tile (12 MP: 6.1 s with one worker, 3.9 s with two, on 2 cores).
     tile_workers = None
 
-    def __init__(self, weights: Path = WEIGHTS_DIR, denoiser: Path | None = DN_WEIGHTS) -> None:
+    def __init__(
+        self,
+        weights: Path = WEIGHTS_DIR,
+        denoiser: Path | None = DN_WEIGHTS,
+        dark_denoiser: Path | None = DN_DARK_WEIGHTS,
+    ) -> None:
         """``denoiser``: the learned denoiser's ONNX file; ``None`` (or a missing file)
-        finishes with the project's noise-aware filters instead."""
+        finishes with the project's noise-aware filters instead. ``dark_denoiser``: its
+        weights for photos brightened by :data:`DARK_DENOISER_GAIN` or more; ``None`` (or
+        a missing file) uses ``denoiser`` for every photo."""
         self.weights = Path(weights)
         self.denoiser = Path(denoiser) if denoiser and denoiser_available(denoiser) else None
+        dark = Path(dark_denoiser) if dark_denoiser and denoiser_available(dark_denoiser) else None
+        self.dark_denoiser = dark if self.denoiser is not None else None
         # An ensemble: members trained alike with different seeds; their maps are averaged.
         self.members = sorted(self.weights.glob("global*.onnx"))
         if not self.members:
@@ -282,6 +308,7 @@ class LumosNetEnhancer:
         # Compression blocks and quantised shadows, cleaned before the gain where it is high.
         median_gain = float(np.median(gain_low @ _LUMA))
         deblock = plan_deblock(image, analysis.jpeg_blockiness, median_gain, lossy=analysis.lossy)
+        dark_photo = self.dark_denoiser is not None and median_gain >= DARK_DENOISER_GAIN
         return Plan(
             # No more halo for the deblocking: see lumos.stages.deblock.DEBLOCK_HALO.
             halo=(_LEARNED_HALO if learned else _FINISH_HALO) + int(np.ceil(3 * guide_sigma)),
@@ -310,7 +337,9 @@ class LumosNetEnhancer:
                 "chroma_ab": None
                 if learned
                 else chroma_model(bright_low, gain_low, sigma, strength=dn),
-                "denoiser": self.denoiser,
+                "denoiser": self.dark_denoiser if dark_photo else self.denoiser,
+                # Which of LumosDN's weight sets (see DARK_DENOISER_GAIN), for the report.
+                "denoiser_weights": None if not learned else "dark" if dark_photo else "exposed",
                 "deblock": deblock,
             },
         )

@@ -183,6 +183,7 @@ def _facts(
     return Facts(
         model=res.model,
         learned_denoiser=p.get("denoiser") is not None,
+        dark_denoiser=p.get("denoiser_weights") == "dark",
         input_mean=float(res.analysis.mean_luminance),
         output_mean=out_mean,
         gain=None if gain is None else tuple(float(v) for v in np.percentile(gain, (5, 50, 95))),  # type: ignore[arg-type]

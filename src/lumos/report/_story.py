@@ -47,6 +47,9 @@ class Facts:
         Enhancer that ran.
     learned_denoiser : bool
         LumosDN did the denoising (else the classical filters, or the model's own).
+    dark_denoiser : bool
+        With its weights for photos brightened a lot (else those for photos kept near
+        their exposure).
     input_mean, output_mean : float
         Mean luma of the photo and of the result.
     gain : (p5, median, p95)
@@ -87,6 +90,7 @@ class Facts:
     noise_after: float
     detail: float
     wb: tuple[float, float, float] | None = None
+    dark_denoiser: bool = False
     contrast: float = 1.0
     saturation: float = 1.0
     shadows: float | None = None
@@ -235,6 +239,13 @@ def stage_text(key: str, f: Facts) -> tuple[str, str]:
                 "A small neural network (LumosDN), told how much noise to expect at each pixel "
                 "(the measured input noise times that pixel's gain), removes the grain and "
                 "keeps the structure it has learned to tell apart from it, colour noise included."
+            )
+            what += (
+                " It ran with its weights for dark photos (trained on photos brightened as "
+                "much as this one)."
+                if f.dark_denoiser
+                else " It ran with its weights for photos kept near their exposure (real "
+                "camera grain, clean detail)."
             )
         else:
             what = (
