@@ -196,9 +196,9 @@ small network that reads a camera's blotchy grain: `../noise/CARD.md`) times the
 gain that pixel received. It works on 2x2 blocks
 at half resolution with a quarter-resolution level for context and predicts a
 residual; then the project's noise-gated sharpening runs. `--denoise` keeps a
-share of the grain (1 = the net's full result, 0 = none removed; auto 1:
-the net is told the noise level and judges how much of what it sees is noise;
-above 1, up to 2, the
+share of the grain (1 = the net's full result, 0 = none removed; auto
+min(1, 0.5 + 50·σ′), σ′ the noise after the gain: on a clean photo the net's own
+small changes would outweigh the noise it removes; above 1, up to 2, the
 net is told of that many times the measured noise, for a smoother result), `--detail`
 sharpens as in the classical pipeline, and
 `--brightness` shifts the network's exposure while keeping its local decisions.

@@ -43,11 +43,12 @@ def test_a_clean_photo_with_no_noise_is_changed_little() -> None:
     assert np.abs(out - clean).max() < 0.2
 
 
-def test_auto_denoise_is_the_whole_net_whatever_the_noise() -> None:
+def test_auto_denoise_is_full_where_noise_shows_and_half_on_a_clean_photo() -> None:
     from lumos.models.lumosnet import learned_auto_denoise
 
-    assert learned_auto_denoise(0.0) == 1.0
-    assert learned_auto_denoise(0.05) == 1.0
+    assert learned_auto_denoise(0.0) == pytest.approx(0.5)
+    assert learned_auto_denoise(0.01) == 1.0  # cc15's real noise and every dark photo
+    assert 0.5 < learned_auto_denoise(0.005) < 1.0
 
 
 @pytest.mark.parametrize("shape", [(37, 53), (5, 7), (64, 64)])

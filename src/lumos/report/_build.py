@@ -88,7 +88,7 @@ def _gain_and_reason(
             f"The {res.model} model chose denoise {plan.denoise:.2f} and detail "
             f"{plan.detail:.2f} for a measured input noise of {sigma * 255:.2f}/255."
         )
-    from ..models.lumosnet import learned_auto_denoise
+    from ..models.lumosnet import LEARNED_AUTO_DENOISE, learned_auto_denoise
     from ..stages.classical import auto_strengths
 
     med = float(np.median(gain))
@@ -108,10 +108,12 @@ def _gain_and_reason(
             "the result. "
         )
     if plan.params.get("denoiser") is not None:
+        a, b = LEARNED_AUTO_DENOISE
         used = learned_auto_denoise(noise_after)
         denoise_rule = (
-            f"denoise = {used:.2f} (the learned denoiser's whole result: it is told this noise "
-            "level per pixel and judges how much of what it sees is noise)"
+            f"denoise = {a:g} + {b:g}·σ′ = {_range_note(a + b * noise_after, used, 0, 1)} (the "
+            "learned denoiser's whole result where noise shows, about half of it on a clean "
+            "photo; it is told this noise level per pixel)"
         )
     else:
         raw = 0.25 + 20.0 * noise_after
