@@ -39,6 +39,7 @@ from .._color import LUMA as _LUMA
 from .._color import channel_max
 from .._types import FloatImage
 from ..light import classify_light
+from ..overexposure import over_stops
 from ._haze import measure_haze
 from ._noise import JPEG_BLOCKINESS, JPEG_NOISE_FLOOR, estimate_noise, jpeg_blockiness
 
@@ -114,6 +115,10 @@ class Analysis:
         ``1 -`` the 99th percentile of the brightest channel (proxy): how far the
         brightest 1% of the frame stays from white. 0 means at least 1% is at the white
         point (see :mod:`lumos.stages.exposure`, over-exposure).
+    over_stops : float
+        How many stops over the photo reads to the learned over-exposure regressor
+        (:func:`lumos.overexposure.over_stops`, on the proxy): 0 for a correct or an
+        under-exposed photo. The over-exposure verdict is made from it.
     """
 
     width: int
@@ -138,6 +143,7 @@ class Analysis:
     hazy: bool = False
     p05: float = 0.0
     highlight_headroom: float = 1.0
+    over_stops: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (floats rounded to 5 decimals, tuple as list)."""
@@ -247,4 +253,5 @@ def analyse(rgb: FloatImage, *, lossy: bool = False) -> Analysis:
         hazy=haze.hazy,
         p05=p05,
         highlight_headroom=headroom,
+        over_stops=over_stops(proxy),
     )

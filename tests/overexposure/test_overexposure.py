@@ -1,0 +1,82 @@
+"""The learned over-exposure reading: features, shipped weights, verdict, trainer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from _scenes import clear_photo
+from lumos.analysis import analyse
+from lumos.overexposure import FEATURE_NAMES, load_over_model, over_features, over_stops
+from lumos.overexposure._model import OverModel
+from lumos.overexposure._train import (
+    average_mlps,
+    expose,
+    fit_mlp,
+    fit_ridge,
+    make_examples,
+    on_white,
+    with_sky,
+)
+from lumos.stages.exposure import OVER_DEAD_ZONE, over_exposure_verdict
+
+
+def _photo(seed: int = 0) -> np.ndarray:
+    return clear_photo(120, 160, seed=seed)
+
+
+def test_features_are_named_and_finite() -> None:
+    f = over_features(_photo())
+    assert f.shape == (len(FEATURE_NAMES),) and np.all(np.isfinite(f))
+    # Any size: a large photo is shrunk first, a tiny one is measured as it is.
+    assert over_features(np.full((3, 5, 3), 0.5, np.float32)).shape == f.shape
+
+
+def test_shipped_weights_load_and_round_trip() -> None:
+    m = load_over_model()
+    again = OverModel.from_dict(m.to_dict())
+    x = np.stack([over_features(_photo(s)) for s in range(2)])
+    np.testing.assert_allclose(again.predict(x), m.predict(x))
+
+
+def test_reading_grows_with_the_exposure() -> None:
+    clean = _photo(1)
+    readings = [over_stops(expose(clean, ev)) for ev in (-1.5, 0.0, 1.5, 2.5)]
+    assert readings[0] < OVER_DEAD_ZONE[0] and readings[1] < OVER_DEAD_ZONE[0]
+    assert readings[2] > OVER_DEAD_ZONE[0] and readings[3] > readings[1] + 1.0
+
+
+def test_verdict_reads_plus_1_5_as_over_and_the_photo_itself_not() -> None:
+    clean = _photo(2)
+    over = over_exposure_verdict(analyse(expose(clean, 1.5)))
+    assert over.strength > 0.0 and over.label != "not over-exposed"
+    assert 0.0 < over.ev <= over.stops and "stops over (learned)" in over.text()
+    kept = over_exposure_verdict(analyse(clean))
+    assert kept.strength == 0.0 and kept.ev == 0.0 and kept.label == "not over-exposed"
+    assert over_exposure_verdict(analyse(expose(clean, -1.5))).strength == 0.0
+
+
+def test_trainer_short_version() -> None:
+    rng = np.random.default_rng(0)
+    cleans = [_photo(s) for s in range(3)]
+    sky, page = with_sky(cleans[0], rng), on_white(cleans[0], rng)
+    assert sky.shape == page.shape == cleans[0].shape and sky[0].mean() > 0.8
+    ex = make_examples(cleans, rng, n_over=2, n_under=1, n_zero=1)
+    assert len(ex) == 3 * (1 + 4 + 4)
+    x = np.stack([e.features for e in ex])
+    y = np.maximum([e.ev for e in ex], 0.0)
+    ridge = fit_ridge(x, y, l2=1.0)
+    members = [fit_mlp(x, y, hidden=4, steps=200, seed=s) for s in range(2)]
+    both = average_mlps(members)
+    np.testing.assert_allclose(
+        both.predict(x), np.mean([m.predict(x) for m in members], axis=0), atol=1e-9
+    )
+    # Fitted on its own data, the ridge reading must order over above not-over.
+    p = ridge.predict(x)
+    assert p[y > 1.0].mean() > p[y == 0.0].mean() + 0.5
+
+
+@pytest.mark.parametrize("ev", [0.0, 1.0])
+def test_expose_keeps_the_range(ev: float) -> None:
+    out = expose(_photo(), ev, shoulder=0.8)
+    assert out.dtype == np.float32 and out.min() >= 0.0 and out.max() <= 1.0
