@@ -142,25 +142,26 @@ def main(argv: list[str] | None = None) -> int:
     grid = GRID[:2] if args.quick else GRID
     if args.grid:
         grid = tuple(GRID[int(i)] for i in args.grid.split(","))
-    results = []
+    results, fitted = [], []
     for kind, hp in grid:
         m = fit(kind, hp, xt, yt, args.seed)
         s = score(m, xv, yv)
+        fitted.append(m)
         results.append({"kind": kind, **hp, **{k: round(v, 4) for k, v in s.items()}})
         print(json.dumps(results[-1]))
     # Most +1 / +1.5 EV photos caught over the held-out 1%-false-alarm bar, then MAE.
-    best = max(
-        results,
-        key=lambda r: (
-            r["caught_0.75-1.25_over_p99"] + r["caught_1.25-1.75_over_p99"],
-            -r["mae_stops"],
+    i_best = max(
+        range(len(results)),
+        key=lambda i: (
+            results[i]["caught_0.75-1.25_over_p99"] + results[i]["caught_1.25-1.75_over_p99"],
+            -results[i]["mae_stops"],
         ),
     )
-    hp = {k: best[k] for k in ("l2", "hidden") if k in best}
-    model = fit(str(best["kind"]), hp, xt, yt, args.seed)
+    best, model = results[i_best], fitted[i_best]  # fitted on the training part only
     record = {
         "trained": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "script": "scripts/train_overexposure.py" + (" --quick" if args.quick else ""),
+        "script": "scripts/train_overexposure.py "
+        + " ".join(sys.argv[1:] if argv is None else argv),
         "seed": args.seed,
         "data": list(SOURCES),
         "split": "every third photo of each source (sorted) held out, with its variants",

@@ -25,6 +25,14 @@ def _photo(seed: int = 0) -> np.ndarray:
     return clear_photo(120, 160, seed=seed)
 
 
+def _blocks(seed: int = 0, size: int = 128) -> np.ndarray:
+    """A well-exposed textured photo without deep blacks: blocks of colour, fine texture."""
+    rng = np.random.default_rng(seed)
+    blocks = rng.random((size // 16, size // 16, 3)).repeat(16, 0).repeat(16, 1)
+    texture = 0.15 * rng.random((size, size, 3))
+    return (0.03 + 0.87 * (blocks + texture) / 1.15).astype(np.float32)
+
+
 def test_features_are_named_and_finite() -> None:
     f = over_features(_photo())
     assert f.shape == (len(FEATURE_NAMES),) and np.all(np.isfinite(f))
@@ -47,13 +55,18 @@ def test_reading_grows_with_the_exposure() -> None:
 
 
 def test_verdict_reads_plus_1_5_as_over_and_the_photo_itself_not() -> None:
-    clean = _photo(2)
+    clean = _blocks(2)
     over = over_exposure_verdict(analyse(expose(clean, 1.5)))
     assert over.strength > 0.0 and over.label != "not over-exposed"
     assert 0.0 < over.ev <= over.stops and "stops over (learned)" in over.text()
     kept = over_exposure_verdict(analyse(clean))
     assert kept.strength == 0.0 and kept.ev == 0.0 and kept.label == "not over-exposed"
     assert over_exposure_verdict(analyse(expose(clean, -1.5))).strength == 0.0
+    # The same error on a photo that keeps real blacks (dark gaps between its blocks)
+    # reads over but is left alone: the blacks say the exposure did not lift everything.
+    gaps = over_exposure_verdict(analyse(expose(_photo(2), 1.5)))
+    assert gaps.stops > OVER_DEAD_ZONE[0] and gaps.strength == 0.0
+    assert "real blacks" in gaps.text()
 
 
 def test_trainer_short_version() -> None:

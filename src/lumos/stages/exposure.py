@@ -42,7 +42,10 @@ errors of CBSD68 and LOL references. Its reading is the darkening, in stops, beh
 * **lifted blacks** (:data:`OVER_BLACKS`, 5th percentile of luma): a photo that keeps
   real blacks (a slide's black text, a sunset's silhouettes) is not over-exposed;
 * **clipping** (:data:`OVER_CLIPPED`): an error of a stop or more clips something; a
-  pale, unclipped photo is a pale subject.
+  pale, unclipped photo is a pale subject;
+* **a lifted subject** (:data:`OVER_SUBJECT`, the median luma of what is not clipped):
+  over-exposure lifts the subject with the rest, a correct photo against a blown sky
+  keeps it in the middle tones.
 
 Kept apart: the shadows stage (:mod:`lumos.stages.shadows`) still steps back on the
 mean alone, as before; it is for backlit photos, which this verdict leaves alone.
@@ -64,6 +67,7 @@ __all__ = [
     "OVER_BLACKS",
     "OVER_CLIPPED",
     "OVER_DEAD_ZONE",
+    "OVER_SUBJECT",
     "ExposureVerdict",
     "OverExposure",
     "exposure_verdict",
@@ -165,6 +169,11 @@ OVER_BLACKS = (0.03, 0.06)
 """5th percentile of luma over which the blacks count as lifted: a photo that keeps
 real blacks (black text on a white slide, the shadows of a sunset) is not over-exposed
 however white the rest; over-exposure lifts the darkest tones with the others."""
+OVER_SUBJECT = (0.45, 0.55)
+"""Median luma of the unclipped pixels (``Analysis.unclipped_median``) over which the
+subject counts as lifted. One stop over takes a mid-grey from 0.46 to 0.62 (sRGB); the
+real over-exposed photos we have keep what is not blown at 0.52-0.84, while a correct
+photo against a blown sky (a backlit flower in DICM: 0.42) or a sunset keeps it lower."""
 OVER_CLIPPED = (0.005, 0.02)
 """Share of the frame with a channel at the white point over which clipping counts: an
 error of a stop or more clips the brightest part of any ordinary photo, a pale but
@@ -186,6 +195,8 @@ class OverExposure:
         (:attr:`lumos.analysis.Analysis.over_stops`).
     ev : float
         The darkening it asks for, in stops: ``strength * stops``.
+    unclipped_median : float
+        Median luma of what is not blown (:attr:`lumos.analysis.Analysis.unclipped_median`).
     mean_luminance, p05, clipped_fraction, highlight_headroom : float
         The measurements beside it (see :class:`lumos.analysis.Analysis`).
     """
@@ -198,6 +209,7 @@ class OverExposure:
     highlight_headroom: float
     stops: float = 0.0
     ev: float = 0.0
+    unclipped_median: float = 0.5
 
     def text(self) -> str:
         """One line for people (``lumos info``, the explain report)."""
@@ -208,6 +220,8 @@ class OverExposure:
             why = "but it keeps real blacks"
         elif self.clipped_fraction < OVER_CLIPPED[1] and self.strength < 1.0:
             why = "but little of it is clipped"
+        elif self.unclipped_median < OVER_SUBJECT[1] and self.strength < 1.0:
+            why = f"but what is not blown stays at {self.unclipped_median:.2f}"
         else:
             why = f"past the {lo:.1f}-{hi:.1f}-stop dead zone"
         return (
@@ -224,6 +238,7 @@ class OverExposure:
             "label": self.label,
             "stops_over": round(self.stops, 4),
             "ev": round(self.ev, 4),
+            "unclipped_median": round(self.unclipped_median, 4),
             "p05": round(self.p05, 4),
             "clipped_fraction": round(self.clipped_fraction, 4),
             "highlight_headroom": round(self.highlight_headroom, 4),
@@ -244,6 +259,7 @@ def over_exposure_verdict(analysis: Analysis) -> OverExposure:
         ramp(stops, OVER_DEAD_ZONE)
         * ramp(float(analysis.p05), OVER_BLACKS)
         * ramp(float(analysis.clipped_fraction), OVER_CLIPPED)
+        * ramp(float(analysis.unclipped_median), OVER_SUBJECT)
     )
     if strength >= 1.0:
         label = "over-exposed"
@@ -260,4 +276,5 @@ def over_exposure_verdict(analysis: Analysis) -> OverExposure:
         float(analysis.highlight_headroom),
         stops,
         strength * stops,
+        float(analysis.unclipped_median),
     )
