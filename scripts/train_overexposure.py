@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         "photos": {"train": n_train, "held_out": n_held},
         "examples": {"train": len(yt), "held_out": len(yv)},
         "variants": "per photo: itself, 2 re-rendered at EV 0, 5 over (EV 0.25-2.5), "
-        "2 under (EV -2 to -0.5), under a white sky and on a white page at EV 0 and over; "
+        "2 under (EV -2 to -0.5), against a bright sky (top or side, 15-65% of the frame, "
+        "40% coloured) and on a white page, each at EV 0 and over; "
         "hard clip or soft shoulder, noise 30%, JPEG 70-95 70%",
         "grid": results,
         "chosen": best,
