@@ -93,3 +93,17 @@ def test_trainer_short_version() -> None:
 def test_expose_keeps_the_range(ev: float) -> None:
     out = expose(_photo(), ev, shoulder=0.8)
     assert out.dtype == np.float32 and out.min() >= 0.0 and out.max() <= 1.0
+
+
+def test_stats_and_why_state_the_reading() -> None:
+    from lumos.config import EnhanceOptions
+    from lumos.pipeline import run_pipeline
+
+    over = expose(_blocks(3, 96), 1.5)
+    ex = run_pipeline(over, EnhanceOptions(model="classical")).stats["exposure"]
+    assert ex["darkened"] and ex["over"]["stops_over"] > OVER_DEAD_ZONE[0]
+    assert ex["darken_ev"] == pytest.approx(ex["over"]["ev"], abs=1e-3)
+    assert "stops over (learned)" in ex["why"]
+    assert run_pipeline(_blocks(3, 96), EnhanceOptions(model="classical")).stats["exposure"][
+        "over"
+    ]["ev"] == pytest.approx(0.0)
