@@ -7,8 +7,12 @@ never trained on them) gets a soft-edged "window" (the top-left 40% x 50%) pushe
 whole frame, the window and the room, for the input and each variant (``model`` or
 ``model:exposure``, e.g. ``lumosnet:darken``), and how many were darkened.
 
+``model+local:EV`` is an experiment, not a lumos option: the highlights stage's gain for
+``EV`` stops, applied only where its base (linear luminance) is bright, through a soft
+mask from 0 at :data:`LOCAL_MASK` [0] to 1 at [1], in front of the enhancer.
+
 Usage: python bench/exposure_mixed.py [--data ../shared/data]
-       [--variants identity,lumosnet,classical,lumosnet:darken]
+       [--variants identity,lumosnet,classical,lumosnet:darken,lumosnet+local:1.5]
 """
 
 from __future__ import annotations
@@ -24,14 +28,21 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from dataclasses import replace  # noqa: E402
+
+from lumos.analysis import analyse  # noqa: E402
 from lumos.config import EnhanceOptions  # noqa: E402
 from lumos.data.synth import jpeg_roundtrip  # noqa: E402
 from lumos.eval import psnr  # noqa: E402
 from lumos.io import read_image  # noqa: E402
 from lumos.pipeline import run_pipeline  # noqa: E402
+from lumos.stages import highlights as hl  # noqa: E402
+from lumos.stages._filters import sample_lowres  # noqa: E402
 from lumos.stages.highlights import linear_to_srgb, srgb_to_linear  # noqa: E402
 
 EV_WINDOW, EV_ROOM = 2.0, -2.0
+LOCAL_MASK = (0.2, 0.6)
+"""Base luminance (linear) over which the experimental local darkening fades in."""
 
 
 def ev_map(h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -49,6 +60,20 @@ def mixed(clean: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ev, win, room = ev_map(*clean.shape[:2])
     lin = np.clip(srgb_to_linear(clean) * (2.0**ev)[..., None].astype(np.float32), 0, 1)
     return jpeg_roundtrip(linear_to_srgb(lin), 90), win, room
+
+
+def local_darken(rgb: np.ndarray, ev: float) -> np.ndarray:
+    """The experiment: the stage's gain for ``ev`` stops, masked to the bright base."""
+    plan = replace(hl.plan_highlights(rgb, analyse(rgb), "darken"), ev=float(ev))
+    h, w = rgb.shape[:2]
+    assert plan.coeffs is not None
+    lin = srgb_to_linear(rgb)
+    g = hl._log_luma(lin)
+    ab = sample_lowres(plan.coeffs, (0, h, 0, w), plan.shape)
+    base = np.clip(np.exp(ab[..., 0] * g + ab[..., 1]) - np.float32(1e-3), 1e-6, 1.0)
+    _, gain = hl.darken_region(rgb, plan, (0, h, 0, w))
+    mask = np.clip((base - LOCAL_MASK[0]) / (LOCAL_MASK[1] - LOCAL_MASK[0]), 0.0, 1.0)
+    return linear_to_srgb(lin * (1 + mask * (gain - 1))[..., None])
 
 
 def region_psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
@@ -71,6 +96,11 @@ def main() -> int:
             darkened = False
             if v == "identity":
                 out = deg
+            elif "+local:" in v:
+                model, _, ev = v.partition("+local:")
+                local = local_darken(deg, float(ev))
+                out = run_pipeline(local, EnhanceOptions(model=model), lossy=True).rgb
+                darkened = True
             else:
                 model, _, mode = v.partition(":")
                 opts = EnhanceOptions(model=model, exposure=mode or "auto")
