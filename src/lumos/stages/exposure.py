@@ -222,6 +222,8 @@ class OverExposure:
             why = "but little of it is clipped"
         elif self.unclipped_median < OVER_SUBJECT[1] and self.strength < 1.0:
             why = f"but what is not blown stays at {self.unclipped_median:.2f}"
+        elif self.stops < hi:
+            why = f"on the {lo:.1f}-{hi:.1f}-stop ramp out of the dead zone"
         else:
             why = f"past the {lo:.1f}-{hi:.1f}-stop dead zone"
         return (
