@@ -172,8 +172,9 @@ however white the rest; over-exposure lifts the darkest tones with the others.""
 OVER_SUBJECT = (0.45, 0.55)
 """Median luma of the unclipped pixels (``Analysis.unclipped_median``) over which the
 subject counts as lifted. One stop over takes a mid-grey from 0.46 to 0.62 (sRGB); the
-real over-exposed photos we have keep what is not blown at 0.52-0.84, while a correct
-photo against a blown sky (a backlit flower in DICM: 0.42) or a sunset keeps it lower."""
+real over-exposed photos we have keep what is not blown at 0.48-0.84, while a correct
+photo against a blown sky (a backlit flower in DICM: 0.42) or a sunset (0.18) keeps it
+lower."""
 OVER_CLIPPED = (0.005, 0.02)
 """Share of the frame with a channel at the white point over which clipping counts: an
 error of a stop or more clips the brightest part of any ordinary photo, a pale but
