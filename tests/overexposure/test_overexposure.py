@@ -107,3 +107,24 @@ def test_stats_and_why_state_the_reading() -> None:
     assert run_pipeline(_blocks(3, 96), EnhanceOptions(model="classical")).stats["exposure"][
         "over"
     ]["ev"] == pytest.approx(0.0)
+
+
+def test_training_script_fits_and_scores_in_code_data() -> None:
+    """The script's short version without the shared data: its fit and score on in-code
+    photos (one ridge, one MLP ensemble of tiny members)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "train_overexposure.py"
+    spec = importlib.util.spec_from_file_location("train_overexposure", path)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    rng = np.random.default_rng(1)
+    ex = make_examples([_blocks(s, 64) for s in range(4)], rng, n_over=2, n_under=1, n_zero=1)
+    x, y = script.arrays(ex)
+    script.ENSEMBLE = 2  # members of the averaged MLP: two tiny ones here
+    for kind, hp in (("ridge", {"l2": 1.0}), ("mlp", {"hidden": 4, "l2": 1e-2})):
+        model = script.fit(kind, hp, x, y, 0)
+        s = script.score(model, x, y)
+        assert 0.0 <= s["false_over_dead_zone"] <= 1.0 and np.isfinite(s["mae_stops"])
