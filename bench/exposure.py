@@ -11,7 +11,8 @@
    gives PSNR of each output against its own input and how many photos came out
    bit-identical to brighten-only.
 2. The real photos of ``exposure_errors_real`` (MSEC's 1-1.5 stops over/under, Flickr):
-   the verdict, the stops darkened, mean brightness and clipped share before and after.
+   the verdict (its strength and the learned reading of stops over), the stops darkened,
+   mean brightness and clipped share before and after.
 
 ``--sheet PATH`` writes a contact sheet of the real photos (input | classical |
 lumosnet). ``--limit N`` takes the first N clean photos of each set (quick runs).
@@ -164,7 +165,7 @@ def real(data: Path, models: list[str], side: int, sheet: Path | None) -> None:
     side_note = f"downscaled to {side} px on the long side" if side else "at full size"
     print(f"Mean brightness (/255) and clipped share (a channel at 255), {side_note}.\n")
     head = " | ".join(f"{m}: stops down, mean, clipped" for m in models)
-    print(f"| photo | kind | verdict (strength) | input: mean, clipped | {head} |")
+    print(f"| photo | kind | verdict (strength; stops over read) | input: mean, clipped | {head} |")
     print("|---|---|---|---|" + "---|" * len(models))
     rows = []
     totals: dict[str, list[float]] = {}
@@ -194,7 +195,7 @@ def real(data: Path, models: list[str], side: int, sheet: Path | None) -> None:
             totals.setdefault("input clipped", []).append(c_in)
         short = stem if len(stem) <= 28 else stem[:26] + "…"
         print(
-            f"| {short} | {kind} | {v.label} ({v.strength:.2f}) | {m_in:.0f}, "
+            f"| {short} | {kind} | {v.label} ({v.strength:.2f}; {v.stops:.2f}) | {m_in:.0f}, "
             f"{100 * c_in:.1f}% | " + " | ".join(cells) + " |",
             flush=True,
         )

@@ -39,6 +39,7 @@ from .._color import LUMA as _LUMA
 from .._color import channel_max
 from .._types import FloatImage
 from ..light import classify_light
+from ..overexposure import over_stops
 from ._haze import measure_haze
 from ._noise import JPEG_BLOCKINESS, JPEG_NOISE_FLOOR, estimate_noise, jpeg_blockiness
 
@@ -48,6 +49,8 @@ PROXY_SIDE = 512
 LOW_LIGHT_MEAN = 0.25
 """Mean luma below which a photo counts as low-light."""
 BRIGHT_LEVEL = 0.5
+UNCLIPPED_LEVEL = 0.95
+"""Brightest-channel value under which a pixel counts toward ``Analysis.unclipped_median``."""
 """Brightest-channel value from which a pixel counts toward ``Analysis.bright_fraction``."""
 
 
@@ -114,6 +117,15 @@ class Analysis:
         ``1 -`` the 99th percentile of the brightest channel (proxy): how far the
         brightest 1% of the frame stays from white. 0 means at least 1% is at the white
         point (see :mod:`lumos.stages.exposure`, over-exposure).
+    over_stops : float
+        How many stops over the photo reads to the learned over-exposure regressor
+        (:func:`lumos.overexposure.over_stops`, on the proxy): 0 for a correct or an
+        under-exposed photo. The over-exposure verdict is made from it.
+    unclipped_median : float
+        Median luma of the proxy's pixels whose brightest channel stays under
+        :data:`UNCLIPPED_LEVEL` (1 where every pixel reaches it): the tones of what the
+        exposure did not blow. An over-exposed photo lifts its subject with the rest; a
+        correct one against a blown sky (a backlit flower) keeps it in the middle tones.
     """
 
     width: int
@@ -138,6 +150,8 @@ class Analysis:
     hazy: bool = False
     p05: float = 0.0
     highlight_headroom: float = 1.0
+    over_stops: float = 0.0
+    unclipped_median: float = 0.5
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (floats rounded to 5 decimals, tuple as list)."""
@@ -159,6 +173,12 @@ def compression_note(blockiness: float, lossy: bool = False) -> str:
     if lossy:
         return f"lossy file, no blocks seen ({blockiness:.2f}); {hidden}"
     return f"no JPEG blocks seen ({blockiness:.2f})"
+
+
+def _unclipped_median(luma: np.ndarray, brightest: np.ndarray) -> float:
+    """Median luma where the brightest channel is under :data:`UNCLIPPED_LEVEL`."""
+    kept = brightest < UNCLIPPED_LEVEL
+    return float(np.median(luma[kept])) if kept.any() else 1.0
 
 
 def _light_score(proxy: FloatImage) -> float:
@@ -247,4 +267,6 @@ def analyse(rgb: FloatImage, *, lossy: bool = False) -> Analysis:
         hazy=haze.hazy,
         p05=p05,
         highlight_headroom=headroom,
+        over_stops=over_stops(proxy),
+        unclipped_median=_unclipped_median(luma, brightest),
     )

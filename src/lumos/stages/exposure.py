@@ -29,23 +29,23 @@ that the exposure did not crush. Measured on the photos we have
 Over-exposure
 -------------
 :func:`over_exposure_verdict` is the other direction: how strongly a photo reads as
-over-exposed, for the highlights stage (:mod:`lumos.stages.highlights`). Three signs
-must all be there, each a ramp in [0, 1], multiplied:
+over-exposed, for the highlights stage (:mod:`lumos.stages.highlights`). Global
+statistics cannot tell a photo one stop over from a bright, correct one (Kodak's beach,
+mean 0.665, sits among MSEC's 1.5-stop errors), so the reading is learned: a small
+regressor (:mod:`lumos.overexposure`) reads how many stops over the photo is from the
+shape of its tones (histograms in sRGB and in stops, the brightest channel, saturation
+by brightness, highlight texture, clipping, percentiles), trained on synthetic MSEC-style
+errors of CBSD68 and LOL references. Its reading is the darkening, in stops, behind:
 
-* a **high mean** (:data:`OVER_MEAN`): Kodak24's brightest photos (a white-sky
-  aeroplane 0.674, a bright beach 0.665), cc15 (up to 0.57) and Set5 (up to 0.55) stay
-  under 0.68, where the window starts, so none of them is ever touched; MSEC's
-  1-1.5 stops over and the washed-out Flickr photos read 0.73-0.94;
-* **lifted blacks** (:data:`OVER_BLACKS`, 5th percentile of luma): a bright but correct
-  photo keeps dark detail (the Set14 slide with its black text: 0.004, Kodak's
-  aeroplane: 0.11), an over-exposed one lifts it with the rest (0.20-0.75);
-* **clipping** (:data:`OVER_CLIPPED`, share with a channel at the white point): an
-  exposure error clips; a pale but unclipped photo (McMaster 4: mean 0.77, 0.2%
-  clipped) is a pale subject.
-
-Photos 1-1.5 stops over with a mean under 0.68 (MSEC a2682, a4747) are missed: no
-global statistic we tried told them from Kodak's bright photos, and leaving a photo
-alone is the floor.
+* a **dead zone** (:data:`OVER_DEAD_ZONE`): under 1 stop nothing happens, ramping to
+  the full reading at 1.3 (correct photos of the held-out split read up to about 1);
+* **lifted blacks** (:data:`OVER_BLACKS`, 5th percentile of luma): a photo that keeps
+  real blacks (a slide's black text, a sunset's silhouettes) is not over-exposed;
+* **clipping** (:data:`OVER_CLIPPED`): an error of a stop or more clips something; a
+  pale, unclipped photo is a pale subject;
+* **a lifted subject** (:data:`OVER_SUBJECT`, the median luma of what is not clipped):
+  over-exposure lifts the subject with the rest, a correct photo against a blown sky
+  keeps it in the middle tones.
 
 Kept apart: the shadows stage (:mod:`lumos.stages.shadows`) still steps back on the
 mean alone, as before; it is for backlit photos, which this verdict leaves alone.
@@ -66,7 +66,8 @@ __all__ = [
     "EXPOSED_WINDOW",
     "OVER_BLACKS",
     "OVER_CLIPPED",
-    "OVER_MEAN",
+    "OVER_DEAD_ZONE",
+    "OVER_SUBJECT",
     "ExposureVerdict",
     "OverExposure",
     "exposure_verdict",
@@ -159,12 +160,25 @@ def exposure_verdict(analysis: Analysis, fade: tuple[float, float]) -> ExposureV
     return ExposureVerdict(need, label, (lo, hi), m, share)
 
 
-OVER_MEAN = (0.68, 0.78)
-"""Mean luma over which the over-exposure evidence ramps in (Kodak24's brightest: 0.674)."""
-OVER_BLACKS = (0.15, 0.30)
-"""5th percentile of luma over which the blacks count as lifted by the exposure."""
+OVER_DEAD_ZONE = (1.0, 1.3)
+"""Stops over (the learned reading) over which the darkening ramps in. Below the first
+nothing is darkened: the held-out correct photos of the training sources read up to
+about 1 stop (:data:`lumos.overexposure.WEIGHTS_PATH`'s record), and a photo half a stop
+over is a matter of taste."""
+OVER_BLACKS = (0.03, 0.06)
+"""5th percentile of luma over which the blacks count as lifted: a photo that keeps
+real blacks (black text on a white slide, the shadows of a sunset) is not over-exposed
+however white the rest; over-exposure lifts the darkest tones with the others."""
+OVER_SUBJECT = (0.45, 0.55)
+"""Median luma of the unclipped pixels (``Analysis.unclipped_median``) over which the
+subject counts as lifted. One stop over takes a mid-grey from 0.46 to 0.62 (sRGB); the
+real over-exposed photos we have keep what is not blown at 0.48-0.84, while a correct
+photo against a blown sky (a backlit flower in DICM: 0.42) or a sunset (0.18) keeps it
+lower."""
 OVER_CLIPPED = (0.005, 0.02)
-"""Share of the frame at the white point over which clipping counts as an exposure error."""
+"""Share of the frame with a channel at the white point over which clipping counts: an
+error of a stop or more clips the brightest part of any ordinary photo, a pale but
+unclipped photo (a grey wall in soft light) is a pale subject."""
 
 
 @dataclass(frozen=True)
@@ -177,8 +191,15 @@ class OverExposure:
         In [0, 1]: 0 leaves the highlights alone, 1 corrects fully.
     label : str
         ``over-exposed``, ``partly over-exposed`` or ``not over-exposed``.
+    stops : float
+        How many stops over the learned regressor reads the photo
+        (:attr:`lumos.analysis.Analysis.over_stops`).
+    ev : float
+        The darkening it asks for, in stops: ``strength * stops``.
+    unclipped_median : float
+        Median luma of what is not blown (:attr:`lumos.analysis.Analysis.unclipped_median`).
     mean_luminance, p05, clipped_fraction, highlight_headroom : float
-        The measurements it was decided on (see :class:`lumos.analysis.Analysis`).
+        The measurements beside it (see :class:`lumos.analysis.Analysis`).
     """
 
     strength: float
@@ -187,13 +208,30 @@ class OverExposure:
     p05: float
     clipped_fraction: float
     highlight_headroom: float
+    stops: float = 0.0
+    ev: float = 0.0
+    unclipped_median: float = 0.5
 
     def text(self) -> str:
         """One line for people (``lumos info``, the explain report)."""
+        lo, hi = OVER_DEAD_ZONE
+        if self.stops <= lo:
+            why = f"inside the {lo:.1f}-stop dead zone"
+        elif self.p05 < OVER_BLACKS[1] and self.strength < 1.0:
+            why = "but it keeps real blacks"
+        elif self.clipped_fraction < OVER_CLIPPED[1] and self.strength < 1.0:
+            why = "but little of it is clipped"
+        elif self.unclipped_median < OVER_SUBJECT[1] and self.strength < 1.0:
+            why = f"but what is not blown stays at {self.unclipped_median:.2f}"
+        elif self.stops < hi:
+            why = f"on the {lo:.1f}-{hi:.1f}-stop ramp out of the dead zone"
+        else:
+            why = f"past the {lo:.1f}-{hi:.1f}-stop dead zone"
         return (
-            f"{self.label}: mean luma {self.mean_luminance:.3f}, darkest 5% at "
-            f"{self.p05:.3f}, {100 * self.clipped_fraction:.1f}% clipped, highlight "
-            f"headroom {self.highlight_headroom:.3f}; darkening {100 * self.strength:.0f}%"
+            f"{self.label}: reads {self.stops:.2f} stops over (learned), {why}; mean luma "
+            f"{self.mean_luminance:.3f}, darkest 5% at {self.p05:.3f}, "
+            f"{100 * self.clipped_fraction:.1f}% clipped; darkening {100 * self.strength:.0f}%"
+            f" ({self.ev:.2f} stops)"
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -201,6 +239,9 @@ class OverExposure:
         return {
             "strength": round(self.strength, 4),
             "label": self.label,
+            "stops_over": round(self.stops, 4),
+            "ev": round(self.ev, 4),
+            "unclipped_median": round(self.unclipped_median, 4),
             "p05": round(self.p05, 4),
             "clipped_fraction": round(self.clipped_fraction, 4),
             "highlight_headroom": round(self.highlight_headroom, 4),
@@ -213,17 +254,15 @@ def over_exposure_verdict(analysis: Analysis) -> OverExposure:
     Examples
     --------
     >>> from lumos.analysis import analyse
-    >>> washed = np.full((32, 32, 3), 0.9, np.float32); washed[:4] = 1.0
-    >>> over_exposure_verdict(analyse(washed)).label
-    'over-exposed'
     >>> over_exposure_verdict(analyse(np.full((32, 32, 3), 0.5, np.float32))).strength
     0.0
     """
-    m = float(analysis.mean_luminance)
+    stops = float(analysis.over_stops)
     strength = (
-        ramp(m, OVER_MEAN)
+        ramp(stops, OVER_DEAD_ZONE)
         * ramp(float(analysis.p05), OVER_BLACKS)
         * ramp(float(analysis.clipped_fraction), OVER_CLIPPED)
+        * ramp(float(analysis.unclipped_median), OVER_SUBJECT)
     )
     if strength >= 1.0:
         label = "over-exposed"
@@ -234,8 +273,11 @@ def over_exposure_verdict(analysis: Analysis) -> OverExposure:
     return OverExposure(
         strength,
         label,
-        m,
+        float(analysis.mean_luminance),
         float(analysis.p05),
         float(analysis.clipped_fraction),
         float(analysis.highlight_headroom),
+        stops,
+        strength * stops,
+        float(analysis.unclipped_median),
     )
