@@ -23,6 +23,15 @@ full-resolution pixels (:func:`lumos.stages._filters.sample_lowres`) and takes
 full-resolution edges, needs no halo, and any tile gets exactly what the whole
 frame would (no seams).
 
+The learned dehazer
+-------------------
+With ``--dehazer auto`` (the default, when its weights are installed) or
+``learned``, the airlight and the coarse transmission come from LumosDH
+(:mod:`lumos.models.dehazer`, trained by :mod:`lumos.train.dh`) on a 384-px proxy
+instead of the dark channel; everything after is the same path (guided-filter
+coefficients, sampled per tile, ``J = (I - A) / t + A``), so the full-resolution
+cost and the seamless tiles are DCP's. ``--dehazer dcp`` keeps the prior.
+
 ``strength`` ``s`` blends the transmission toward 1 (``1 - s * (1 - t)``): 0 is the
 identity, 1 He et al.'s full result with ``omega`` = 0.95 (a little haze kept so
 that distance still reads as distance).
