@@ -1,7 +1,8 @@
 """Dehazing benchmark (``--dehaze``): markdown tables on stdout.
 
-1. SOTS-indoor, 3 pairs: PSNR / SSIM of the hazy photo (identity) and of the
-   dark channel prior (:mod:`lumos.stages.dehaze`) at full strength and auto.
+1. SOTS-indoor, 3 pairs: PSNR / SSIM of the hazy photo (identity), of the
+   dark channel prior (:mod:`lumos.stages.dehaze`) and of the learned dehazer
+   (LumosDH, :mod:`lumos.models.dehazer`) at full strength and auto.
 2. Synthetic haze made at run time from Kodak24 (clean photos):
    ``I = J * t + A * (1 - t)``, ``t = exp(-beta * d)`` with a smooth random depth
    field ``d`` (a few random cells, bicubic, plus a ground-plane gradient), random
@@ -15,6 +16,9 @@
    clear photos; the target is >= 40 dB) and against the photo itself.
 
 ``--sheet DIR`` writes before/after contact sheets of the real photos and 100% crops.
+
+Every table has a row (or column) per dehazer: ``DCP`` and ``learned`` (the learned
+one where its weights are installed).
 
 Usage: python bench/dehaze.py [--data ../shared/data] [--models classical,lumosnet]
        [--sheet /tmp/dehaze] [--skip-dark]
@@ -38,6 +42,7 @@ from lumos.config import EnhanceOptions  # noqa: E402
 from lumos.eval import gt_mean_psnr, psnr, ssim  # noqa: E402
 from lumos.eval.niqe import niqe  # noqa: E402
 from lumos.io import read_image  # noqa: E402
+from lumos.models.dehazer import dehazer_available  # noqa: E402
 from lumos.pipeline import run_pipeline  # noqa: E402
 from lumos.stages.dehaze import dehaze_image, plan_dehaze, resolve_strength  # noqa: E402
 
@@ -56,11 +61,22 @@ def rgb_of(path: Path) -> np.ndarray:
     return read_image(path).rgb
 
 
-def dcp(rgb: np.ndarray, strength: float | None) -> tuple[np.ndarray, float]:
+METHODS = {"DCP": "dcp", "learned": "learned"}
+"""Row label -> ``--dehazer`` value."""
+
+
+def methods() -> dict[str, str]:
+    """The dehazers to compare: DCP, and the learned one where it is installed."""
+    return {k: v for k, v in METHODS.items() if v == "dcp" or dehazer_available()}
+
+
+def dcp(rgb: np.ndarray, strength: float | None, method: str = "dcp") -> tuple[np.ndarray, float]:
     """The dehazing stage alone, as ``--dehaze`` would run it (``None``: auto)."""
     a = analyse(rgb)
     s, auto = resolve_strength(strength, a)
-    plan = plan_dehaze(rgb, s, auto=auto, density=a.haze_density, noise=a.noise_sigma)
+    plan = plan_dehaze(
+        rgb, s, auto=auto, density=a.haze_density, noise=a.noise_sigma, method=method
+    )
     return dehaze_image(rgb, plan), s
 
 
@@ -108,13 +124,16 @@ def sots(data: Path) -> None:
         (p, data / "haze_sots_indoor/clear" / (p.stem.split("_")[0] + ".png"))
         for p in images(data / "haze_sots_indoor/hazy")
     ]
-    results: dict[str, list[tuple[float, float]]] = {"identity": [], "DCP (1)": [], "DCP auto": []}
+    results: dict[str, list[tuple[float, float]]] = {"identity": []}
     for hazy_p, clear_p in pairs:
         hazy, clear = rgb_of(hazy_p), rgb_of(clear_p)
         results["identity"].append((psnr(hazy, clear), ssim(hazy, clear)))
-        for name, s in (("DCP (1)", 1.0), ("DCP auto", None)):
-            out, _ = dcp(hazy, s)
-            results[name].append((psnr(out, clear), ssim(out, clear)))
+        for label, method in methods().items():
+            for tag, s in (("(1)", 1.0), ("auto", None)):
+                out, _ = dcp(hazy, s, method)
+                results.setdefault(f"{label} {tag}", []).append(
+                    (psnr(out, clear), ssim(out, clear))
+                )
     for name, vals in results.items():
         v = np.array(vals)
         print(row(name, f"{v[:, 0].mean():.2f}", f"{v[:, 1].mean():.3f}"))
@@ -127,10 +146,13 @@ def synthetic(data: Path) -> list[tuple[np.ndarray, np.ndarray]]:
     print(row("method", "PSNR (dB)", "SSIM", "called hazy"))
     print(row("---", "---", "---", "---"))
     called = sum(analyse(h).hazy for h, _ in pairs)
-    for name, s in (("identity", 0.0), ("DCP (1)", 1.0), ("DCP auto", None)):
+    runs = [("identity", "dcp", 0.0)]
+    for label, method in methods().items():
+        runs += [(f"{label} (1)", method, 1.0), (f"{label} auto", method, None)]
+    for name, method, s in runs:
         vals = []
         for hazy, clean in pairs:
-            out = hazy if s == 0.0 else dcp(hazy, s)[0]
+            out = hazy if s == 0.0 else dcp(hazy, s, method)[0]
             vals.append((psnr(out, clean), ssim(out, clean)))
         v = np.array(vals)
         tag = f"{called}/{len(pairs)}" if s is None else ""
@@ -144,29 +166,41 @@ def dark_and_hazy(pairs: list[tuple[np.ndarray, np.ndarray]], models: list[str])
     print(
         row(
             "model",
+            "dehazer",
             "no dehaze",
             "dehaze, then brighten",
             "brighten, then dehaze",
             "called hazy (dark)",
         )
     )
-    print(row("---", "---", "---", "---", "---"))
+    print(row("---", "---", "---", "---", "---", "---"))
     rng = np.random.default_rng(8)
     dark = [(darken(h, rng), c) for h, c in pairs]
     called = sum(analyse(d).hazy for d, _ in dark)
+    none: dict[str, str] = {}
     for model in models:
-        cols = []
-        for variant in ("none", "before", "after"):
-            vals = []
-            for d, clean in dark:
-                opts = EnhanceOptions(model=model, dehaze=1.0 if variant == "before" else 0.0)
-                out = run_pipeline(d, opts).rgb
-                if variant == "after":
-                    out, _ = dcp(out, 1.0)
-                vals.append((psnr(out, clean), gt_mean_psnr(out, clean), ssim(out, clean)))
-            v = np.array(vals).mean(axis=0)
-            cols.append(f"{v[0]:.2f} / {v[1]:.2f} / {v[2]:.3f}")
-        print(row(model, *cols, f"{called}/{len(dark)}"))
+        for label, method in methods().items():
+            cols = []
+            for variant in ("none", "before", "after"):
+                if variant == "none" and model in none:
+                    cols.append(none[model])  # the same run whatever the dehazer
+                    continue
+                vals = []
+                for d, clean in dark:
+                    opts = EnhanceOptions(
+                        model=model,
+                        dehaze=1.0 if variant == "before" else 0.0,
+                        dehazer=method,
+                    )
+                    out = run_pipeline(d, opts).rgb
+                    if variant == "after":
+                        out, _ = dcp(out, 1.0, method)
+                    vals.append((psnr(out, clean), gt_mean_psnr(out, clean), ssim(out, clean)))
+                v = np.array(vals).mean(axis=0)
+                cols.append(f"{v[0]:.2f} / {v[1]:.2f} / {v[2]:.3f}")
+                if variant == "none":
+                    none[model] = cols[-1]
+            print(row(model, label, *cols, f"{called}/{len(dark)}"))
 
 
 def real(data: Path, sheet: Path | None) -> None:
@@ -174,27 +208,32 @@ def real(data: Path, sheet: Path | None) -> None:
     print(row("output", "haze density (mean)", "NIQE (mean)", "called hazy"))
     print(row("---", "---", "---", "---"))
     photos = images(data / "haze_real_unpaired")
-    rows: dict[str, list[tuple[float, float, bool]]] = {"input": [], "DCP auto": [], "DCP (1)": []}
+    if sheet is not None:
+        sheet.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, list[tuple[float, float, bool]]] = {}
     thumbs: list[np.ndarray] = []
     for p in photos:
         rgb = rgb_of(p)
-        outs = {"input": rgb, "DCP auto": dcp(rgb, None)[0], "DCP (1)": dcp(rgb, 1.0)[0]}
+        outs = {"input": rgb}
+        for label, method in methods().items():
+            outs[f"{label} auto"] = dcp(rgb, None, method)[0]
+            outs[f"{label} (1)"] = dcp(rgb, 1.0, method)[0]
         for name, out in outs.items():
             small = make_proxy(out, 1024)  # NIQE on at most 1024 px: cheap, and sizes alike
             h = measure_haze(make_proxy(out))
-            rows[name].append((h.density, niqe(small), h.hazy))
-        if sheet is not None:
+            rows.setdefault(name, []).append((h.density, niqe(small), h.hazy))
+        if sheet is not None:  # input, then each dehazer at strength 1
             thumbs.append(
-                np.hstack(
-                    [_thumb(outs["input"]), _thumb(outs["DCP auto"]), _thumb(outs["DCP (1)"])]
-                )
+                np.hstack([_thumb(out) for name, out in outs.items() if "auto" not in name])
+            )
+            _save(
+                sheet / f"{p.stem}.png", np.hstack([v for k, v in outs.items() if "auto" not in k])
             )
     for name, vals in rows.items():
         v = np.array([(a, b) for a, b, _ in vals])
         n = sum(c for *_, c in vals)
         print(row(name, f"{v[:, 0].mean():.3f}", f"{v[:, 1].mean():.2f}", f"{n}/{len(vals)}"))
     if sheet is not None:
-        sheet.mkdir(parents=True, exist_ok=True)
         for i in range(0, len(thumbs), 9):
             _save(sheet / f"real_{i // 9}.png", np.vstack(thumbs[i : i + 9]))
 
@@ -237,25 +276,31 @@ def speed(data: Path, megapixels: float = 12.0) -> None:
 
             return Plan(halo=0, denoise=0.0, detail=0.0, target_brightness=0.4)
 
-    t0 = time.perf_counter()
-    plan = Dehazed(_Plain(), 1.0).prepare(big, a, denoise=None, detail=None, brightness=None)
-    t_plan = time.perf_counter() - t0
-    dplan = plan.params["dehaze"]
-    t0 = time.perf_counter()
-    for y0 in range(0, big.shape[0], 512):
-        for x0 in range(0, big.shape[1], 512):
-            y1, x1 = min(y0 + 512, big.shape[0]), min(x0 + 512, big.shape[1])
-            dehaze_region(big[y0:y1, x0:x1], dplan, (y0, y1, x0, x1))
-    t_tiles = time.perf_counter() - t0
     mp = big.shape[0] * big.shape[1] / 1e6
-    print(row("part", "seconds", "s/MP"))
-    print(row("---", "---", "---"))
-    for name, t in (
-        ("plan (once)", t_plan),
-        ("tiles (512 px)", t_tiles),
-        ("total", t_plan + t_tiles),
-    ):
-        print(row(name, f"{t:.2f}", f"{t / mp:.3f}"))
+    print(row("dehazer", "part", "seconds", "s/MP"))
+    print(row("---", "---", "---", "---"))
+    for label, method in methods().items():
+        Dehazed(_Plain(), 1.0, method).prepare(  # warm-up: ONNX session, caches
+            small, analyse(small), denoise=None, detail=None, brightness=None
+        )
+        t0 = time.perf_counter()
+        plan = Dehazed(_Plain(), 1.0, method).prepare(
+            big, a, denoise=None, detail=None, brightness=None
+        )
+        t_plan = time.perf_counter() - t0
+        dplan = plan.params["dehaze"]
+        t0 = time.perf_counter()
+        for y0 in range(0, big.shape[0], 512):
+            for x0 in range(0, big.shape[1], 512):
+                y1, x1 = min(y0 + 512, big.shape[0]), min(x0 + 512, big.shape[1])
+                dehaze_region(big[y0:y1, x0:x1], dplan, (y0, y1, x0, x1))
+        t_tiles = time.perf_counter() - t0
+        for name, t in (
+            ("plan (once)", t_plan),
+            ("tiles (512 px)", t_tiles),
+            ("total", t_plan + t_tiles),
+        ):
+            print(row(label, name, f"{t:.2f}", f"{t / mp:.3f}"))
 
 
 def _thumb(rgb: np.ndarray, side: int = 320) -> np.ndarray:

@@ -40,3 +40,26 @@ def test_bad_dehaze_is_one_line_option_error(value: object, words: str) -> None:
     with pytest.raises(OptionError) as exc:
         lumos.enhance(_hazy_u8(), dehaze=value)
     assert words in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_dehazer_through_python_cli_and_http(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    hazy = _hazy_u8()
+    dcp = lumos.enhance(hazy, model="classical", dehaze=1.0, dehazer="dcp")
+    assert dcp.stats["dehaze"]["method"] == "dcp"
+    with pytest.raises(OptionError) as exc:
+        lumos.enhance(hazy, dehazer="aod")
+    assert "dehazer must be one of auto, learned, dcp" in str(exc.value)
+
+    from lumos.cli import main
+
+    src = tmp_path / "hazy.png"
+    from PIL import Image
+
+    Image.fromarray(hazy).save(src)
+    out = tmp_path / "out.png"
+    args = ["enhance", str(src), "-o", str(out), "--model", "classical", "--dehazer", "dcp"]
+    assert main(args) == 0 and out.is_file()
+
+    from lumos.server.forms import ENHANCE_FIELDS
+
+    assert "dehazer" in ENHANCE_FIELDS

@@ -10,6 +10,7 @@ from .errors import OptionError
 
 __all__ = [
     "DEFAULT_MAX_MEGAPIXELS",
+    "DEHAZER_CHOICES",
     "DENOISE_MAX",
     "EXPOSURE_CHOICES",
     "LIGHT_CHOICES",
@@ -34,6 +35,9 @@ EXPOSURE_CHOICES = ("auto", "brighten", "darken")
 :mod:`lumos.stages.highlights`)."""
 UPSCALER_CHOICES = ("auto", "learned", "classical")
 """Values of ``--upscaler``: ``auto`` is the learned net when installed (see ``stages.upscale``)."""
+DEHAZER_CHOICES = ("auto", "learned", "dcp")
+"""Values of ``--dehazer``: ``auto`` is the learned net (LumosDH) when installed, else the dark
+channel prior (see ``stages.dehaze``)."""
 
 
 def brightness_from_8bit(value: object) -> object:
@@ -123,6 +127,9 @@ class EnhanceOptions:
         Haze removal strength in [0, 1] (0 = none, 1 = the dark channel prior's full
         result), applied before brightening; ``None`` ("auto") dehazes only a photo the
         haze verdict calls hazy (``Analysis.hazy``), see :mod:`lumos.stages.dehaze`.
+    dehazer : {"auto", "learned", "dcp"}
+        How to dehaze: the learned net (LumosDH, which reads the transmission and airlight
+        on a small copy), the dark channel prior, or the net when its weights are installed.
     max_megapixels : float
         Refuse larger images (judged from the header, before decoding).
     tiling : TilingOptions
@@ -154,6 +161,7 @@ class EnhanceOptions:
     brightness: float | None = None
     shadows: float | None = None
     dehaze: float | None = None
+    dehazer: str = "auto"
     max_megapixels: float = DEFAULT_MAX_MEGAPIXELS
     tiling: TilingOptions = field(default_factory=TilingOptions)
     light: str = "auto"
@@ -220,6 +228,11 @@ class EnhanceOptions:
             raise OptionError(
                 f"must be one of {', '.join(EXPOSURE_CHOICES)}, got {self.exposure!r}",
                 option="exposure",
+            )
+        if self.dehazer not in DEHAZER_CHOICES:
+            raise OptionError(
+                f"must be one of {', '.join(DEHAZER_CHOICES)}, got {self.dehazer!r}",
+                option="dehazer",
             )
         if self.upscaler not in UPSCALER_CHOICES:
             raise OptionError(

@@ -281,7 +281,8 @@ def run_pipeline(
     # (each a pass-through where it does not act): the haze is judged on the darkened
     # photo, since a washed-out photo reads as hazy.
     enhancer = Highlighted(
-        Dehazed(get_enhancer(options.model, options.weights), options.dehaze), options.exposure
+        Dehazed(get_enhancer(options.model, options.weights), options.dehaze, options.dehazer),
+        options.exposure,
     )
     # --light uniform|uneven overrides the classifier's verdict for the enhancer
     # only; the result still reports what was measured.

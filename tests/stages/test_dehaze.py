@@ -86,6 +86,7 @@ def test_clear_photo_with_auto_is_unchanged(model: str) -> None:
         "strength": 0.0,
         "auto": True,
         "density": pytest.approx(auto.analysis.haze_density, abs=1e-4),
+        "method": None,
         "airlight": None,
     }
     np.testing.assert_array_equal(auto.rgb, off.rgb)

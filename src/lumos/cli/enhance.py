@@ -26,6 +26,7 @@ from ..batch import (
     report_path,
 )
 from ..config import (
+    DEHAZER_CHOICES,
     EXPOSURE_CHOICES,
     LIGHT_CHOICES,
     UPSCALER_CHOICES,
@@ -121,6 +122,13 @@ def add_pipeline_options(p: argparse.ArgumentParser) -> None:
         metavar="auto|0..1",
         help="remove haze before brightening: 0 never, 1 fully (default: auto, only where "
         "the haze verdict of `lumos info` says hazy)",
+    )
+    p.add_argument(
+        "--dehazer",
+        choices=DEHAZER_CHOICES,
+        default="auto",
+        help="how to remove haze: the learned net, the dark channel prior (dcp), or the "
+        "net when installed (auto, the default)",
     )
     p.add_argument(
         "--exposure",
@@ -230,6 +238,7 @@ def options_from_args(args: argparse.Namespace) -> EnhanceOptions:
         brightness=args.brightness,
         shadows=getattr(args, "shadows", None),
         dehaze=getattr(args, "dehaze", None),
+        dehazer=getattr(args, "dehazer", "auto"),
         max_megapixels=args.max_megapixels,
         tiling=TilingOptions(tile=args.tile),
         light=getattr(args, "light", "auto"),

@@ -2,7 +2,8 @@
 
 Shown only when the run dehazed (``--dehaze`` above 0, or ``auto`` on a photo the
 haze verdict called hazy): the cards say what was measured (haze density, airlight,
-strength) and cite the method, He, Sun and Tang's dark channel prior.
+strength) and cite the method: He, Sun and Tang's dark channel prior, or LumosDH, the
+learned dehazer (``--dehazer``), which reads the same two things with a small network.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ DEHAZE_PAPERS = (
 )
 
 
+LEARNED_SOURCE = (
+    "LumosDH, a small network of this project that reads the transmission and the airlight "
+    "on a 384-px copy, trained on synthetic haze over clean photos (lumos.train.dh)"
+)
+
+
 def _texts(dplan: DehazePlan) -> dict[str, tuple[str, str]]:
     r, g, b = (float(v) for v in dplan.airlight)
     if dplan.auto:
@@ -35,19 +42,28 @@ def _texts(dplan: DehazePlan) -> dict[str, tuple[str, str]]:
     else:
         why = f"dehazed at the strength you chose, {dplan.strength:.2f}"
     cite = "; ".join(DEHAZE_PAPERS)
+    if dplan.method == "learned":
+        source = f"estimated by {LEARNED_SOURCE}"
+        cite = "; ".join(DEHAZE_PAPERS[1:])
+        air = "as the network read it"
+    else:
+        source = (
+            "from the dark channel prior: in clear photos nearly every patch holds a "
+            "near-black pixel, so whatever lifts that floor is haze"
+        )
+        air = "the mean of the haziest 0.1% of a small copy"
     return {
         "transmission": (
             "0 · Haze: transmission map",
             "How much of the scene's light reaches the camera through the haze at each pixel "
-            "(white: all of it; dark: mostly haze), from the dark channel prior: in clear "
-            "photos nearly every patch holds a near-black pixel, so whatever lifts that floor "
-            f"is haze. Refined edge-aware by a guided filter, never below {T_MIN:g}, blended "
+            f"(white: all of it; dark: mostly haze), {source}. Refined edge-aware by a "
+            f"guided filter, never below {T_MIN:g}, blended "
             f"toward 1 by the strength: {why}. References: {cite}.",
         ),
         "dehazed": (
             "0 · Haze removed",
-            f"The airlight, the colour of the haze (R {r:.2f}, G {g:.2f}, B {b:.2f}, the mean of "
-            "the haziest 0.1% of a small copy), is taken away where the map says, and what is "
+            f"The airlight, the colour of the haze (R {r:.2f}, G {g:.2f}, B {b:.2f}, {air}), "
+            "is taken away where the map says, and what is "
             "left is divided by the transmission: J = (I - A) / t + A. That also multiplies "
             "the noise by 1/t, and the denoiser is told so. Brightening starts from here.",
         ),

@@ -21,7 +21,13 @@ from starlette.datastructures import UploadFile
 
 from ..api import make_options
 from ..cli import _options
-from ..config import EXPOSURE_CHOICES, LIGHT_CHOICES, SCALE_CHOICES, UPSCALER_CHOICES
+from ..config import (
+    DEHAZER_CHOICES,
+    EXPOSURE_CHOICES,
+    LIGHT_CHOICES,
+    SCALE_CHOICES,
+    UPSCALER_CHOICES,
+)
 from ..errors import OptionError
 from ..models import available_models, default_model, needs_weights
 from .processing import EnhanceParams, parse_format
@@ -154,6 +160,10 @@ def enhance_form(
             "(only where the haze verdict says hazy)"
         ),
     ] = None,
+    dehazer: Annotated[
+        str | None,
+        Form(description="auto | learned | dcp: how `dehaze` removes haze (auto: the net)"),
+    ] = None,
     format: Annotated[
         str | None, Form(description="png | jpg | tiff | webp; default: same as the upload")
     ] = None,
@@ -201,6 +211,7 @@ def enhance_form(
         brightness=parse_field("brightness", _options.brightness, brightness),
         shadows=parse_field("shadows", _options.unit_or_auto, shadows),
         dehaze=parse_field("dehaze", _options.unit_or_auto, dehaze),
+        dehazer=parse_field("dehazer", _choice(DEHAZER_CHOICES), dehazer) or "auto",
         light=parse_field("light", _choice(LIGHT_CHOICES), light) or "auto",
         exposure=parse_field("exposure", _choice(EXPOSURE_CHOICES), exposure) or "auto",
         scale=scale_value,

@@ -23,6 +23,15 @@ full-resolution pixels (:func:`lumos.stages._filters.sample_lowres`) and takes
 full-resolution edges, needs no halo, and any tile gets exactly what the whole
 frame would (no seams).
 
+The learned dehazer
+-------------------
+With ``--dehazer auto`` (the default, when its weights are installed) or
+``learned``, the airlight and the coarse transmission come from LumosDH
+(:mod:`lumos.models.dehazer`, trained by :mod:`lumos.train.dh`) on a 384-px proxy
+instead of the dark channel; everything after is the same path (guided-filter
+coefficients, sampled per tile, ``J = (I - A) / t + A``), so the full-resolution
+cost and the seamless tiles are DCP's. ``--dehazer dcp`` keeps the prior.
+
 ``strength`` ``s`` blends the transmission toward 1 (``1 - s * (1 - t)``): 0 is the
 identity, 1 He et al.'s full result with ``omega`` = 0.95 (a little haze kept so
 that distance still reads as distance).
@@ -66,10 +75,12 @@ from .._types import FloatImage, FloatMap, Region
 from ..analysis import Analysis, dark_channel, make_proxy
 from ..analysis._analyse import LOW_LIGHT_MEAN
 from ..analysis._haze import auto_strength, patch_radius
+from ..config import DEHAZER_CHOICES
 from ..enhancer import Enhancer, FrontStage, Plan, TileOutput
 from ._filters import guided_coefficients, sample_lowres
 
 __all__ = [
+    "DEHAZERS",
     "OMEGA",
     "T_MIN",
     "DehazePlan",
@@ -79,6 +90,7 @@ __all__ = [
     "dehaze_stats",
     "estimate_airlight",
     "plan_dehaze",
+    "resolve_dehazer",
     "resolve_strength",
 ]
 
@@ -116,6 +128,14 @@ BLUR_NOISE = (0.005, 0.008)
 blur fades in. Synthetic Kodak24 haze reads 0.001-0.005, the dark-and-hazy set 0.007-0.012."""
 STRIP = 512
 """Rows dehazed at once by :func:`dehaze_image` (bounds its temporaries)."""
+DEHAZERS = DEHAZER_CHOICES
+"""Values of ``--dehazer``: ``auto`` is ``learned`` (LumosDH) when its weights are installed."""
+LEARNED_GUIDED_RADIUS = 1 / 48
+"""Guided-filter radius for LumosDH's transmission, as a share of the proxy's long side (8 px
+at 384): its map already follows depth edges at proxy scale, the filter only has to carry them
+to full resolution; DCP's coarse patch map needs the wider 4 patch radii."""
+LEARNED_T_MIN = T_MIN
+"""Transmission floor for LumosDH's map (the noise gain bound, as for DCP)."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +146,10 @@ class DehazePlan:
     ----------
     strength : float
         In [0, 1]; 0 is no dehazing at all.
+    method : {"dcp", "learned"}
+        Who estimated the transmission and airlight: the dark channel prior or LumosDH.
+    t_min : float
+        Lowest transmission used.
     auto : bool
         ``strength`` was chosen from the haze measure (``--dehaze auto``).
     density : float
@@ -145,6 +169,8 @@ class DehazePlan:
     airlight: np.ndarray
     coeffs: np.ndarray | None
     shape: tuple[int, int]
+    method: str = "dcp"
+    t_min: float = T_MIN
 
     @property
     def active(self) -> bool:
@@ -157,6 +183,7 @@ class DehazePlan:
             "strength": round(float(self.strength), 4),
             "auto": self.auto,
             "density": round(float(self.density), 4),
+            "method": self.method if self.active else None,
             "airlight": [round(float(v), 4) for v in self.airlight] if self.active else None,
         }
 
@@ -166,6 +193,24 @@ def resolve_strength(option: float | None, analysis: Analysis) -> tuple[float, b
     if option is None:
         return (auto_strength(analysis.haze_density) if analysis.hazy else 0.0), True
     return float(option), False
+
+
+def resolve_dehazer(option: str) -> str:
+    """``dcp`` or ``learned`` for ``--dehazer`` (``auto``: learned when installed)."""
+    from ..errors import OptionError
+    from ..models.dehazer import dehazer_available
+
+    if option not in DEHAZERS:
+        raise OptionError(f"must be one of {', '.join(DEHAZERS)}, got {option!r}", option="dehazer")
+    if option == "dcp":
+        return "dcp"
+    if dehazer_available():
+        return "learned"
+    if option == "learned":
+        raise OptionError(
+            "the learned dehazer is not installed; use --dehazer dcp", option="dehazer"
+        )
+    return "dcp"
 
 
 def estimate_airlight(proxy: FloatImage, dark: FloatMap) -> np.ndarray:
@@ -178,16 +223,25 @@ def estimate_airlight(proxy: FloatImage, dark: FloatMap) -> np.ndarray:
 
 
 def plan_dehaze(
-    image: FloatImage, strength: float, *, auto: bool, density: float, noise: float = 0.0
+    image: FloatImage,
+    strength: float,
+    *,
+    auto: bool,
+    density: float,
+    noise: float = 0.0,
+    method: str = "dcp",
 ) -> DehazePlan:
     """Airlight and transmission coefficients of ``image`` on a proxy (see the module docstring).
 
     ``noise`` is the photo's noise std (``Analysis.noise_sigma``): see :data:`PROXY_BLUR`.
+    ``method`` is ``dcp`` (the dark channel prior) or ``learned`` (LumosDH, :func:`_plan_learned`).
     """
     h, w = image.shape[:2]
     none = np.ones(3, np.float32)
     if strength <= 0.0:
-        return DehazePlan(0.0, auto, density, none, None, (h, w))
+        return DehazePlan(0.0, auto, density, none, None, (h, w), method)
+    if method == "learned":
+        return _plan_learned(image, strength, auto=auto, density=density)
     proxy = make_proxy(image, PROXY_SIDE)
     r = patch_radius(proxy.shape)
     lo, hi = BLUR_NOISE
@@ -208,12 +262,36 @@ def plan_dehaze(
     return DehazePlan(float(strength), auto, density, airlight, coeffs, (h, w))
 
 
+def _plan_learned(image: FloatImage, strength: float, *, auto: bool, density: float) -> DehazePlan:
+    """LumosDH's transmission and airlight on its proxy, kept as guided-filter coefficients.
+
+    The same full-resolution path as DCP's: the net's ``t`` goes through the guided filter
+    steered by the proxy's luma (a narrow one, :data:`LEARNED_GUIDED_RADIUS`), and a tile
+    samples the coefficients. No proxy blur and no sky tolerance: the net was trained on
+    noisy photos and on skies, with the dehazed result in its loss.
+    """
+    from ..models.dehazer import DH_PROXY_SIDE, estimate_haze
+
+    h, w = image.shape[:2]
+    proxy = make_proxy(image, DH_PROXY_SIDE)
+    est = estimate_haze(proxy)
+    airlight = np.clip(est.airlight, AIRLIGHT_FLOOR, 1.0).astype(np.float32)
+    guide = np.ascontiguousarray(proxy @ _LUMA, np.float32)
+    radius = max(1, round(max(proxy.shape[:2]) * LEARNED_GUIDED_RADIUS))
+    radius = min(radius, max(1, (min(proxy.shape[:2]) - 1) // 2))
+    a, b = guided_coefficients(guide, est.transmission, radius=radius, eps=GUIDED_EPS)
+    coeffs = np.ascontiguousarray(np.dstack([a, b]), np.float32)
+    return DehazePlan(
+        float(strength), auto, density, airlight, coeffs, (h, w), "learned", LEARNED_T_MIN
+    )
+
+
 def transmission(tile: FloatImage, dplan: DehazePlan, region: Region) -> FloatMap:
     """The transmission at the tile's pixels, bounded by :data:`T_MIN`, blended by strength."""
     assert dplan.coeffs is not None
     ab = sample_lowres(dplan.coeffs, region, dplan.shape)
     t = ab[..., 0] * (tile @ _LUMA) + ab[..., 1]
-    t = np.clip(t, T_MIN, 1.0)
+    t = np.clip(t, dplan.t_min, 1.0)
     s = np.float32(dplan.strength)
     return (1.0 - s * (1.0 - t)).astype(np.float32)
 
@@ -271,9 +349,10 @@ class Dehazed(FrontStage):
     enhancer's, untouched: a clear photo comes out bit for bit as without.
     """
 
-    def __init__(self, inner: Enhancer, option: float | None) -> None:
+    def __init__(self, inner: Enhancer, option: float | None, dehazer: str = "auto") -> None:
         super().__init__(inner)
         self.option = option
+        self.method = resolve_dehazer(dehazer)
 
     def prepare(
         self,
@@ -292,6 +371,7 @@ class Dehazed(FrontStage):
             auto=auto,
             density=analysis.haze_density,
             noise=analysis.noise_sigma,
+            method=self.method,
         )
         kw = {"denoise": denoise, "detail": detail, "brightness": brightness, "shadows": shadows}
         if dplan.active:
