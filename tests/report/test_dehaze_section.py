@@ -34,6 +34,7 @@ def test_clear_photo_has_no_dehaze_cards() -> None:
 
 @pytest.mark.skipif(not dehazer_available(), reason="LumosDH is not installed")
 def test_the_learned_dehazer_is_named_on_its_card() -> None:
-    r = build_report(_u8(hazy_photo(clear_photo(96, 128))), with_sweep=False)
+    photo = _u8(hazy_photo(clear_photo(96, 128)))
+    r = build_report(photo, with_sweep=False, options={"dehazer": "learned"})
     trans = r.stage("transmission")
     assert "LumosDH" in trans.what and "dark channel prior" not in trans.what
