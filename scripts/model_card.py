@@ -142,7 +142,9 @@ def main() -> None:
         f"| {r['val_our485_heldout_proxy']['psnr']:.2f} |"
         for name, r in members.items()
     )
-    dn = json.loads((DN_WEIGHTS.parent / "record.json").read_text())
+    # The paragraph below describes LumosDN's first training (its dark-photo weights);
+    # the two shipped weight sets and how they were made are its own card's.
+    dn = json.loads((REPO / "checkpoints" / "dn" / "record.json").read_text())
     dn_cfg = dn["config"]
     m = _measure(args.data)
     rows = "\n".join(
@@ -265,6 +267,8 @@ Chosen on those held-out crops among four runs of 6000 steps: width 32 (27.26 dB
 width 32 with a deeper quarter-size level (27.28), width 32 with a third level at
 1/8 size (27.22 at 4000 steps, stopped) and width 48 (27.48, shipped: on the whole
 held-out photos 23.08 dB / 0.812 against 23.05 / 0.797 for width 32; ~1 s more at 12 MP).
+That net runs on photos brightened 2x or more; the others get a weight blend of it and
+its fine-tune on real-camera noise (`../denoiser/CARD.md`).
 
 ## Metrics (measured with the project's harness; plain PSNR/SSIM, no GT-mean)
 {HEADER}
@@ -288,11 +292,13 @@ a dull olive or brown tint, as LOL's colour taste keeps dark colour (DICM 12, 20
 the contact sheets in `docs/benchmarks.md`.
 """
     (WEIGHTS_DIR / "CARD.md").write_text(card)
-    (DN_WEIGHTS.parent / "CARD.md").write_text(
-        "# LumosDN model card\n\nLumosDN ships as LumosNet's finishing stage; its card is the\n"
-        "section *The denoiser (LumosDN)* of `../lumosnet/CARD.md`. Training record:\n"
-        "`record.json`, `log.csv` (this folder).\n"
-    )
+    dn_card = DN_WEIGHTS.parent / "CARD.md"
+    if not dn_card.is_file():  # it has sections of its own (its fine-tune, the blend): keep them
+        dn_card.write_text(
+            "# LumosDN model card\n\nLumosDN ships as LumosNet's finishing stage; its card is "
+            "the\nsection *The denoiser (LumosDN)* of `../lumosnet/CARD.md`. Training record:\n"
+            "`record.json`, `log.csv` (this folder).\n"
+        )
     print(card)
 
 
