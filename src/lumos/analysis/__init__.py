@@ -2,12 +2,12 @@
 
 Public: :class:`Analysis`, :func:`analyse`, :func:`estimate_noise`,
 :func:`jpeg_blockiness`, :func:`noise_map`, :func:`make_proxy`, :func:`compression_note`,
-:func:`measure_haze` (is there haze?).
+:func:`measure_haze` (is there haze?), :func:`tone_statistics` (the tone fields alone).
 """
 
 from __future__ import annotations
 
-from ._analyse import Analysis, analyse, compression_note, make_proxy
+from ._analyse import Analysis, analyse, compression_note, make_proxy, tone_statistics
 from ._haze import HAZY_AT, HazeReading, dark_channel, measure_haze
 from ._noise import estimate_noise, jpeg_blockiness, noise_map
 
@@ -23,4 +23,5 @@ __all__ = [
     "make_proxy",
     "measure_haze",
     "noise_map",
+    "tone_statistics",
 ]

@@ -49,9 +49,9 @@ PROXY_SIDE = 512
 LOW_LIGHT_MEAN = 0.25
 """Mean luma below which a photo counts as low-light."""
 BRIGHT_LEVEL = 0.5
+"""Brightest-channel value from which a pixel counts toward ``Analysis.bright_fraction``."""
 UNCLIPPED_LEVEL = 0.95
 """Brightest-channel value under which a pixel counts toward ``Analysis.unclipped_median``."""
-"""Brightest-channel value from which a pixel counts toward ``Analysis.bright_fraction``."""
 
 
 def make_proxy(rgb: FloatImage, side: int = PROXY_SIDE) -> FloatImage:
@@ -175,6 +175,30 @@ def compression_note(blockiness: float, lossy: bool = False) -> str:
     return f"no JPEG blocks seen ({blockiness:.2f})"
 
 
+def _tone_statistics(luma: np.ndarray, brightest: np.ndarray) -> dict[str, Any]:
+    """The :class:`Analysis` fields read from a proxy's tones (luma, brightest channel)."""
+    p01, p05, med, p99 = (float(v) for v in np.percentile(luma, [1.0, 5.0, 50.0, 99.0]))
+    mean = float(luma.mean())
+    return {
+        "mean_luminance": mean,
+        "median_luminance": med,
+        "p01": p01,
+        "p05": p05,
+        "p99": p99,
+        "is_low_light": mean < LOW_LIGHT_MEAN,
+        "bright_fraction": float(np.mean(brightest >= BRIGHT_LEVEL)),
+        "highlight_headroom": max(0.0, 1.0 - float(np.percentile(brightest, 99.0))),
+    }
+
+
+def tone_statistics(proxy: FloatImage) -> dict[str, Any]:
+    """The tone fields of :func:`analyse` (mean, median and percentiles of luma, low
+    light, bright share, highlight headroom), read from a photo's :func:`make_proxy` as
+    ``analyse`` reads them: for a stage in front of an enhancer (dehazing, darkening)
+    to tell it the tones of the photo it hands on."""
+    return _tone_statistics(proxy @ _LUMA, channel_max(proxy))
+
+
 def _unclipped_median(luma: np.ndarray, brightest: np.ndarray) -> float:
     """Median luma where the brightest channel is under :data:`UNCLIPPED_LEVEL`."""
     kept = brightest < UNCLIPPED_LEVEL
@@ -227,11 +251,7 @@ def analyse(rgb: FloatImage, *, lossy: bool = False) -> Analysis:
     h, w = rgb.shape[:2]
     proxy = make_proxy(rgb)
     luma = proxy @ _LUMA
-    p01, p05, med, p99 = (float(v) for v in np.percentile(luma, [1.0, 5.0, 50.0, 99.0]))
-    mean = float(luma.mean())
     brightest = channel_max(proxy)
-    bright = float(np.mean(brightest >= BRIGHT_LEVEL))
-    headroom = max(0.0, 1.0 - float(np.percentile(brightest, 99.0)))
     # Clipped and dark shares are per-pixel properties that area-averaging hides;
     # use a strided full-resolution sample instead (exact enough, cheap).
     step = max(1, int(math.sqrt(h * w / 1e6)))
@@ -248,10 +268,7 @@ def analyse(rgb: FloatImage, *, lossy: bool = False) -> Analysis:
     return Analysis(
         width=w,
         height=h,
-        mean_luminance=mean,
-        median_luminance=med,
-        p01=p01,
-        p99=p99,
+        **_tone_statistics(luma, brightest),
         dark_fraction=dark,
         clipped_fraction=clipped,
         noise_sigma=sigma,
@@ -259,14 +276,10 @@ def analyse(rgb: FloatImage, *, lossy: bool = False) -> Analysis:
         light=light,
         light_confidence=float(conf),
         uneven_score=float(score),
-        is_low_light=mean < LOW_LIGHT_MEAN,
         jpeg_blockiness=blockiness,
         lossy=lossy,
-        bright_fraction=bright,
         haze_density=haze.density,
         hazy=haze.hazy,
-        p05=p05,
-        highlight_headroom=headroom,
         over_stops=over_stops(proxy),
         unclipped_median=_unclipped_median(luma, brightest),
     )

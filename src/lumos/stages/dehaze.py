@@ -72,8 +72,7 @@ import numpy as np
 
 from .._color import LUMA as _LUMA
 from .._types import FloatImage, FloatMap, Region
-from ..analysis import Analysis, dark_channel, make_proxy
-from ..analysis._analyse import LOW_LIGHT_MEAN
+from ..analysis import Analysis, dark_channel, make_proxy, tone_statistics
 from ..analysis._haze import auto_strength, patch_radius
 from ..config import DEHAZER_CHOICES
 from ..enhancer import Enhancer, FrontStage, Plan, TileOutput
@@ -326,6 +325,11 @@ def dehaze_image(image: FloatImage, dplan: DehazePlan) -> FloatImage:
     return out
 
 
+_RETOLD = ("mean_luminance", "median_luminance", "p01", "p99", "is_low_light")
+"""The tone fields of the analysis that dehazing re-measures (as it always has; the
+bright share, p05 and headroom stay the input's)."""
+
+
 def _exposure_of(image: FloatImage, analysis: Analysis) -> Analysis:
     """``analysis`` with the exposure statistics of the dehazed image.
 
@@ -333,17 +337,8 @@ def _exposure_of(image: FloatImage, analysis: Analysis) -> Analysis:
     hazy photo (airlight lifts it) they would brighten the dehazed one back
     toward the haze's mean. Noise, light and haze stay as measured on the input.
     """
-    luma = make_proxy(image) @ _LUMA
-    p01, med, p99 = (float(v) for v in np.percentile(luma, [1.0, 50.0, 99.0]))
-    mean = float(luma.mean())
-    return replace(
-        analysis,
-        mean_luminance=mean,
-        median_luminance=med,
-        p01=p01,
-        p99=p99,
-        is_low_light=mean < LOW_LIGHT_MEAN,
-    )
+    tones = tone_statistics(make_proxy(image))
+    return replace(analysis, **{k: tones[k] for k in _RETOLD})
 
 
 class Dehazed(FrontStage):

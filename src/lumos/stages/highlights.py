@@ -45,10 +45,8 @@ import cv2
 import numpy as np
 
 from .._color import LUMA as _LUMA
-from .._color import channel_max
 from .._types import FloatImage, FloatMap, Region
-from ..analysis import Analysis, make_proxy, measure_haze
-from ..analysis._analyse import BRIGHT_LEVEL, LOW_LIGHT_MEAN
+from ..analysis import Analysis, make_proxy, measure_haze, tone_statistics
 from ..config import EXPOSURE_CHOICES
 from ..enhancer import Enhancer, FrontStage, Plan, TileOutput
 from ._filters import guided_coefficients, sample_lowres
@@ -258,27 +256,11 @@ def darken_region(
 
 
 def _exposure_of(image: FloatImage, analysis: Analysis) -> Analysis:
-    """``analysis`` with the exposure (and haze) statistics of the darkened photo, so the
+    """``analysis`` with the tone (and haze) statistics of the darkened photo, so the
     enhancer behind plans on what it is given. Noise and light stay as measured."""
     proxy = make_proxy(image)
-    luma = proxy @ _LUMA
-    p01, p05, med, p99 = (float(v) for v in np.percentile(luma, [1.0, 5.0, 50.0, 99.0]))
-    mean = float(luma.mean())
-    brightest = channel_max(proxy)
     haze = measure_haze(proxy)
-    return replace(
-        analysis,
-        mean_luminance=mean,
-        median_luminance=med,
-        p01=p01,
-        p05=p05,
-        p99=p99,
-        is_low_light=mean < LOW_LIGHT_MEAN,
-        bright_fraction=float(np.mean(brightest >= BRIGHT_LEVEL)),
-        highlight_headroom=max(0.0, 1.0 - float(np.percentile(brightest, 99.0))),
-        haze_density=haze.density,
-        hazy=haze.hazy,
-    )
+    return replace(analysis, **tone_statistics(proxy), haze_density=haze.density, hazy=haze.hazy)
 
 
 STRIP = 512
