@@ -52,3 +52,14 @@ def hazy_photo(
     t = np.exp(-beta * depth_field(*clean.shape[:2]))[..., None]
     a = np.asarray(airlight, np.float32)
     return np.clip(clean * t + a * (1.0 - t), 0.0, 1.0).astype(np.float32)
+
+
+def over_photo(size: int = 96) -> np.ndarray:
+    """A textured uint8 photo two stops over (MSEC's model: linear light x4, clipped)."""
+    from lumos.stages.highlights import linear_to_srgb, srgb_to_linear
+
+    rng = np.random.default_rng(0)
+    blocks = rng.random((size // 16, size // 16, 3)).repeat(16, 0).repeat(16, 1)
+    clean = 0.03 + 0.87 * (blocks + 0.15 * rng.random((size, size, 3))) / 1.15
+    over = linear_to_srgb(np.clip(srgb_to_linear(clean) * 4.0, 0, 1))
+    return (over * 255 + 0.5).astype(np.uint8)

@@ -5,29 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 
 import lumos
+from _scenes import over_photo
 from lumos.cli import main
 from lumos.errors import OptionError
-from lumos.stages.highlights import linear_to_srgb, srgb_to_linear
-
-
-def _over_photo(size: int = 96) -> np.ndarray:
-    """A textured photo two stops over (MSEC's model), uint8."""
-    rng = np.random.default_rng(0)
-    blocks = rng.random((size // 16, size // 16, 3)).repeat(16, 0).repeat(16, 1)
-    clean = 0.03 + 0.87 * (blocks + 0.15 * rng.random((size, size, 3))) / 1.15
-    over = linear_to_srgb(np.clip(srgb_to_linear(clean) * 4.0, 0, 1))
-    return (over * 255 + 0.5).astype(np.uint8)
 
 
 @pytest.fixture
 def over_file(tmp_path: Path) -> Path:
     path = tmp_path / "over.png"
-    Image.fromarray(_over_photo()).save(path)
+    Image.fromarray(over_photo()).save(path)
     return path
 
 
@@ -42,7 +32,7 @@ def test_api_exposure_values(over_file: Path) -> None:
 
 def test_api_bad_exposure_is_one_line() -> None:
     with pytest.raises(OptionError) as err:
-        lumos.enhance(_over_photo(), exposure="down")
+        lumos.enhance(over_photo(), exposure="down")
     text = str(err.value)
     assert "exposure" in text and "auto, brighten, darken" in text and "\n" not in text
 
@@ -79,7 +69,7 @@ def test_info_reports_over_exposure(over_file: Path, capsys) -> None:
 def test_explain_report_tells_the_darkening() -> None:
     from lumos.report import build_report
 
-    r = build_report(_over_photo(), with_sweep=False, options={"model": "classical"})
+    r = build_report(over_photo(), with_sweep=False, options={"model": "classical"})
     keys = [s.key for s in r.stages]
     assert "highlights" in keys and keys.index("highlights") < keys.index("output")
     assert keys.index("exposure_map") < keys.index("highlights")
@@ -88,5 +78,5 @@ def test_explain_report_tells_the_darkening() -> None:
     assert "Over-exposure — darkened by" in r.stage("input").what
     assert "White turns grey" in r.stage("naive").what
     assert r.options["exposure"] == "auto"
-    plain = build_report(_over_photo(), with_sweep=False, options={"exposure": "brighten"})
+    plain = build_report(over_photo(), with_sweep=False, options={"exposure": "brighten"})
     assert "highlights" not in {s.key for s in plain.stages}

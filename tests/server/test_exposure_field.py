@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 from PIL import Image
 
-from lumos.stages.highlights import linear_to_srgb, srgb_to_linear
-
-
-def _over_photo(size: int = 96) -> np.ndarray:
-    """A textured photo two stops over (MSEC's model), uint8."""
-    rng = np.random.default_rng(0)
-    blocks = rng.random((size // 16, size // 16, 3)).repeat(16, 0).repeat(16, 1)
-    clean = 0.03 + 0.87 * (blocks + 0.15 * rng.random((size, size, 3))) / 1.15
-    over = linear_to_srgb(np.clip(srgb_to_linear(clean) * 4.0, 0, 1))
-    return (over * 255 + 0.5).astype(np.uint8)
+from _scenes import over_photo
 
 
 def _post(client, data: bytes, **fields: str):  # type: ignore[no-untyped-def]
@@ -27,7 +17,7 @@ def _png() -> bytes:
     import io
 
     buf = io.BytesIO()
-    Image.fromarray(_over_photo()).save(buf, "PNG")
+    Image.fromarray(over_photo()).save(buf, "PNG")
     return buf.getvalue()
 
 
