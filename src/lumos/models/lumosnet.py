@@ -296,7 +296,8 @@ class LumosNetEnhancer:
             low, grid, (0, lh, 0, lw), (lh, lw), GUIDE_SIGMA * guide_scale / CHROMA_SCALE
         )
         sigma = float(analysis.noise_sigma)
-        noise_after = sigma * float(np.median(gain_low @ _LUMA))
+        median_gain = float(np.median(gain_low @ _LUMA))
+        noise_after = sigma * median_gain
         auto_dn, auto_dt = auto_strengths(noise_after)
         learned = self.denoiser is not None
         if learned:
@@ -307,7 +308,6 @@ class LumosNetEnhancer:
         dt = auto_dt * float(need) if detail is None else float(detail)
         guide_sigma = GUIDE_SIGMA * guide_scale
         # Compression blocks and quantised shadows, cleaned before the gain where it is high.
-        median_gain = float(np.median(gain_low @ _LUMA))
         deblock = plan_deblock(image, analysis.jpeg_blockiness, median_gain, lossy=analysis.lossy)
         dark_photo = self.dark_denoiser is not None and median_gain >= DARK_DENOISER_GAIN
         return Plan(
