@@ -60,6 +60,8 @@ def _named(path: Path) -> str:
 def build(camera_pt: Path, first_pt: Path, weight: float, out_dir: Path) -> dict:
     """Write ``denoiser.onnx`` (the blend) and ``denoiser_dark.onnx`` (the first net) into
     ``out_dir``; returns the record's ``soup`` section."""
+    # The architecture is the camera run's (the blend needs both alike: checked in blend).
+    arch = json.loads((camera_pt.parent / "config.json").read_text())
     camera = torch.load(camera_pt, map_location="cpu")
     first = torch.load(first_pt, map_location="cpu")
     section: dict = {"camera": _named(camera_pt), "first": _named(first_pt), "weight": weight}
@@ -67,7 +69,7 @@ def build(camera_pt: Path, first_pt: Path, weight: float, out_dir: Path) -> dict
         ("denoiser.onnx", blend(camera, first, weight)),
         ("denoiser_dark.onnx", first),
     ):
-        net = LumosDN(48, 64, 3)
+        net = LumosDN(arch["width"], arch["low_width"], arch["low_depth"])
         net.load_state_dict(state)
         net.eval()
         path = export_dn(net, out_dir / name)
